@@ -1,0 +1,59 @@
+"""A problem found in a submission: which file, row, column, value, and rule.
+
+Every message is written twice, for the clerk (Vietnamese) and for the data
+team (English), so that a rejection can be forwarded to the unit as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+    message_vi: str
+    message_en: str
+
+    def _where(self, row_word: str, column_word: str, value_word: str) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"{row_word} {self.row}")
+        if self.column:
+            parts.append(f"{column_word} '{self.column}'")
+        if self.value is not None and self.value != "":
+            parts.append(f"{value_word} '{self.value}'")
+        return ", ".join(parts)
+
+    @property
+    def text_vi(self) -> str:
+        return f"{self._where('dòng', 'cột', 'giá trị')}: {self.message_vi} [{self.rule}]"
+
+    @property
+    def text_en(self) -> str:
+        return f"{self._where('row', 'column', 'value')}: {self.message_en} [{self.rule}]"
+
+    def format(self) -> str:
+        return f"{self.text_vi}\n    {self.text_en}"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["value"] = None if self.value is None else str(self.value)
+        return data
+
+
+def format_problems(file: str, problems: list[Problem], limit: int = 50) -> str:
+    """The rejection message: a headline, then one problem per line."""
+    head = (
+        f"Tệp bị từ chối / file rejected: {file} — {len(problems)} lỗi / problem(s). "
+        "Không dữ liệu nào của tệp được nạp; hãy sửa và gửi lại tệp. / "
+        "Nothing of the file was loaded; correct it and send it again."
+    )
+    lines = [head] + [f"  - {p.format()}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"  … và {len(problems) - limit} lỗi khác / and {len(problems) - limit} more")
+    return "\n".join(lines)
