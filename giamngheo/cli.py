@@ -1,0 +1,120 @@
+"""Command line: ``giamngheo init | ingest | totals | ledger | suites``.
+
+The DAGs are the way to run the pipeline; these commands serve the Makefile,
+tests and a data team poking at the warehouse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import get_settings
+from .numbers import format_number
+
+UNIT_WORDS = {"count": "", "vnd": "đồng", "million_vnd": "triệu đồng", "percent": "%", "kg": "kg"}
+
+
+def _pipeline():
+    from .ingest import Pipeline
+
+    pipeline = Pipeline(get_settings())
+    pipeline.initialise()
+    return pipeline
+
+
+def cmd_init(_args) -> int:
+    pipeline = _pipeline()
+    print(f"warehouse ready: {pipeline.warehouse.url}")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    pipeline = _pipeline()
+    outcomes = pipeline.ingest(pipeline.discover(args.period))
+    for outcome in outcomes:
+        print(f"{outcome.status:9} {outcome.file}")
+        if outcome.message and outcome.status == "rejected":
+            print(outcome.message)
+    return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def _figure(value, places: int) -> str:
+    text = format_number(value, places)
+    return text.rstrip("0").rstrip(",") if places else text
+
+
+def cmd_totals(args) -> int:
+    pipeline = _pipeline()
+    rows = pipeline.warehouse.district_totals(args.period)
+    if args.json:
+        numeric = ("total", "min_value", "max_value")
+        print(json.dumps([{k: float(v) if k in numeric else v for k, v in r.items()} for r in rows],
+                         ensure_ascii=False, indent=1))
+        return 0
+    labels = {(c.dimension, c.code): c.label for c in pipeline.categories}
+    print(f"Tổng hợp toàn huyện, kỳ {args.period} / district totals for {args.period}")
+    form = None
+    for row in rows:
+        if row["form"] != form:
+            form = row["form"]
+            print(f"\n[{form}] {pipeline.forms[form].label}")
+        column = pipeline.forms[form].column(row["indicator"])
+        places = 3 if column.type == "million_vnd" else (2 if column.type == "percent" else 0)
+        category = ""
+        if row["category"]:
+            dim = pipeline.forms[form].category_column.dimension
+            category = f" — {labels.get((dim, row['category']), row['category'])}"
+        value = _figure(row["total"], places)
+        if column.type == "percent":  # a ratio per commune: its range says more than a sum
+            value = f"{_figure(row['min_value'], places)}–{_figure(row['max_value'], places)}"
+        print(f"  {row['label']}{category}: {value} {UNIT_WORDS.get(row['unit_type'], '')}".rstrip()
+              + f"  ({row['units']} xã)")
+    if not rows:
+        print("  (không có số liệu / no data)")
+        return 1
+    return 0
+
+
+def cmd_ledger(args) -> int:
+    pipeline = _pipeline()
+    for row in pipeline.warehouse.ledger(args.period):
+        print(f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
+              f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}")
+    return 0
+
+
+def cmd_suites(_args) -> int:
+    from .forms import registry
+    from .reference import categories, org_units
+    from .validation import write_suites
+
+    settings = get_settings()
+    ref = settings.reference_dir
+    for path in write_suites(registry(ref), list(org_units(ref)), list(categories(ref)), settings.expectations_dir):
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="giamngheo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the warehouse schema and load reference data").set_defaults(func=cmd_init)
+    p = sub.add_parser("ingest", help="ingest a period's inbox without Airflow")
+    p.add_argument("--period", required=True)
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("totals", help="print district totals per indicator")
+    p.add_argument("--period", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_totals)
+    p = sub.add_parser("ledger", help="print the submissions ledger of a period")
+    p.add_argument("--period", required=True)
+    p.set_defaults(func=cmd_ledger)
+    sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The warehouse: SQLAlchemy over the SQL files of ``include/sql/``.
+
+SQLite (a file in the data directory) by default, PostgreSQL in production;
+the same statements run on both. A load is one transaction: the submission's
+ledger row, its rows staged, checked, older slices superseded, facts
+published and the staging rows cleared; any failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection
+
+from .forms import Form
+from .problems import Problem
+from .reading import InboxFile
+from .reference import Category, OrgUnit
+
+
+class LoadCheckError(RuntimeError):
+    """Staged rows failed the checks that run before publishing."""
+
+
+@lru_cache(maxsize=256)
+def _read_sql(sql_dir: Path, name: str) -> str:
+    return (sql_dir / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def iso_utc(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds")
+
+
+def submission_id(file: InboxFile, sha256: str) -> str:
+    key = f"{file.period}|{file.form}|{file.name}|{sha256}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 120})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN
+            cursor = dbapi_connection.cursor()
+            cursor.execute("pragma foreign_keys = on")
+            cursor.execute("pragma journal_mode = wal")
+            cursor.execute("pragma busy_timeout = 120000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # take the write lock up front: concurrent loads queue instead of deadlocking
+            conn.exec_driver_sql("begin immediate")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class LoadResult:
+    submission_id: str
+    status: str  # accepted | rejected | unchanged
+    version: int = 0
+    rows: int = 0
+    facts: int = 0
+    superseded: int = 0
+    twin_of: str | None = None
+
+
+class Warehouse:
+    def __init__(self, url: str, sql_dir: Path):
+        self.url = url
+        self.sql_dir = Path(sql_dir)
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url)
+
+    def sql(self, name: str):
+        return text(_read_sql(self.sql_dir, name))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ schema and reference data
+
+    def create_schema(self) -> None:
+        with self.engine.begin() as conn:
+            for path in sorted((self.sql_dir / "schema").glob("*.sql")):
+                conn.execute(text(path.read_text(encoding="utf-8")))
+
+    def load_reference(self, units: list[OrgUnit], categories: list[Category], forms: dict[str, Form]) -> None:
+        """Upsert org units, category codes and the indicator catalogue (idempotent)."""
+        # parents before children, so the foreign key holds
+        depth = {"province": 0, "district": 1, "commune": 2}
+        with self.engine.begin() as conn:
+            conn.execute(self.sql("load/upsert_org_unit"), [
+                {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind, "parent_code": u.parent_code}
+                for u in sorted(units, key=lambda u: depth.get(u.level, 9))
+            ])
+            conn.execute(self.sql("load/upsert_category"), [
+                {"dimension": c.dimension, "code": c.code, "label": c.label, "legal_basis": c.legal_basis}
+                for c in categories
+            ])
+            conn.execute(self.sql("load/upsert_indicator"), [
+                {"form": form.code, "code": col.code, "label": col.label, "unit_type": col.type,
+                 "kind": col.kind or "flow", "position": position}
+                for form in forms.values() for position, col in enumerate(form.columns) if col.is_figure
+            ])
+
+    def initialise(self, units, categories, forms) -> None:
+        self.create_schema()
+        self.load_reference(units, categories, forms)
+
+    # ------------------------------------------------------------ the ledger
+
+    def find_twin(self, file: InboxFile, sha256: str) -> str | None:
+        """An accepted submission of the same form and period with the same content."""
+        with self.engine.connect() as conn:
+            row = conn.execute(self.sql("load/find_accepted_twin"),
+                               {"period": file.period, "form": file.form, "sha256": sha256}).first()
+        return row.id if row else None
+
+    def _ledger_row(self, conn: Connection, file: InboxFile, sha256: str, **values) -> dict:
+        sid = submission_id(file, sha256)
+        existing = conn.execute(self.sql("load/find_submission"), {
+            "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+        row = {
+            "id": sid, "period": file.period, "form": file.form, "file_name": file.name,
+            "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
+            "arrival_at": iso_utc(file.arrival),
+            "received_at": existing.received_at if existing else datetime.now(UTC).isoformat(timespec="seconds"),
+            "docs_path": None, "messages": "[]", "row_count": 0,
+        }
+        row.update(values)
+        return row
+
+    def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem],
+                         docs_path: Path | None = None) -> LoadResult:
+        with self.engine.begin() as conn:
+            earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
+                "period": file.period, "form": file.form, "file_name": file.name,
+                "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
+            row = self._ledger_row(conn, file, sha256, status="rejected", version=int(earlier) + 1,
+                                   messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
+                                   docs_path=str(docs_path) if docs_path else None)
+            conn.execute(self.sql("load/upsert_submission"), row)
+        return LoadResult(row["id"], "rejected", version=row["version"])
+
+    # ------------------------------------------------------------ publishing
+
+    def publish(self, file: InboxFile, sha256: str, form: Form, frame) -> LoadResult:
+        """Load an accepted file's rows in one transaction (stage, check, publish)."""
+        sid = submission_id(file, sha256)
+        load_id = uuid.uuid4().hex
+        staged = list(stage_rows(form, frame, load_id))
+        keys = {"period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
+                "file_name": file.name, "load_id": load_id, "submission_id": sid}
+        with self.engine.begin() as conn:
+            existing = conn.execute(self.sql("load/find_submission"), {
+                "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+            if existing is not None and existing.status == "accepted":
+                return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
+            conn.execute(self.sql("load/insert_stage"), staged)
+            check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
+            if check.staged_rows != len(staged) or check.unknown_units or check.unknown_indicators or check.repeated_cells:
+                raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
+            earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
+            row = self._ledger_row(conn, file, sha256, status="accepted", version=int(earlier) + 1,
+                                   row_count=int(len(frame)))
+            conn.execute(self.sql("load/upsert_submission"), row)
+            superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
+            conn.execute(self.sql("load/publish_facts"), keys)
+            published = conn.execute(self.sql("load/count_published"), keys).scalar_one()
+            if published != len(staged):
+                raise LoadCheckError(f"{file.label}: published {published} facts of {len(staged)} staged")
+            conn.execute(self.sql("load/delete_stage"), keys)
+        return LoadResult(sid, "accepted", version=row["version"], rows=int(len(frame)),
+                          facts=published, superseded=superseded)
+
+    # ------------------------------------------------------------ queries
+
+    def query(self, name: str, **params) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(self.sql(name), params)]
+
+    def district_totals(self, period: str) -> list[dict]:
+        return self.query("query/district_totals", period=str(period))
+
+    def ledger(self, period: str) -> list[dict]:
+        return self.query("query/ledger", period=str(period))
+
+    def checksum(self) -> str:
+        """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            for table, order in (("submission", "id"),
+                                 ("fact", "submission_id, org_unit, indicator, category, item")):
+                for row in conn.execute(text(f"select * from {table} order by {order}")):
+                    digest.update(repr(tuple(_normal(v) for v in row)).encode("utf-8"))
+        return digest.hexdigest()
+
+
+def _normal(value):
+    """Make SQLite and PostgreSQL values compare alike (Decimal vs float, bool vs int)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
+        return f"{float(value):.3f}"
+    return value
+
+
+def stage_rows(form: Form, frame, load_id: str):
+    """One staging row per filled figure cell of the frame."""
+    category = form.category_column
+    item = form.item_column
+    attributes = form.attribute_columns
+    for record in frame.to_dict("records"):
+        for col in form.figures:
+            value = record.get(col.code)
+            if value is None or value != value:  # empty cells carry no fact
+                continue
+            yield {
+                "load_id": load_id,
+                "org_unit": record["xa"],
+                "indicator": col.code,
+                "category": record.get(category.code) or "" if category else "",
+                "item": record.get(item.code) or "" if item else "",
+                "attribute": "|".join(str(record.get(a.code) or "") for a in attributes),
+                "value": round(float(value), 3),
+                "source_row": int(record["_row"]),
+            }

@@ -1,0 +1,2 @@
+delete from fact_stage
+where load_id = :load_id

@@ -1,0 +1,6 @@
+select id, status, version, received_at
+from submission
+where period = :period
+  and form = :form
+  and file_name = :file_name
+  and sha256 = :sha256

@@ -1,0 +1,40 @@
+-- district totals per indicator and category for one period, from current facts only
+with current_facts as (
+    select
+        form,
+        indicator,
+        category,
+        org_unit,
+        value
+    from fact
+    where is_current
+      and period = :period
+),
+
+totals as (
+    select
+        form,
+        indicator,
+        category,
+        sum(value) as total,
+        min(value) as min_value,
+        max(value) as max_value,
+        count(distinct org_unit) as units
+    from current_facts
+    group by form, indicator, category
+)
+
+select
+    t.form,
+    t.indicator,
+    t.category,
+    i.label,
+    i.unit_type,
+    i.kind,
+    t.total,
+    t.min_value,
+    t.max_value,
+    t.units
+from totals as t
+inner join indicator as i on i.form = t.form and i.code = t.indicator
+order by t.form, i.position, t.category
