@@ -77,6 +77,7 @@ class Pipeline:
 
     def ingest(self, files: list[InboxFile]) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged."""
+        files = list(files)
         outcomes: dict[int, IngestOutcome] = {}
         pending: dict[str, list[tuple[int, InboxFile, str, object]]] = {}
         for index, file in enumerate(files):
@@ -84,6 +85,7 @@ class Pipeline:
             if not file.path.is_file():
                 raise FileNotFoundError(
                     f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox")
+            file = files[index] = file.refreshed()
             sha = sha256_of(file.path)
             twin = self.warehouse.find_twin(file, sha)
             if twin is not None:
@@ -112,6 +114,16 @@ class Pipeline:
                         file.label, file.form, file.period, result.status, result.submission_id,
                         result.version, result.rows, result.facts, result.superseded)
         return [outcomes[i] for i in range(len(files))]
+
+    def status_of(self, file: InboxFile) -> str:
+        """What the ledger says of the file as it is now: accepted, rejected, unchanged or unseen."""
+        if not file.path.is_file():
+            return "missing"
+        sha = sha256_of(file.path)
+        row = self.warehouse.find_submission(file, sha)
+        if row is not None:
+            return row["status"]
+        return "unchanged" if self.warehouse.find_twin(file, sha) else "unseen"
 
     def _reject(self, file: InboxFile, sha: str, problems: list[Problem], docs: Path | None) -> IngestOutcome:
         result = self.warehouse.record_rejection(file, sha, problems, docs)

@@ -51,6 +51,11 @@ class InboxFile:
         return {"path": str(self.path), "period": self.period, "form": self.form, "name": self.name,
                 "arrival": self.arrival, "size": self.size, "label": self.label}
 
+    def refreshed(self) -> "InboxFile":
+        """The same path as it is now (a re-sent file has a new time and size)."""
+        stat = self.path.stat()
+        return InboxFile(self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size)
+
     @classmethod
     def from_dict(cls, data: dict) -> "InboxFile":
         return cls(Path(data["path"]), data["period"], data["form"], data["name"],

@@ -129,6 +129,12 @@ class Warehouse:
                                {"period": file.period, "form": file.form, "sha256": sha256}).first()
         return row.id if row else None
 
+    def find_submission(self, file: InboxFile, sha256: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(self.sql("load/find_submission"), {
+                "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+        return dict(row._mapping) if row else None
+
     def _ledger_row(self, conn: Connection, file: InboxFile, sha256: str, **values) -> dict:
         sid = submission_id(file, sha256)
         existing = conn.execute(self.sql("load/find_submission"), {

@@ -16,7 +16,7 @@ totals as (
         form,
         indicator,
         category,
-        sum(value) as total,
+        round(sum(value), 3) as total,
         min(value) as min_value,
         max(value) as max_value,
         count(distinct org_unit) as units

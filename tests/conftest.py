@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from giamngheo.config import get_settings
+from giamngheo.forms import registry
+from giamngheo.reference import UnitResolver, categories, org_units
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_INBOX = ROOT / "sample" / "inbox"
+PERIOD = "2022-H1"
+BIN = Path(sys.executable).parent
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def settings_for(data_dir: Path, warehouse_url: str | None = None):
+    env = {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_PROJECT_DIR": str(ROOT)}
+    if warehouse_url:
+        env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
+    return get_settings(env)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    return ROOT / "include" / "reference"
+
+
+@pytest.fixture(scope="session")
+def forms(reference_dir):
+    return registry(reference_dir)
+
+
+@pytest.fixture(scope="session")
+def units(reference_dir):
+    return list(org_units(reference_dir))
+
+
+@pytest.fixture(scope="session")
+def cats(reference_dir):
+    return list(categories(reference_dir))
+
+
+@pytest.fixture(scope="session")
+def resolver(units):
+    return UnitResolver.for_district(units, "061")
+
+
+@pytest.fixture(scope="session")
+def validator(forms, tmp_path_factory):
+    from giamngheo.validation import Validator
+
+    return Validator(ROOT / "expectations", forms, tmp_path_factory.mktemp("docs"))
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A data directory holding a copy of the sample inbox (modification times kept)."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE_INBOX, data / "inbox")
+    return data
+
+
+@pytest.fixture
+def pipeline(data_dir, validator):
+    from giamngheo.ingest import Pipeline
+
+    pipe = Pipeline(settings_for(data_dir))
+    pipe._validator = validator  # one GX context for the whole session
+    pipe.initialise()
+    yield pipe
+    pipe.warehouse.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory) -> Path:
+    """A throw-away Airflow home with a migrated SQLite metadata DB."""
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = airflow_env(home, home / "unused-data")
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return home
+
+
+def airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "GIAMNGHEO"))}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+        "GIAMNGHEO_DATA_DIR": str(data_dir),
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+    })
+    return env
+
+
+def run_dag_test(home: Path, data_dir: Path, dag_id: str, conf: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", dag_id, "--conf", conf],
+        env=airflow_env(home, data_dir), capture_output=True, text=True, timeout=900,
+    )
