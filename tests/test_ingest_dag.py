@@ -1,0 +1,69 @@
+"""The ingestion DAG run for real with `airflow dags test`."""
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+from giamngheo.ingest import Pipeline
+from tests.conftest import PERIOD, run_dag_test, settings_for
+from tests.helpers import HEALTH_HEADER, health_row, write_csv
+from tests.seed_figures import SEED_2022_H1
+
+pytestmark = pytest.mark.integration
+CONF = json.dumps({"period": PERIOD})
+
+
+def warehouse(data_dir):
+    return Pipeline(settings_for(data_dir)).warehouse
+
+
+def totals(data_dir) -> dict:
+    return {(r["form"], r["indicator"], r["category"]): float(r["total"])
+            for r in warehouse(data_dir).district_totals(PERIOD)}
+
+
+def health_slice(data_dir, unit):
+    with warehouse(data_dir).engine.connect() as conn:
+        return dict(conn.exec_driver_sql(
+            "select indicator, value from fact where is_current and form = 'health' and org_unit = ?", (unit,)).all())
+
+
+def rendered_map_indexes(airflow_home):
+    with sqlite3.connect(airflow_home / "airflow.db") as conn:
+        return {r[0] for r in conn.execute(
+            "select rendered_map_index from task_instance where task_id = 'ingest_file'")}
+
+
+def test_sample_period_through_airflow(airflow_home, data_dir):
+    first = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    got = totals(data_dir)
+    for key, expected in SEED_2022_H1.items():
+        assert got.get(key) == expected, key
+    assert "2022-H1/health/TTYT_bao_cao_6thang_2022.xlsx" in rendered_map_indexes(airflow_home)
+
+    checksum = warehouse(data_dir).checksum()
+    second = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert warehouse(data_dir).checksum() == checksum
+
+    # a correction for one commune, and a bad file beside it
+    before_other = health_slice(data_dir, "061-03")
+    inbox = data_dir / "inbox" / PERIOD / "health"
+    latest = max(p.stat().st_mtime for p in inbox.iterdir())
+    write_csv(inbox / "dinh_chinh_vi_huong.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=3000, poor=500)],
+              arrival=latest + 60)
+    write_csv(inbox / "sai_dinh_dang.csv", [HEALTH_HEADER, health_row("Lục Bình", cost="1,234.5")],
+              arrival=latest + 120)
+    third = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
+    output = third.stdout + third.stderr
+    assert third.returncode != 0  # the run fails: a file was rejected
+    assert "sai_dinh_dang.csv" in output and "1,234.5" in output and "1.234,5" in output
+    assert health_slice(data_dir, "061-02")["the_bhyt"] == 3000
+    assert health_slice(data_dir, "061-03") == before_other  # the rejected file touched nothing
+    ledger = {r["file_name"]: r for r in warehouse(data_dir).ledger(PERIOD)}
+    assert ledger["sai_dinh_dang.csv"]["status"] == "rejected" and ledger["sai_dinh_dang.csv"]["facts"] == 0
+    assert ledger["dinh_chinh_vi_huong.csv"]["version"] == 2
+    assert os.path.exists(ledger["sai_dinh_dang.csv"]["docs_path"])
