@@ -36,6 +36,12 @@ def rendered_map_indexes(airflow_home):
             "select rendered_map_index from task_instance where task_id = 'ingest_file'")}
 
 
+def asset_events(airflow_home) -> dict:
+    with sqlite3.connect(airflow_home / "airflow.db") as conn:
+        return dict(conn.execute("select a.uri, count(*) from asset_event e join asset a on a.id = e.asset_id "
+                                 "group by a.uri").fetchall())
+
+
 def test_sample_period_through_airflow(airflow_home, data_dir):
     first = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -43,11 +49,15 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     for key, expected in SEED_2022_H1.items():
         assert got.get(key) == expected, key
     assert "2022-H1/health/TTYT_bao_cao_6thang_2022.xlsx" in rendered_map_indexes(airflow_home)
+    events = asset_events(airflow_home)  # one event per accepted file, per period and form
+    assert events == {f"giamngheo://warehouse/{PERIOD}/{form}": n
+                      for form, n in {"health": 1, "education": 1, "bank": 1, "commune": 14, "models": 3}.items()}
 
     checksum = warehouse(data_dir).checksum()
     second = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
     assert second.returncode == 0, second.stdout[-3000:]
     assert warehouse(data_dir).checksum() == checksum
+    assert asset_events(airflow_home) == events  # nothing loaded, nothing announced
 
     # a correction for one commune, and a bad file beside it
     before_other = health_slice(data_dir, "061-03")
