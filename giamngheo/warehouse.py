@@ -204,6 +204,11 @@ class Warehouse:
     def ledger(self, period: str) -> list[dict]:
         return self.query("query/ledger", period=str(period))
 
+    def report_values(self, first_period: str, last_period: str, district: str) -> list[dict]:
+        """Per-commune values of a report: flows over first..last, stocks of last."""
+        return self.query("query/report_values", first_period=first_period, last_period=last_period,
+                          district=district)
+
     def checksum(self) -> str:
         """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""
         digest = hashlib.sha256()

@@ -1,0 +1,193 @@
+"""The report's figures, derived from warehouse values and written the Vietnamese way.
+
+Every number the report prints is computed here from the rows of
+``include/sql/query/report_values.sql``: a sum over communes, a ratio of two
+sums, or a list of communes chosen by a rule. Nothing is typed in.
+
+Precision of each ratio (rounded half-up):
+
+| figure                                  | digits after the comma |
+|-----------------------------------------|------------------------|
+| poverty reduction target rate           | 2                      |
+| new jobs against the plan               | 2                      |
+| full immunisation of infants            | 1                      |
+| households using clean water            | 1                      |
+| radio coverage groups                   | as submitted (0–2)     |
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .numbers import format_count, format_number
+from .periods import Period
+from .reference import Category, OrgUnit
+
+RADIO_HIGH = Decimal(80)  # the report names communes at 80% and above together
+
+
+@dataclass
+class ReportValues:
+    """Per-commune values of one report (flows over its half-years, stocks at its end)."""
+
+    rows: list[dict] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._cells: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for row in self.rows:
+            key = (row["form"], row["indicator"], row.get("category") or "")
+            self._cells[key][row["org_unit"]] += Decimal(str(row["value"]))
+
+    def by_unit(self, form: str, indicator: str, category: str = "") -> dict[str, Decimal]:
+        return dict(self._cells.get((form, indicator, category), {}))
+
+    def total(self, form: str, indicator: str, category: str = "") -> Decimal:
+        return sum(self.by_unit(form, indicator, category).values(), Decimal(0))
+
+    def has(self, form: str) -> bool:
+        return any(key[0] == form for key in self._cells)
+
+    def items(self, form: str) -> list[dict]:
+        """Rows of an item form (``models``), one dict per (commune, item) with its indicators."""
+        out: dict[tuple, dict] = {}
+        for row in self.rows:
+            if row["form"] != form:
+                continue
+            key = (row["org_unit"], row["item"])
+            entry = out.setdefault(key, {"org_unit": row["org_unit"], "item": row["item"],
+                                         "attribute": row.get("attribute") or ""})
+            entry[row["indicator"]] = Decimal(str(row["value"]))
+        return list(out.values())
+
+
+def report_periods(period: Period) -> tuple[str, str]:
+    """The half-years a report covers: H1 alone; H1 and H2 for the year report."""
+    return (str(Period(period.year, 1)), str(period))
+
+
+def percent(part: Decimal, whole: Decimal, places: int) -> str:
+    if not whole:
+        return "—"
+    return format_number(part * 100 / whole, places)
+
+
+def count(value: Decimal) -> str:
+    """A count in running text: 04, 86, 30.447."""
+    return format_count(int(value))
+
+
+def money(value: Decimal, places: int = 0) -> str:
+    text = format_number(value, places)
+    return text.rstrip("0").rstrip(",") if places else text
+
+
+def unit_names(codes, units: dict[str, OrgUnit]) -> str:
+    """Communes as the report lists them: xã in code order, then the town, named as such."""
+    chosen = [units[c] for c in codes]
+    communes = sorted((u for u in chosen if u.kind != "thi_tran"), key=lambda u: u.code)
+    towns = sorted((u for u in chosen if u.kind == "thi_tran"), key=lambda u: u.code)
+    names = [u.name for u in communes] + [f"thị trấn {u.name}" for u in towns]
+    return ", ".join(names)
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
+                  categories: list[Category]) -> dict:
+    """Everything the template prints, as formatted text (plus the raw numbers charts need)."""
+    units = {u.code: u for u in communes}
+    cat = {(c.dimension, c.code): c for c in categories}
+    total = values.total
+
+    households = total("commune", "tong_so_ho")
+    target = total("commune", "chi_tieu_giam_ho_ngheo")
+    jobs_home = total("commune", "viec_lam_moi_trong_nuoc")
+    jobs_abroad = total("commune", "lao_dong_nuoc_ngoai")
+    jobs_plan = total("commune", "chi_tieu_viec_lam_moi")
+    infants = total("health", "tre_duoi_1_tuoi")
+    vaccinated = total("health", "tre_tiem_chung_day_du")
+
+    education = []
+    for policy in (c for c in categories if c.dimension == "policy"):
+        pupils = total("education", "so_hoc_sinh", policy.code)
+        entry = {"code": policy.code, "label": policy.label, "legal_basis": policy.legal_basis,
+                 "pupils": count(pupils), "amount": money(total("education", "kinh_phi", policy.code)),
+                 "rice_kg": money(total("education", "gao_kg", policy.code))}
+        education.append(entry)
+
+    loans = {}
+    for programme in (c for c in categories if c.dimension == "programme"):
+        loans[programme.code] = {
+            "label": programme.label,
+            "borrowers": count(total("bank", "luot_vay", programme.code)),
+            "million_vnd": money(total("bank", "so_tien_trieu_dong", programme.code), 3),
+        }
+
+    receivers = {u: v for u, v in values.by_unit("commune", "dau_thu_truyen_hinh").items() if v > 0}
+    radio = values.by_unit("commune", "ty_le_nghe_dai")
+    radio_groups = []
+    high = [u for u, v in radio.items() if v >= RADIO_HIGH]
+    if high:
+        radio_groups.append({"label": f"{format_number(RADIO_HIGH)}% trở lên", "communes": unit_names(high, units)})
+    for level in sorted({v for v in radio.values() if v < RADIO_HIGH}, reverse=True):
+        codes = [u for u, v in radio.items() if v == level]
+        places = 2 if level % 1 else 0
+        radio_groups.append({"label": f"{money(level, places)}%", "communes": unit_names(codes, units)})
+
+    models = []
+    for entry in sorted(values.items("models"), key=lambda e: (units[e["org_unit"]].code, e["item"])):
+        unit = units[entry["org_unit"]]
+        place = f"thị trấn {unit.name}" if unit.kind == "thi_tran" else f"xã {unit.name}"
+        project = entry["attribute"].split("|")[0] if entry["attribute"] else ""
+        models.append({"name": lower_first(entry["item"]), "place": place, "project": project,
+                       "project_label": cat[("project", project)].label if ("project", project) in cat else "",
+                       "households": count(entry.get("so_ho_tham_gia", Decimal(0))),
+                       "amount": money(entry.get("kinh_phi", Decimal(0))),
+                       "amount_million": money(entry.get("kinh_phi", Decimal(0)) / 1_000_000, 3)})
+
+    return {
+        "period": {"code": str(period), "label": period.label_vi, "year": period.year, "half": period.half,
+                   "months": "06 tháng" if period.half == 1 else "12 tháng"},
+        "communes": {"count": count(len(communes))},
+        "poverty": {"target_households": count(target), "target_rate": percent(target, households, 2),
+                    "households": count(households)},
+        "jobs": {"total": count(jobs_home + jobs_abroad), "plan": count(jobs_plan),
+                 "rate": percent(jobs_home + jobs_abroad, jobs_plan, 2),
+                 "home": count(jobs_home), "abroad": count(jobs_abroad),
+                 "demobilised_advised": count(total("commune", "bo_doi_xuat_ngu_tu_van")),
+                 "workers_advised": count(total("commune", "luot_tu_van_lao_dong"))},
+        "education": education,
+        "housing": {"mobilised": count(total("commune", "nha_o_van_dong")),
+                    "approved": count(total("commune", "nha_o_ho_tro_chuong_trinh"))},
+        "water": {"rate": percent(total("commune", "ho_dung_nuoc_hop_ve_sinh"), households, 1)},
+        "health": {
+            "cards": count(total("health", "the_bhyt")), "cards_poor": count(total("health", "the_bhyt_ho_ngheo")),
+            "visits": count(total("health", "luot_kham")),
+            "visits_poor": count(total("health", "luot_kham_ho_ngheo")),
+            "cost_poor": money(total("health", "chi_phi_kham_ho_ngheo")),
+            "births": count(total("health", "ho_tro_sinh_con_nguoi")),
+            "births_amount": money(total("health", "ho_tro_sinh_con_kinh_phi")),
+            "vaccinated": count(vaccinated), "infants": count(infants),
+            "vaccination_rate": percent(vaccinated, infants, 1),
+            "poisoning": count(total("health", "vu_ngo_doc_thuc_pham")),
+            "no_poisoning": total("health", "vu_ngo_doc_thuc_pham") == 0,
+        },
+        "information": {
+            "receivers": count(sum(receivers.values(), Decimal(0))),
+            "receiver_communes_count": count(len(receivers)),
+            "receiver_communes": unit_names(receivers, units),
+            "radio_groups": radio_groups,
+            "bulletin_boards": count(total("commune", "so_bang_tin")),
+            "villages": count(total("commune", "so_thon")),
+        },
+        "loans": loans,
+        "electricity": {"households": count(total("commune", "tien_dien_luot_ho")),
+                        "amount": money(total("commune", "tien_dien_kinh_phi"))},
+        "models": models,
+        "models_count": count(len(models)),
+        "models_amount": money(values.total("models", "kinh_phi")),
+    }

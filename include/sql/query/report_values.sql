@@ -1,0 +1,52 @@
+-- per-commune values a report is built from: flows summed over the report's
+-- half-years (H1 alone, or H1 + H2 for the year report), stocks from its last half-year
+with facts_in_scope as (
+    select
+        form,
+        indicator,
+        category,
+        item,
+        attribute,
+        org_unit,
+        period,
+        value
+    from fact
+    where is_current
+      and period in (:first_period, :last_period)
+),
+
+with_kind as (
+    select
+        fs.form,
+        fs.indicator,
+        fs.category,
+        fs.item,
+        fs.attribute,
+        fs.org_unit,
+        fs.period,
+        fs.value,
+        i.kind
+    from facts_in_scope as fs
+    inner join indicator as i on i.form = fs.form and i.code = fs.indicator
+),
+
+chosen as (
+    select *
+    from with_kind
+    where kind = 'flow'
+       or period = :last_period
+)
+
+select
+    c.form,
+    c.indicator,
+    c.category,
+    c.item,
+    c.attribute,
+    c.org_unit,
+    round(sum(c.value), 3) as value
+from chosen as c
+inner join org_unit as u on u.code = c.org_unit
+where u.parent_code = :district
+group by c.form, c.indicator, c.category, c.item, c.attribute, c.org_unit
+order by c.form, c.indicator, c.category, c.org_unit, c.item
