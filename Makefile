@@ -7,7 +7,7 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 PERIOD ?= 2022-H1
 DATA_DIR ?= $(CURDIR)/.data/demo
-SAMPLE_INBOX := $(CURDIR)/sample/inbox
+SAMPLE_INBOX := $(CURDIR)/include/sample/inbox
 
 # a project-local Airflow: its own home and SQLite metadata DB, our DAGs and plugins, no examples
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
@@ -67,7 +67,7 @@ suites: install
 	$(BIN)/giamngheo suites
 
 sample: install
-	$(BIN)/python sample/make_sample.py
+	$(BIN)/python include/sample/make_sample.py
 
 clean:
 	rm -rf .data .airflow test-artifacts

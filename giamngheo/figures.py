@@ -74,7 +74,7 @@ def percent(part: Decimal, whole: Decimal, places: int) -> str:
 
 
 def count(value: Decimal) -> str:
-    """A count in running text: 04, 86, 30.447."""
+    """A count in running text: 04, 86, 12.345."""
     return format_count(int(value))
 
 

@@ -82,7 +82,7 @@ def parse_number(cell: object, unit: str) -> Decimal:
     if isinstance(cell, float):
         if math.isnan(cell) or math.isinf(cell):
             raise NumberProblem(cell, "giá trị không phải số", "not a number")
-        # repr gives the shortest text that round-trips: 66.363 stays 66.363
+        # repr gives the shortest text that round-trips: 12.125 stays 12.125
         return Decimal(repr(cell))
     text = _clean_text(str(cell))
     match = _SUFFIX_RE.match(text.casefold())

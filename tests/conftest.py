@@ -13,7 +13,7 @@ from giamngheo.forms import registry
 from giamngheo.reference import UnitResolver, categories, org_units
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_INBOX = ROOT / "sample" / "inbox"
+SAMPLE_INBOX = ROOT / "include" / "sample" / "inbox"
 PERIOD = "2022-H1"
 BIN = Path(sys.executable).parent
 

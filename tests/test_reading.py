@@ -9,7 +9,7 @@ from giamngheo.reading import decode_csv, discover, read_submission
 from tests.conftest import ROOT, SAMPLE_INBOX
 from tests.helpers import HEALTH_HEADER, health_row, write_csv, write_xlsx
 
-sys.path.insert(0, str(ROOT / "sample"))
+sys.path.insert(0, str(ROOT / "include" / "sample"))
 from make_sample import to_cp1258  # noqa: E402
 
 

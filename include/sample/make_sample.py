@@ -1,4 +1,4 @@
-"""Build the bundled 2022-H1 sample inbox (run: ``python sample/make_sample.py``).
+"""Build the bundled 2022-H1 sample inbox (run: ``make sample``).
 
 District totals are the figures of the hand-written 2022-H1 report; how they
 split over the 14 communes is invented (largest-remainder allocation by
