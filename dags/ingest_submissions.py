@@ -29,9 +29,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import logging
+
 import pendulum
 from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
 
+log = logging.getLogger(__name__)
 WAREHOUSE_LOADS = AssetAlias("giamngheo-warehouse-loads")
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
@@ -78,6 +81,9 @@ def ingest_submissions():
         periods = [period] if period else periods_for(day)
         files = [f.to_dict() for p in periods for f in pipeline.discover(p)]
         print(f"{len(files)} file(s) for {', '.join(periods)}")
+        for entry in (e for p in periods for e in pipeline.stray(p)):
+            log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
+                        "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))
         return files
 
     @task(map_index_template="{{ submission_label }}", outlets=[WAREHOUSE_LOADS])

@@ -17,7 +17,7 @@ from .config import Settings, get_settings
 from .forms import registry
 from .periods import Period
 from .problems import Problem, format_problems
-from .reading import InboxFile, discover, read_submission, sha256_of
+from .reading import InboxFile, discover, read_submission, sha256_of, stray_entries
 from .reference import UnitResolver, categories, org_units
 from .warehouse import Warehouse
 
@@ -74,6 +74,10 @@ class Pipeline:
 
     def discover(self, period: str) -> list[InboxFile]:
         return discover(self.settings.inbox_dir, period, self.forms)
+
+    def stray(self, period: str) -> list[str]:
+        """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
+        return stray_entries(self.settings.inbox_dir, period, self.forms)
 
     def ingest(self, files: list[InboxFile]) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged."""

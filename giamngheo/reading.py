@@ -84,6 +84,21 @@ def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> l
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
 
 
+def stray_entries(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> list[str]:
+    """Folders of the period's inbox that name no form, and files lying outside any form folder
+    (a misspelt ``helth/`` must not swallow a unit's file without a word)."""
+    root = Path(inbox_dir) / str(Period.parse(str(period)))
+    if not root.is_dir():
+        return []
+    stray = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith((".", "~$")) or child.name in forms:
+            continue
+        if child.is_dir() or child.name.lower().endswith(SUFFIXES):
+            stray.append(f"{root.name}/{child.name}")
+    return stray
+
+
 def periods_in(inbox_dir: Path) -> list[str]:
     out = []
     for child in sorted(Path(inbox_dir).glob("*")):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from giamngheo.reading import decode_csv, discover, read_submission
+from giamngheo.reading import decode_csv, discover, read_submission, stray_entries
 from tests.conftest import ROOT, SAMPLE_INBOX
 from tests.helpers import HEALTH_HEADER, health_row, write_csv, write_xlsx
 
@@ -139,3 +139,13 @@ def test_every_sample_file_reads_cleanly(forms, resolver, cats):
     assert len([f for f in files if f.form == "commune"]) == 14
     assert os.path.getsize(files[0].path) > 0
     assert isinstance(files[0].path, Path)
+
+
+def test_folders_that_name_no_form_are_reported(tmp_path, forms):
+    period = tmp_path / "inbox" / "2022-H1"
+    write_csv(period / "helth" / "ttyt.csv", [HEALTH_HEADER])
+    write_csv(period / "health" / "ttyt.csv", [HEALTH_HEADER])
+    write_csv(period / "loose.xlsx", [HEALTH_HEADER])
+    (period / "narrative.yaml").write_text("x: 1")
+    assert stray_entries(tmp_path / "inbox", "2022-H1", forms) == ["2022-H1/helth", "2022-H1/loose.xlsx"]
+    assert [f.name for f in discover(tmp_path / "inbox", "2022-H1", forms)] == ["ttyt.csv"]
