@@ -7,6 +7,7 @@
 | ``GIAMNGHEO_DISTRICT``      | code of the district this deployment runs | ``061`` (Bạch Thông)            |
 | ``GIAMNGHEO_PROJECT_DIR``   | where ``include/`` and ``expectations/`` are | the checkout holding this package |
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
+| ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Settings:
     warehouse_url: str
     district_code: str
     max_file_bytes: int
+    report_settings_path: Path
 
     @property
     def inbox_dir(self) -> Path:
@@ -38,6 +40,10 @@ class Settings:
     def validation_dir(self) -> Path:
         """Where GX Data Docs of rejected files are kept."""
         return self.data_dir / "validation"
+
+    @property
+    def template_path(self) -> Path:
+        return self.project_dir / "include" / "templates" / "bao_cao_giam_ngheo.docx"
 
     @property
     def sql_dir(self) -> Path:
@@ -63,4 +69,6 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         warehouse_url=warehouse_url,
         district_code=env.get("GIAMNGHEO_DISTRICT") or "061",
         max_file_bytes=int(float(env.get("GIAMNGHEO_MAX_FILE_MB") or 20) * 1024 * 1024),
+        report_settings_path=Path(env.get("GIAMNGHEO_REPORT_SETTINGS")
+                                  or project_dir / "include" / "report" / "settings.yaml").resolve(),
     )

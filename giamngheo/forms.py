@@ -47,6 +47,7 @@ class Form:
     title: str
     grain: tuple[str, ...]
     columns: tuple[Column, ...]
+    expected: str = "each_commune"  # each_commune | one_file: what a complete period holds
 
     def column(self, code: str) -> Column:
         for col in self.columns:
@@ -100,6 +101,7 @@ def load_forms(path: Path) -> dict[str, Form]:
             title=raw.get("title", raw["label"]),
             grain=tuple(raw["grain"]),
             columns=tuple(_column(c) for c in raw["columns"]),
+            expected=raw.get("expected", "each_commune"),
         )
     return forms
 

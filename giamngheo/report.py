@@ -1,0 +1,226 @@
+"""The report: warehouse figures + narrative + settings -> .docx (and PDF, xlsx).
+
+``render_report(settings, period)`` is the step the report DAG calls. The
+document is rendered from ``include/templates/bao_cao_giam_ngheo.docx`` with
+docxtpl (``autoescape=True``: a name with ``&`` or ``<`` prints as written).
+``<data dir>/reports/<period>/`` holds exactly one current document; an
+earlier draft moves to ``history/`` under it. A period with missing or
+rejected submissions, or narrative borrowed from an earlier period, is
+rendered as a draft (DỰ THẢO) with an appendix saying what is outstanding.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from .completeness import check_completeness
+from .config import Settings, get_settings
+from .figures import ReportValues, build_figures, lower_first, report_periods
+from .forms import registry
+from .narrative import load_narrative
+from .periods import Period
+from .reference import categories, org_units
+from .warehouse import Warehouse
+
+DOCUMENT_STEM = "bao-cao-giam-ngheo"
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass
+class ReportResult:
+    period: str
+    docx: str
+    xlsx: str
+    pdf: str | None
+    pdf_message: str
+    draft: bool
+    draft_reason: str
+    missing: int
+    rejected: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_report_settings(path: Path) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def document_date(period: Period, delay_days: int) -> date:
+    """The draft is dated ``delay_days`` after the period closes (deterministic, not 'today')."""
+    return period.end + timedelta(days=int(delay_days))
+
+
+def period_context(period: Period) -> dict:
+    h1 = period.half == 1
+    return {
+        "code": str(period), "year": period.year, "label": period.label_vi,
+        "label_capitalised": period.label_vi[:1].upper() + period.label_vi[1:],
+        "running_label": f"06 tháng đầu năm {period.year}" if h1 else f"năm {period.year}",
+        "months": "06 tháng" if h1 else f"năm {period.year}",
+        "months_capitalised": "06 tháng đầu năm" if h1 else f"Năm {period.year}",
+        "outlook": f"ĐẾN CUỐI NĂM {period.year}" if h1 else f"NĂM {period.year + 1}",
+    }
+
+
+class ReportBuilder:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        ref = self.settings.reference_dir
+        self.forms = registry(ref)
+        self.units = list(org_units(ref))
+        self.categories = list(categories(ref))
+        self.communes = [u for u in self.units
+                         if u.parent_code == self.settings.district_code and u.level == "commune"]
+        self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
+
+    def values(self, period: Period) -> ReportValues:
+        rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
+        return ReportValues(rows)
+
+    def context(self, period: Period, values: ReportValues) -> dict:
+        figures = build_figures(values, period, self.communes, self.categories)
+        doc = load_report_settings(self.settings.report_settings_path)
+        when = document_date(period, doc.get("delay_days", 15))
+        doc.update({"number_text": doc.get("number") or "\u00a0" * 6, "day_text": "\u00a0" * 6,
+                    "month": when.month, "year": when.year})
+        narrative = load_narrative(self.settings.inbox_dir, period)
+        completeness = check_completeness(self.warehouse, str(period), self.forms, self.communes)
+        reasons = []
+        if completeness.missing:
+            reasons.append("còn thiếu biểu")
+        if completeness.rejected:
+            reasons.append("có tệp bị từ chối")
+        if narrative.borrowed or narrative.missing:
+            reasons.append("nội dung cần cập nhật")
+        for entry in figures["education"]:
+            entry["label_lower"] = lower_first(entry["label"])
+        models_text = ", ".join(f"{m['name']} {m['place']}" for m in figures["models"])
+        return {
+            **figures,
+            "period": {**figures["period"], **period_context(period)},
+            "doc": doc,
+            "narrative": narrative.texts,
+            "narrative_flags": narrative.flags(),
+            "completeness": {"missing": completeness.missing, "rejected": completeness.rejected},
+            "draft": bool(reasons),
+            "draft_reason": ("Dự thảo: " + ", ".join(reasons) + " (xem phụ lục)") if reasons else "",
+            "models_text": models_text,
+            "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
+        }
+
+    def render(self, period_text: str, pdf: bool = True) -> ReportResult:
+        from docxtpl import DocxTemplate, InlineImage
+        from docx.shared import Mm
+
+        from . import charts
+
+        period = Period.parse(period_text)
+        values = self.values(period)
+        context = self.context(period, values)
+        out_dir = self.settings.reports_dir / str(period)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        final = out_dir / f"{DOCUMENT_STEM}-{period}.docx"
+        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
+            tmp_dir = Path(tmp)
+            template = DocxTemplate(str(self.settings.template_path))
+            drawn = {
+                "jobs": charts.jobs_against_plan(values, self.communes, tmp_dir / "jobs.png"),
+                "poverty": charts.poor_household_share(values, self.communes, tmp_dir / "poverty.png"),
+            }
+            context["charts"] = {k: InlineImage(template, str(p), width=Mm(155)) if p else "" for k, p in drawn.items()}
+            template.render(context, autoescape=True)
+            staged = tmp_dir / final.name
+            template.save(str(staged))
+            xlsx_staged = tmp_dir / f"so-lieu-{period}.xlsx"
+            write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
+            # publish: the previous document goes to history/, then the new one takes its place atomically
+            if final.exists():
+                history = out_dir / "history"
+                history.mkdir(exist_ok=True)
+                stamp = datetime.fromtimestamp(final.stat().st_mtime).strftime("%Y%m%dT%H%M%S")
+                shutil.copy2(final, history / f"{final.stem}-{stamp}.docx")
+            os.replace(staged, final)
+            xlsx = out_dir / xlsx_staged.name
+            os.replace(xlsx_staged, xlsx)
+        pdf_path, pdf_message = (convert_to_pdf(final) if pdf else (None, "PDF không được yêu cầu / PDF not requested"))
+        return ReportResult(str(period), str(final), str(xlsx), str(pdf_path) if pdf_path else None, pdf_message,
+                            context["draft"], context["draft_reason"], len(context["completeness"]["missing"]),
+                            len(context["completeness"]["rejected"]))
+
+
+def render_report(settings: Settings | None = None, period: str = "", pdf: bool = True) -> ReportResult:
+    builder = ReportBuilder(settings)
+    try:
+        return builder.render(period, pdf=pdf)
+    finally:
+        builder.warehouse.dispose()
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_to_pdf(docx: Path) -> tuple[Path | None, str]:
+    binary = libreoffice()
+    if not binary:
+        return None, ("LibreOffice chưa được cài: bỏ qua bản PDF / LibreOffice is not installed: PDF skipped "
+                      "(apt-get install libreoffice-writer-nogui)")
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(docx.parent), str(docx)],
+            capture_output=True, text=True, timeout=300)
+    pdf = docx.with_suffix(".pdf")
+    if result.returncode != 0 or not pdf.exists():
+        return None, f"LibreOffice không chuyển được sang PDF / conversion failed: {result.stderr.strip()[:300]}"
+    return pdf, f"PDF: {pdf}"
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula is neutralised."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_figures_xlsx(values: ReportValues, forms, communes, cats, path: Path) -> Path:
+    """All consolidated figures by commune: one sheet per form, communes down, indicators across."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    labels = {(c.dimension, c.code): c.label for c in cats}
+    units = sorted(communes, key=lambda u: u.code)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for form in forms.values():
+        columns = []
+        for col in form.figures:
+            if form.category_column is not None:
+                dim = form.category_column.dimension
+                for code in sorted({k[2] for k in values._cells if k[0] == form.code and k[1] == col.code}):
+                    columns.append((col, code, f"{col.label} — {labels.get((dim, code), code)}"))
+            else:
+                columns.append((col, "", col.label))
+        sheet = wb.create_sheet(form.code)
+        sheet.append([safe_cell(v) for v in ["Mã", "Xã, thị trấn", *[c[2] for c in columns]]])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for unit in units:
+            row = [unit.code, unit.full_name]
+            for col, category, _ in columns:
+                value = values.by_unit(form.code, col.code, category).get(unit.code)
+                row.append(None if value is None else float(value))
+            sheet.append([safe_cell(v) for v in row])
+        sheet.append(["", "Toàn huyện", *[float(values.total(form.code, c.code, cat)) for c, cat, _ in columns]])
+        sheet.column_dimensions["B"].width = 22
+    wb.save(path)
+    return path
