@@ -20,13 +20,15 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db demo run test suites sample clean
+.PHONY: help install airflow-db demo run test suites sample template system-deps clean
 
 help:
-	@echo "make demo                         ingest the bundled 2022-H1 sample through Airflow, print the totals"
+	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
 	@echo "make test                         the whole test suite"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
+	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
+	@echo "make system-deps                  install LibreOffice (PDF copy of the report), as root on Debian"
 
 install: $(VENV)/.installed
 
@@ -39,32 +41,51 @@ airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
-# run the ingestion DAG for PERIOD on DATA_DIR, keep Airflow's log, print what became of each file
-define ingest
+# run the ingestion DAG for PERIOD on DATA_DIR, then the report DAG; keep Airflow's logs;
+# print what became of each file, the district totals and the report's path.
+# Exit non-zero when a file was rejected (after drafting the report that lists it).
+define pipeline
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/logs
-	@echo "Airflow: ingest_submissions for $(PERIOD) on $(GIAMNGHEO_DATA_DIR) (log: $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log)"
+	@echo "Airflow: ingest_submissions for $(PERIOD) on $(GIAMNGHEO_DATA_DIR)"
 	@$(BIN)/airflow dags test ingest_submissions --conf '{"period": "$(PERIOD)"}' \
-		> $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log 2>&1; status=$$?; \
+		> $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log 2>&1; ingest=$$?; \
 	$(BIN)/giamngheo ledger --period $(PERIOD); \
-	grep -h -A12 "Tệp bị từ chối" $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log | grep -v "^\s*File \"" | head -60 || true; \
+	grep -h -A12 "Tệp bị từ chối" $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log | grep -v "^\s*File \"" | sed "s/^.*AirflowFailException: //" | head -60; \
 	$(BIN)/giamngheo totals --period $(PERIOD); \
-	exit $$status
+	echo; echo "Airflow: draft_report for $(PERIOD)"; \
+	$(BIN)/airflow dags test draft_report --conf '{"period": "$(PERIOD)"}' \
+		> $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log 2>&1; report=$$?; \
+	if [ $$report -ne 0 ]; then tail -40 $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log; exit $$report; fi; \
+	grep -h -E "^(Số liệu theo xã|PDF|LibreOffice|DỰ THẢO)" $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log; \
+	grep -h -E "^Báo cáo / report:" $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log; \
+	echo "(Airflow logs: $(GIAMNGHEO_DATA_DIR)/logs/)"; \
+	exit $$ingest
 endef
 
 demo: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@cp -a -n $(SAMPLE_INBOX)/. $(GIAMNGHEO_DATA_DIR)/inbox/
-	$(ingest)
+	$(pipeline)
 
 run: airflow-db
 	@test -d "$(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)" || (echo "no inbox at $(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)"; exit 2)
-	$(ingest)
+	$(pipeline)
 
 test: airflow-db
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 suites: install
 	$(BIN)/giamngheo suites
+
+template: install
+	$(BIN)/python include/templates/build_template.py
+
+# optional system packages: LibreOffice for the PDF copy of the report (Debian; needs root)
+system-deps:
+	@if command -v soffice >/dev/null 2>&1; then echo "LibreOffice present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
+	else echo "LibreOffice not installed and cannot install it here: the PDF copy will be skipped"; fi
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py

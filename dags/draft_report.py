@@ -65,20 +65,14 @@ def draft_report():
     @task
     def periods_to_draft() -> list[str]:
         """The periods this run drafts: the chosen one, the ones that got data, or the run's half-year."""
-        from giamngheo.periods import Period
+        from giamngheo.report import choose_periods
 
         context = get_current_context()
-        if context["params"].get("period"):
-            return [context["params"]["period"]]
-        periods = set()
-        for events in (context.get("triggering_asset_events") or {}).values():
-            for event in events:
-                if (event.extra or {}).get("period"):
-                    periods.add(str(Period.parse(event.extra["period"])))
-        if periods:
-            return sorted(periods)
-        start = context.get("data_interval_start") or pendulum.now(LOCAL_TZ).subtract(months=6)
-        return [str(Period.containing(start.in_timezone(LOCAL_TZ).date()))]
+        extras = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
+                  for event in events]
+        start = context.get("data_interval_start")
+        return choose_periods(context["params"].get("period"), extras,
+                              start.in_timezone(LOCAL_TZ).date() if start else None)
 
     @task(map_index_template="{{ report_period }}")
     def render(period: str) -> dict:

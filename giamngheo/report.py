@@ -157,6 +157,19 @@ class ReportBuilder:
                             len(context["completeness"]["rejected"]))
 
 
+def choose_periods(param: str | None, event_extras: list[dict], interval_start: date | None) -> list[str]:
+    """What a report run drafts: the period chosen in the trigger form; else every period that
+    received data (asset events); else the half-year of the run's data interval."""
+    if param:
+        return [str(Period.parse(param))]
+    periods = {str(Period.parse(extra["period"])) for extra in event_extras if extra.get("period")}
+    if periods:
+        return sorted(periods)
+    if interval_start is None:
+        raise ValueError("no period: choose one in the trigger form / chọn kỳ báo cáo")
+    return [str(Period.containing(interval_start))]
+
+
 def render_report(settings: Settings | None = None, period: str = "", pdf: bool = True) -> ReportResult:
     builder = ReportBuilder(settings)
     try:

@@ -30,10 +30,10 @@ def health_slice(data_dir, unit):
             "select indicator, value from fact where is_current and form = 'health' and org_unit = ?", (unit,)).all())
 
 
-def rendered_map_indexes(airflow_home):
+def rendered_map_indexes(airflow_home, task_id="ingest_file"):
     with sqlite3.connect(airflow_home / "airflow.db") as conn:
         return {r[0] for r in conn.execute(
-            "select rendered_map_index from task_instance where task_id = 'ingest_file'")}
+            "select rendered_map_index from task_instance where task_id = ?", (task_id,))}
 
 
 def asset_events(airflow_home) -> dict:
@@ -77,3 +77,18 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     assert ledger["sai_dinh_dang.csv"]["status"] == "rejected" and ledger["sai_dinh_dang.csv"]["facts"] == 0
     assert ledger["dinh_chinh_vi_huong.csv"]["version"] == 2
     assert os.path.exists(ledger["sai_dinh_dang.csv"]["docs_path"])
+
+    # the report DAG drafts the period: a draft, since a file is rejected, listing it
+    report = run_dag_test(airflow_home, data_dir, "draft_report", CONF)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    from docx import Document
+
+    document = data_dir / "reports" / PERIOD / f"bao-cao-giam-ngheo-{PERIOD}.docx"
+    text = "\n".join(p.text for p in Document(document).paragraphs)
+    assert "DỰ THẢO" in text and "sai_dinh_dang.csv" in text
+    from giamngheo.numbers import format_number
+
+    cards = totals(data_dir)[("health", "the_bhyt", "")]  # the seed's total with Vi Hương corrected to 3.000
+    assert cards != SEED_2022_H1[("health", "the_bhyt", "")]
+    assert f"cấp {format_number(cards)} thẻ BHYT" in text
+    assert "2022-H1" in rendered_map_indexes(airflow_home, "render")
