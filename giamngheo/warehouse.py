@@ -175,7 +175,7 @@ class Warehouse:
                 "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
             if existing is not None and existing.status == "accepted":
                 return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
-            conn.execute(self.sql("load/insert_stage"), staged)
+            self._stage(conn, staged)
             check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
             if check.staged_rows != len(staged) or check.unknown_units or check.unknown_indicators or check.repeated_cells:
                 raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
@@ -191,6 +191,20 @@ class Warehouse:
             conn.execute(self.sql("load/delete_stage"), keys)
         return LoadResult(sid, "accepted", version=row["version"], rows=int(len(frame)),
                           facts=published, superseded=superseded)
+
+    STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
+
+    def _stage(self, conn: Connection, rows: list[dict]) -> None:
+        """Stage rows: COPY on PostgreSQL (psycopg 3), one executemany elsewhere; same transaction."""
+        if not rows:
+            return
+        if self.engine.dialect.name == "postgresql":
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(f"copy fact_stage ({', '.join(self.STAGE_COLUMNS)}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in self.STAGE_COLUMNS])
+            return
+        conn.execute(self.sql("load/insert_stage"), rows)
 
     # ------------------------------------------------------------ queries
 

@@ -67,11 +67,46 @@ def data_dir(tmp_path) -> Path:
     return data
 
 
+def postgres_admin_url() -> str | None:
+    """The admin URL of the test PostgreSQL server (`make test` starts one); in CI it must exist."""
+    url = os.environ.get("GIAMNGHEO_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("GIAMNGHEO_TEST_PG_URL is not set: CI must run the PostgreSQL tests (make test starts a server)")
+        pytest.skip("no PostgreSQL test server (run `make test`, which starts one)")
+    return url
+
+
 @pytest.fixture
-def pipeline(data_dir, validator):
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin_url = postgres_admin_url()
+    name = f"giamngheo_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'drop database if exists "{name}" with (force)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_url(request, data_dir):
+    if request.param == "sqlite":
+        return f"sqlite:///{data_dir / 'warehouse.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def pipeline(data_dir, validator, warehouse_url):
     from giamngheo.ingest import Pipeline
 
-    pipe = Pipeline(settings_for(data_dir))
+    pipe = Pipeline(settings_for(data_dir, warehouse_url))
     pipe._validator = validator  # one GX context for the whole session
     pipe.initialise()
     yield pipe
@@ -87,7 +122,7 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
-def airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
+def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "GIAMNGHEO"))}
     env.update({
         "AIRFLOW_HOME": str(home),
@@ -98,11 +133,14 @@ def airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
         "GIAMNGHEO_DATA_DIR": str(data_dir),
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     })
+    if warehouse_url:
+        env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
     return env
 
 
-def run_dag_test(home: Path, data_dir: Path, dag_id: str, conf: str) -> subprocess.CompletedProcess:
+def run_dag_test(home: Path, data_dir: Path, dag_id: str, conf: str,
+                 warehouse_url: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "airflow"), "dags", "test", dag_id, "--conf", conf],
-        env=airflow_env(home, data_dir), capture_output=True, text=True, timeout=900,
+        env=airflow_env(home, data_dir, warehouse_url), capture_output=True, text=True, timeout=900,
     )

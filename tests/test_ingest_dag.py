@@ -15,13 +15,13 @@ pytestmark = pytest.mark.integration
 CONF = json.dumps({"period": PERIOD})
 
 
-def warehouse(data_dir):
-    return Pipeline(settings_for(data_dir)).warehouse
+def warehouse(data_dir, url=None):
+    return Pipeline(settings_for(data_dir, url)).warehouse
 
 
-def totals(data_dir) -> dict:
+def totals(data_dir, url=None) -> dict:
     return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in warehouse(data_dir).district_totals(PERIOD)}
+            for r in warehouse(data_dir, url).district_totals(PERIOD)}
 
 
 def health_slice(data_dir, unit):
@@ -92,3 +92,22 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     assert cards != SEED_2022_H1[("health", "the_bhyt", "")]
     assert f"cấp {format_number(cards)} thẻ BHYT" in text
     assert "2022-H1" in rendered_map_indexes(airflow_home, "render")
+
+
+def test_the_pipeline_on_a_postgresql_warehouse(airflow_home, data_dir, postgres_url):
+    first = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF, postgres_url)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    got = totals(data_dir, postgres_url)
+    for key, expected in SEED_2022_H1.items():
+        assert got.get(key) == expected, key
+    assert not (data_dir / "warehouse.sqlite").exists()  # nothing went to the default SQLite file
+    checksum = warehouse(data_dir, postgres_url).checksum()
+    assert run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF, postgres_url).returncode == 0
+    assert warehouse(data_dir, postgres_url).checksum() == checksum
+    report = run_dag_test(airflow_home, data_dir, "draft_report", CONF, postgres_url)
+    assert report.returncode == 0, report.stdout[-3000:]
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(data_dir / "reports" / PERIOD /
+                                                f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs)
+    assert "cấp 30.447 thẻ BHYT" in text and "DỰ THẢO" not in text

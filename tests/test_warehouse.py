@@ -1,7 +1,8 @@
 """Loading into the warehouse: totals, history, supersede, rejection, idempotence (SQLite, no Airflow)."""
 
 import os
-import sqlite3
+
+from sqlalchemy import text
 
 from giamngheo.reading import discover
 from tests.conftest import PERIOD
@@ -14,11 +15,14 @@ def totals(pipeline) -> dict:
             for r in pipeline.warehouse.district_totals(PERIOD)}
 
 
-def commune_slice(pipeline, form, unit) -> dict:
+def q(pipeline, sql: str, **params) -> list:
     with pipeline.warehouse.engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "select indicator, category, value from fact where is_current and period = ? and form = ? "
-            "and org_unit = ?", (PERIOD, form, unit)).all()
+        return conn.execute(text(sql), params).all()
+
+
+def commune_slice(pipeline, form, unit) -> dict:
+    rows = q(pipeline, "select indicator, category, value from fact where is_current and period = :p "
+                       "and form = :f and org_unit = :u", p=PERIOD, f=form, u=unit)
     return {(r[0], r[1]): float(r[2]) for r in rows}
 
 
@@ -51,9 +55,8 @@ def test_correction_supersedes_exactly_its_commune_slice(pipeline, data_dir):
     assert after[("the_bhyt", "")] == 2345 and after != before["061-02"]
     assert commune_slice(pipeline, "health", "061-03") == before["061-03"]  # other communes stay
     assert commune_slice(pipeline, "commune", "061-02") == commune_before  # other forms stay
-    with pipeline.warehouse.engine.connect() as conn:  # history kept
-        old = conn.exec_driver_sql("select count(*) from fact where not is_current and org_unit = '061-02' "
-                                   "and form = 'health' and superseded_by = ?", (outcome.submission_id,)).scalar()
+    [(old,)] = q(pipeline, "select count(*) from fact where not is_current and org_unit = '061-02' "
+                           "and form = 'health' and superseded_by = :s", s=outcome.submission_id)  # history kept
     assert old == 10
 
 
@@ -74,11 +77,9 @@ def test_rejected_file_loads_nothing_and_neighbours_load(pipeline, data_dir):
     assert outcomes[bad.name].status == "rejected"
     assert "the_bhyt_ho_ngheo" in outcomes[bad.name].message and "dòng 2" in outcomes[bad.name].message
     assert all(o.status == "accepted" for name, o in outcomes.items() if name != bad.name)
-    with pipeline.warehouse.engine.connect() as conn:
-        loaded = conn.exec_driver_sql("select count(*) from fact f join submission s on s.id = f.submission_id "
-                                      "where s.file_name = ?", (bad.name,)).scalar()
-        ledger = conn.exec_driver_sql("select status, messages from submission where file_name = ?",
-                                      (bad.name,)).one()
+    [(loaded,)] = q(pipeline, "select count(*) from fact f join submission s on s.id = f.submission_id "
+                              "where s.file_name = :n", n=bad.name)
+    [ledger] = q(pipeline, "select status, messages from submission where file_name = :n", n=bad.name)
     assert loaded == 0
     assert ledger[0] == "rejected" and "subset_le_total" in ledger[1]
     assert totals(pipeline)[("health", "the_bhyt", "")] == SEED_2022_H1[("health", "the_bhyt", "")]
@@ -98,23 +99,25 @@ def test_identical_resend_under_another_name_changes_nothing(pipeline, data_dir)
 
 
 def test_the_database_refuses_two_current_values_for_one_cell(pipeline):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
     pipeline.ingest(pipeline.discover(PERIOD))
-    path = pipeline.warehouse.url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        row = conn.execute("select * from fact where is_current limit 1").fetchone()
-        try:
-            conn.execute("insert into fact values (?,?,?,?,?,?,?,?,?,?,?,?)", ("other",) + row[1:])
-        except sqlite3.IntegrityError as err:
-            assert "UNIQUE" in str(err) or "FOREIGN KEY" in str(err)
-        else:  # pragma: no cover
-            raise AssertionError("a second current value was accepted")
+    [(sid,)] = q(pipeline, "select id from submission where form = 'health'")
+    with pytest.raises(IntegrityError, match="(?i)unique"):
+        with pipeline.warehouse.engine.begin() as conn:
+            # a second current value for a cell that already has one, from another (real) submission
+            conn.execute(text(
+                "insert into fact (submission_id, period, form, org_unit, indicator, category, item, attribute, "
+                "value, source_row, is_current) select s2.id, f.period, f.form, f.org_unit, f.indicator, "
+                "f.category, f.item, f.attribute, f.value + 1, f.source_row, true from fact f, submission s2 "
+                "where f.submission_id = :sid and s2.id <> :sid and f.is_current limit 1"), {"sid": sid})
 
 
 def test_reference_data_is_loaded(pipeline):
-    with pipeline.warehouse.engine.connect() as conn:
-        levels = dict(conn.exec_driver_sql("select level, count(*) from org_unit group by level").all())
-        indicators = conn.exec_driver_sql("select count(*) from indicator").scalar()
-        categories = conn.exec_driver_sql("select count(*) from category").scalar()
+    levels = dict(q(pipeline, "select level, count(*) from org_unit group by level"))
+    [(indicators,)] = q(pipeline, "select count(*) from indicator")
+    [(categories,)] = q(pipeline, "select count(*) from category")
     assert levels == {"province": 1, "district": 1, "commune": 14}
     assert indicators == sum(len(f.figures) for f in pipeline.forms.values())
     assert categories == 16
