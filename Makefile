@@ -20,11 +20,12 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db demo run test suites sample template system-deps clean
+.PHONY: help install airflow-db airflow demo run test suites sample template system-deps clean
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
+	@echo "make airflow                      the Airflow UI and scheduler on http://localhost:8080 (same DATA_DIR)"
 	@echo "make test                         the whole test suite"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
@@ -70,6 +71,15 @@ demo: airflow-db
 run: airflow-db
 	@test -d "$(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)" || (echo "no inbox at $(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)"; exit 2)
 	$(pipeline)
+
+# Airflow's UI and scheduler on this machine (standalone: SQLite metadata DB, the simple auth manager)
+AIRFLOW_PORT ?= 8080
+airflow: airflow-db
+	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
+	@echo "Airflow on http://localhost:$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
+	@echo "Log in as 'admin'; its password is in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+		$(BIN)/airflow standalone
 
 # the tests run against SQLite and a real PostgreSQL server (started here from Debian's packages)
 test: airflow-db

@@ -29,6 +29,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import AssetAlias, AssetOrTimeSchedule, Param, dag, get_current_context, task
+from giamngheo_notify import FailureNotifier
 from half_year_timetable import HalfYearTimetable
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
@@ -46,6 +47,7 @@ LOCAL_TZ = "Asia/Ho_Chi_Minh"
     tags=["giamngheo", "report"],
     default_args={
         "owner": "data-team",
+        "on_failure_callback": [FailureNotifier()],
         "retries": 2,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,

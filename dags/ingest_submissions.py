@@ -33,6 +33,7 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
+from giamngheo_notify import FailureNotifier
 
 log = logging.getLogger(__name__)
 WAREHOUSE_LOADS = AssetAlias("giamngheo-warehouse-loads")
@@ -52,6 +53,7 @@ def warehouse_asset(period: str, form: str) -> Asset:
     tags=["giamngheo", "ingest"],
     default_args={
         "owner": "data-team",
+        "on_failure_callback": [FailureNotifier()],
         "retries": 2,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
@@ -95,8 +97,11 @@ def ingest_submissions():
 
         context = get_current_context()
         context["submission_label"] = submission["label"]
-        outcome = Pipeline().ingest([InboxFile.from_dict(submission)])[0]
+        ti = context["ti"]
+        ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
+        outcome = Pipeline().ingest([InboxFile.from_dict(submission)], processed_by=ui_path)[0]
         if outcome.status == "rejected":
+            log.error("%s", outcome.message)  # the rejection first in the log, before any traceback
             raise AirflowFailException(outcome.message)
         if outcome.status == "accepted":
             context["outlet_events"][WAREHOUSE_LOADS].add(

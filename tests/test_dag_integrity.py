@@ -21,6 +21,8 @@ for dag_id, dag in bag.dags.items():
     dags[dag_id] = {
         "doc_md": dag.doc_md or "", "tags": sorted(dag.tags or []), "catchup": dag.catchup,
         "default_args": {k: str(v) for k, v in (dag.default_args or {}).items()},
+        "notifies": any(type(c).__name__ == "FailureNotifier"
+                        for c in (dag.default_args or {}).get("on_failure_callback") or []),
         "timezone": str(dag.timezone.name), "has_params": bool(dag.params),
         "tasks": {t.task_id: {"map_index_template": getattr(t, "map_index_template", None),
                                "retries": t.retries} for t in dag.tasks},
@@ -42,7 +44,7 @@ def dagbag(airflow_home, tmp_path_factory):
 
 def test_no_import_errors(dagbag):
     assert dagbag["import_errors"] == {}
-    assert "ingest_submissions" in dagbag["dags"]
+    assert set(dagbag["dags"]) == {"ingest_submissions", "draft_report"}
 
 
 def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
@@ -55,7 +57,7 @@ def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
         assert dag["default_args"].get("owner") not in (None, "airflow"), dag_id
         assert dag["timezone"] == "Asia/Ho_Chi_Minh", dag_id
         assert dag["has_params"], dag_id
-
+        assert dag["notifies"], dag_id  # failures reach the data team
 
 def test_ingestion_tasks_are_named_by_file(dagbag):
     tasks = dagbag["dags"]["ingest_submissions"]["tasks"]
