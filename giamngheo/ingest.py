@@ -79,8 +79,12 @@ class Pipeline:
         """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
         return stray_entries(self.settings.inbox_dir, period, self.forms)
 
-    def ingest(self, files: list[InboxFile]) -> list[IngestOutcome]:
-        """Ingest files; each is accepted whole, rejected whole, or unchanged."""
+    def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
+        """Ingest files; each is accepted whole, rejected whole, or unchanged.
+
+        ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
+        the Airflow UI, so that the Submissions page can link to it).
+        """
         files = list(files)
         outcomes: dict[int, IngestOutcome] = {}
         pending: dict[str, list[tuple[int, InboxFile, str, object]]] = {}
@@ -101,7 +105,7 @@ class Pipeline:
                 problem = Problem(file.label, None, None, file.size, "file_too_large",
                                   f"tệp lớn hơn giới hạn {self.settings.max_file_bytes // (1024 * 1024)} MB",
                                   f"the file is larger than the {self.settings.max_file_bytes // (1024 * 1024)} MB limit")
-                outcomes[index] = self._reject(file, sha, [problem], None)
+                outcomes[index] = self._reject(file, sha, [problem], None, processed_by)
                 continue
             read = read_submission(file.path, self.forms[file.form], self.resolver, self.categories,
                                    display_name=file.label, all_forms=self.forms)
@@ -111,9 +115,9 @@ class Pipeline:
             checks = self.validator.validate(form_code, [read for *_, read in items])
             for (index, file, sha, read), check in zip(items, checks):
                 if check.problems:
-                    outcomes[index] = self._reject(file, sha, check.problems, check.docs)
+                    outcomes[index] = self._reject(file, sha, check.problems, check.docs, processed_by)
                 else:
-                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.frame)
+                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.frame, processed_by)
                     outcomes[index] = IngestOutcome(
                         file.label, file.form, file.period, result.status, result.submission_id,
                         result.version, result.rows, result.facts, result.superseded)
@@ -129,8 +133,9 @@ class Pipeline:
             return row["status"]
         return "unchanged" if self.warehouse.find_twin(file, sha) else "unseen"
 
-    def _reject(self, file: InboxFile, sha: str, problems: list[Problem], docs: Path | None) -> IngestOutcome:
-        result = self.warehouse.record_rejection(file, sha, problems, docs)
+    def _reject(self, file: InboxFile, sha: str, problems: list[Problem], docs: Path | None,
+                processed_by: str | None = None) -> IngestOutcome:
+        result = self.warehouse.record_rejection(file, sha, problems, docs, processed_by)
         message = format_problems(file.label, problems)
         if docs:
             message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs}"

@@ -144,26 +144,26 @@ class Warehouse:
             "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
             "arrival_at": iso_utc(file.arrival),
             "received_at": existing.received_at if existing else datetime.now(UTC).isoformat(timespec="seconds"),
-            "docs_path": None, "messages": "[]", "row_count": 0,
+            "docs_path": None, "messages": "[]", "row_count": 0, "processed_by": None,
         }
         row.update(values)
         return row
 
     def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem],
-                         docs_path: Path | None = None) -> LoadResult:
+                         docs_path: Path | None = None, processed_by: str | None = None) -> LoadResult:
         with self.engine.begin() as conn:
             earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
                 "period": file.period, "form": file.form, "file_name": file.name,
                 "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
             row = self._ledger_row(conn, file, sha256, status="rejected", version=int(earlier) + 1,
                                    messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
-                                   docs_path=str(docs_path) if docs_path else None)
+                                   docs_path=str(docs_path) if docs_path else None, processed_by=processed_by)
             conn.execute(self.sql("load/upsert_submission"), row)
         return LoadResult(row["id"], "rejected", version=row["version"])
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, file: InboxFile, sha256: str, form: Form, frame) -> LoadResult:
+    def publish(self, file: InboxFile, sha256: str, form: Form, frame, processed_by: str | None = None) -> LoadResult:
         """Load an accepted file's rows in one transaction (stage, check, publish)."""
         sid = submission_id(file, sha256)
         load_id = uuid.uuid4().hex
@@ -181,7 +181,7 @@ class Warehouse:
                 raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
             earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
             row = self._ledger_row(conn, file, sha256, status="accepted", version=int(earlier) + 1,
-                                   row_count=int(len(frame)))
+                                   row_count=int(len(frame)), processed_by=processed_by)
             conn.execute(self.sql("load/upsert_submission"), row)
             superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
             conn.execute(self.sql("load/publish_facts"), keys)

@@ -1,11 +1,11 @@
 -- a re-run of the same file updates its ledger row (status, messages), never its first sighting
 insert into submission (
     id, period, form, file_name, file_path, sha256, size_bytes, arrival_at, received_at,
-    status, version, row_count, messages, docs_path
+    status, version, row_count, messages, docs_path, processed_by
 )
 values (
     :id, :period, :form, :file_name, :file_path, :sha256, :size_bytes, :arrival_at, :received_at,
-    :status, :version, :row_count, :messages, :docs_path
+    :status, :version, :row_count, :messages, :docs_path, :processed_by
 )
 on conflict (id) do update
 set status = excluded.status,
@@ -13,4 +13,5 @@ set status = excluded.status,
     row_count = excluded.row_count,
     messages = excluded.messages,
     docs_path = excluded.docs_path,
-    file_path = excluded.file_path
+    file_path = excluded.file_path,
+    processed_by = excluded.processed_by

@@ -14,5 +14,6 @@ create table if not exists submission (
     row_count integer not null default 0,
     messages text not null default '[]',
     docs_path text,
+    processed_by text,
     unique (period, form, file_name, sha256)
 )

@@ -1,0 +1,3 @@
+select distinct period
+from submission
+order by period desc

@@ -1,0 +1,74 @@
+"""The "Submissions" page in the Airflow UI: units × forms for a period, behind Airflow's login.
+
+A FastAPI app mounted by Airflow's API server at ``/giamngheo``; its routes
+depend on Airflow's ``GetUserDep``, so an anonymous request gets 401. The
+``external_views`` entry puts the page in the UI's navigation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from airflow.api_fastapi.core_api.security import GetUserDep
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
+
+app = FastAPI(title="giamngheo submissions", docs_url=None, redoc_url=None, openapi_url=None)
+
+
+def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:
+    from giamngheo.config import get_settings
+    from giamngheo.forms import registry
+    from giamngheo.periods import Period, PeriodError
+    from giamngheo.reference import org_units
+    from giamngheo.submissions import periods, submissions_matrix
+    from giamngheo.warehouse import Warehouse
+
+    settings = get_settings()
+    if period is not None:
+        try:
+            period = str(Period.parse(period))
+        except PeriodError as err:
+            raise HTTPException(status_code=422, detail=str(err)) from None
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        known = periods(warehouse)
+    except Exception:  # no warehouse yet
+        warehouse.dispose()
+        return [], period, None
+    try:
+        period = period or (known[0] if known else None)
+        if period is None:
+            return known, None, None
+        communes = [u for u in org_units(settings.reference_dir)
+                    if u.parent_code == settings.district_code and u.level == "commune"]
+        return known, period, submissions_matrix(warehouse, registry(settings.reference_dir), communes, period)
+    finally:
+        warehouse.dispose()
+
+
+@app.get("/", response_class=HTMLResponse)
+def submissions_page(user: GetUserDep, period: str | None = None) -> HTMLResponse:
+    import jinja2
+
+    from giamngheo.config import get_settings
+
+    known, period, matrix = _matrix(period)
+    template_dir = Path(get_settings().project_dir) / "include" / "templates"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True)
+    html = env.get_template("submissions.html").render(periods=known, period=period, matrix=matrix)
+    return HTMLResponse(html)
+
+
+@app.get("/api/submissions")
+def submissions_api(user: GetUserDep, period: str | None = None) -> dict:
+    known, period, matrix = _matrix(period)
+    return {"periods": known, "period": period, "matrix": matrix}
+
+
+class SubmissionsPlugin(AirflowPlugin):
+    name = "giamngheo_submissions"
+    fastapi_apps = [{"app": app, "url_prefix": "/giamngheo", "name": "giamngheo submissions"}]
+    external_views = [{"name": "Submissions", "href": "/giamngheo/", "destination": "nav",
+                       "category": "browse", "url_route": "giamngheo-submissions"}]
