@@ -1,0 +1,2 @@
+-- run once by the postgres image at first start: the warehouse lives beside Airflow's metadata
+create database warehouse owner airflow;
