@@ -29,7 +29,7 @@ help:
 	@echo "make test                         the whole test suite"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
-	@echo "make system-deps                  install LibreOffice (PDF copy of the report), as root on Debian"
+	@echo "make system-deps                  install LibreOffice (PDF copy) and Chromium (browser test), as root on Debian"
 
 install: $(VENV)/.installed
 
@@ -92,12 +92,13 @@ suites: install
 template: install
 	$(BIN)/python include/templates/build_template.py
 
-# optional system packages: LibreOffice for the PDF copy of the report (Debian; needs root)
+# system packages: LibreOffice for the PDF copy of the report, Chromium for the browser test
+# (Debian's packages; needs root)
 system-deps:
-	@if command -v soffice >/dev/null 2>&1; then echo "LibreOffice present"; \
+	@if command -v soffice >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then echo "LibreOffice and Chromium present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
-	else echo "LibreOffice not installed and cannot install it here: the PDF copy will be skipped"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui chromium >/dev/null; \
+	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy and the browser test will be skipped"; fi
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py

@@ -1,0 +1,263 @@
+"""End to end through Airflow's real components (API server, scheduler, DAG processor, triggerer).
+
+`airflow standalone` runs them on a free port with a fresh AIRFLOW_HOME. The test drives
+them only through the REST API v2 with a token from /auth/token, as an operator's script
+would: trigger the ingestion, wait for the asset-triggered report, re-send one file, clear
+that file's mapped task instance, and check that the warehouse and the report follow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from giamngheo.ingest import Pipeline
+from giamngheo.numbers import format_number
+from tests.conftest import BIN, PERIOD, ROOT, SAMPLE_INBOX, airflow_env, settings_for
+from tests.seed_figures import SEED_2022_H1
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AirflowServer:
+    def __init__(self, home: Path, data_dir: Path, port: int, process: subprocess.Popen, log: Path):
+        self.home, self.data_dir, self.port, self.process, self.log = home, data_dir, port, process, log
+        self.base = f"http://127.0.0.1:{port}"
+        self.client = httpx.Client(base_url=self.base, timeout=30)
+
+    @property
+    def password(self) -> str:
+        return json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+
+    def login(self) -> None:
+        response = self.client.post("/auth/token", json={"username": "admin", "password": self.password})
+        response.raise_for_status()
+        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        response = self.client.request(method, f"/api/v2{path}", **kwargs)
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text[:500]}"
+        return response.json()
+
+    def wait(self, what: str, check, timeout: float = 420):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"airflow standalone exited: {self.log.read_text()[-3000:]}")
+            result = check()
+            if result:
+                return result
+            time.sleep(2)
+        raise AssertionError(f"timed out waiting for {what}; log tail:\n{self.log.read_text()[-3000:]}")
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = 420) -> str:
+        return self.wait(f"{dag_id} {run_id}", lambda: (s := self.run_state(dag_id, run_id)) in ("success", "failed")
+                         and s, timeout)
+
+
+@pytest.fixture(scope="module")
+def airflow_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("standalone_home")
+    data_dir = tmp_path_factory.mktemp("standalone_data")
+    shutil.copytree(SAMPLE_INBOX, data_dir / "inbox", dirs_exist_ok=True)
+    port = free_port()
+    env = airflow_env(home, data_dir)
+    env.update({
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    })
+    log = home / "standalone.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(BIN / "airflow"), "standalone"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = AirflowServer(home, data_dir, port, process, log)
+    try:
+        server.wait("the API server", lambda: _healthy(server), timeout=240)
+        server.wait("the password file", lambda: (home / "simple_auth_manager_passwords.json.generated").exists())
+        server.login()
+        server.wait("the DAGs to be parsed", lambda: _dags_parsed(server), timeout=240)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "airflow-standalone.log")  # kept for whoever reads a failed run
+
+
+def _healthy(server: AirflowServer) -> bool:
+    try:
+        return server.client.get("/api/v2/monitor/health").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _dags_parsed(server: AirflowServer) -> bool:
+    response = server.client.get("/api/v2/dags")
+    return response.status_code == 200 and {d["dag_id"] for d in response.json()["dags"]} >= {
+        "ingest_submissions", "draft_report"}
+
+
+def warehouse_totals(data_dir: Path) -> dict:
+    warehouse = Pipeline(settings_for(data_dir)).warehouse
+    try:
+        return {(r["form"], r["indicator"], r["category"]): float(r["total"])
+                for r in warehouse.district_totals(PERIOD)}
+    finally:
+        warehouse.dispose()
+
+
+def report_text(data_dir: Path) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(data_dir / "reports" / PERIOD /
+                                              f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs)
+
+
+def test_anonymous_requests_are_refused(airflow_server):
+    anonymous = httpx.Client(base_url=airflow_server.base, timeout=30)
+    assert anonymous.get("/api/v2/dags").status_code == 401
+    assert anonymous.get("/giamngheo/").status_code == 401
+    assert anonymous.get("/giamngheo/api/submissions").status_code == 401
+    assert anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
+
+
+def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
+    server = airflow_server
+    for dag_id in ("ingest_submissions", "draft_report"):
+        server.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+
+    run = server.api("POST", "/dags/ingest_submissions/dagRuns", json={"logical_date": None, "conf": {"period": PERIOD}})
+    assert server.wait_run("ingest_submissions", run["dag_run_id"]) == "success"
+    totals = warehouse_totals(server.data_dir)
+    for key, expected in SEED_2022_H1.items():
+        assert totals.get(key) == expected, key
+
+    # the report follows the ingestion's asset events, without being triggered
+    def report_runs():
+        runs = server.api("GET", "/dags/draft_report/dagRuns", params={"order_by": "-run_after"})["dag_runs"]
+        return [r for r in runs if r["run_type"] == "asset_triggered"]
+
+    first_report = server.wait("an asset-triggered report run", report_runs)[0]
+    assert server.wait_run("draft_report", first_report["dag_run_id"]) == "success"
+    assert "cấp 30.447 thẻ BHYT" in report_text(server.data_dir)
+
+    # the mapped ingestion tasks are named by file
+    tis = server.api("GET", f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances",
+                     params={"task_id": "ingest_file", "limit": 100})["task_instances"]
+    tis = [t for t in tis if t["task_id"] == "ingest_file"]
+    by_file = {t["rendered_map_index"]: t for t in tis}
+    health_label = f"{PERIOD}/health/TTYT_bao_cao_6thang_2022.xlsx"
+    assert health_label in by_file and len(by_file) == 20
+
+    # the Health Center re-sends its file under the same name: Vi Hương corrected
+    import openpyxl
+
+    path = server.data_dir / "inbox" / PERIOD / "health" / "TTYT_bao_cao_6thang_2022.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    for row in sheet.iter_rows():
+        if row[1].value == "Xã Vi Hương":
+            row[2].value += 1000
+        if row[1].value == "Tổng cộng":
+            row[2].value += 1000
+    book.save(path)
+    os.utime(path, (time.time(), time.time()))
+
+    server.api("POST", "/dags/ingest_submissions/clearTaskInstances", json={
+        "dry_run": False, "dag_run_id": run["dag_run_id"], "only_failed": False, "reset_dag_runs": True,
+        "task_ids": [["ingest_file", by_file[health_label]["map_index"]]],
+    })
+    server.wait("the cleared task to run again",
+                lambda: server.run_state("ingest_submissions", run["dag_run_id"]) in ("queued", "running"), 60)
+    assert server.wait_run("ingest_submissions", run["dag_run_id"]) == "success"
+    corrected = SEED_2022_H1[("health", "the_bhyt", "")] + 1000
+    assert warehouse_totals(server.data_dir)[("health", "the_bhyt", "")] == corrected
+
+    # the re-drafted report follows; the previous draft moved to history/
+    def newer_report():
+        runs = report_runs()
+        return runs[0] if runs and runs[0]["dag_run_id"] != first_report["dag_run_id"] else None
+
+    second_report = server.wait("the re-drafted report", newer_report)
+    assert server.wait_run("draft_report", second_report["dag_run_id"]) == "success"
+    assert f"cấp {format_number(corrected)} thẻ BHYT" in report_text(server.data_dir)
+    assert len(list((server.data_dir / "reports" / PERIOD / "history").glob("*.docx"))) >= 1
+
+    # the Submissions API shows the new version of the Health Center's file
+    matrix = server.client.get("/giamngheo/api/submissions", params={"period": PERIOD}).json()["matrix"]
+    vi_huong = next(u for u in matrix["units"] if u["name"] == "Xã Vi Hương")
+    assert vi_huong["cells"]["health"]["version"] == 2 and vi_huong["cells"]["health"]["superseded"] == 1
+
+
+def test_in_a_real_browser(airflow_server):
+    """Headless Chromium (Debian's package, driven by Playwright) logs in and opens the pages."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: CI must run the browser test (make system-deps installs it)")
+        pytest.skip("chromium is not installed (make system-deps installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = airflow_server.base
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{base}/")
+            page.wait_for_selector("input[name=username]", timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "01-login.png"))
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", airflow_server.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+
+            page.goto(f"{base}/dags")
+            page.get_by_text("ingest_submissions").first.wait_for(timeout=60_000)
+            page.get_by_text("draft_report").first.wait_for(timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "02-dags.png"), full_page=True)
+
+            page.goto(f"{base}/dags/ingest_submissions")
+            page.get_by_text("ingest_file").first.wait_for(timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "03-ingest-dag.png"), full_page=True)
+
+            page.goto(f"{base}/giamngheo/?period={PERIOD}")  # the page itself, with the login's cookie
+            page.wait_for_selector("#matrix", timeout=60_000)
+            assert "Xã Vi Hương" in page.inner_text("#matrix")
+            assert "TTYT_bao_cao_6thang_2022.xlsx" in page.inner_text("#matrix")
+            page.screenshot(path=str(ARTIFACTS / "04-submissions.png"), full_page=True)
+
+            page.goto(f"{base}/")  # and it is in the UI's navigation
+            page.get_by_text("Browse").first.click()
+            page.get_by_text("Submissions").first.wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "05-browse-menu.png"))
+        finally:
+            browser.close()
