@@ -81,8 +81,11 @@ def ingest_submissions():
         pipeline = Pipeline()
         pipeline.initialise()
         periods = [period] if period else periods_for(day)
-        files = [f.to_dict() for p in periods for f in pipeline.discover(p)]
+        waiting: list[str] = []
+        files = [f.to_dict() for p in periods for f in pipeline.discover(p, waiting)]
         print(f"{len(files)} file(s) for {', '.join(periods)}")
+        for label in waiting:
+            log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
         for entry in (e for p in periods for e in pipeline.stray(p)):
             log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
                         "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))

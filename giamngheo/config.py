@@ -8,6 +8,7 @@
 | ``GIAMNGHEO_PROJECT_DIR``   | where ``include/`` and ``expectations/`` are | the checkout holding this package |
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
+| ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Settings:
     district_code: str
     max_file_bytes: int
     report_settings_path: Path
+    settle_seconds: float = 10.0
 
     @property
     def inbox_dir(self) -> Path:
@@ -71,4 +73,5 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         max_file_bytes=int(float(env.get("GIAMNGHEO_MAX_FILE_MB") or 20) * 1024 * 1024),
         report_settings_path=Path(env.get("GIAMNGHEO_REPORT_SETTINGS")
                                   or project_dir / "include" / "report" / "settings.yaml").resolve(),
+        settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
     )

@@ -72,8 +72,26 @@ class Pipeline:
     def initialise(self) -> None:
         self.warehouse.initialise(self.units, self.categories, self.forms)
 
-    def discover(self, period: str) -> list[InboxFile]:
-        return discover(self.settings.inbox_dir, period, self.forms)
+    def discover(self, period: str, waiting: list[str] | None = None) -> list[InboxFile]:
+        return discover(self.settings.inbox_dir, period, self.forms, self.settings.settle_seconds, waiting=waiting)
+
+    def check_inside_inbox(self, file: InboxFile) -> None:
+        """A path that does not lie in its own inbox folder is refused (never read, never recorded)."""
+        inbox = self.settings.inbox_dir.resolve()
+        expected = inbox / file.period / file.form
+        path = Path(file.path)
+        if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
+            raise PermissionError(f"{file.label}: đường dẫn ngoài hộp thư đến / path outside the inbox: {file.path}")
+
+    def wait_until_settled(self, file: InboxFile) -> None:
+        """A file being written (modified within the settle time) is waited for, then re-checked."""
+        import time
+
+        deadline = time.time() + 3 * self.settings.settle_seconds + 1
+        while 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds:
+            if time.time() > deadline:
+                raise TimeoutError(f"{file.label}: tệp vẫn đang được ghi / the file is still being written")
+            time.sleep(min(1.0, self.settings.settle_seconds))
 
     def stray(self, period: str) -> list[str]:
         """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
@@ -90,9 +108,11 @@ class Pipeline:
         pending: dict[str, list[tuple[int, InboxFile, str, object]]] = {}
         for index, file in enumerate(files):
             base = IngestOutcome(file.label, file.form, file.period, "unchanged")
+            self.check_inside_inbox(file)
             if not file.path.is_file():
                 raise FileNotFoundError(
                     f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox")
+            self.wait_until_settled(file)
             file = files[index] = file.refreshed()
             sha = sha256_of(file.path)
             twin = self.warehouse.find_twin(file, sha)

@@ -23,8 +23,15 @@ from .problems import Problem
 from .reference import Category, UnitNameError, UnitResolver, is_total_label, loose_key
 
 SUFFIXES = (".xlsx", ".csv")
+# spreadsheet formats a clerk may send by mistake: rejected with advice, never silently ignored
+REFUSED_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
 HEADER_SEARCH_ROWS = 30
 MAX_DATA_ROWS = 5000
+# bounds on what an xlsx may unpack to: a zip bomb or a sheet of a million rows is refused or cut short
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_XLSX_RATIO = 200  # uncompressed / compressed, over the whole archive
+MAX_SCANNED_ROWS = 20000
+MAX_BLANK_RUN = 1000  # this many blank rows after the table: the rest of the sheet is not read
 _IGNORED_HEADERS = {"stt", "tt", "so tt", "so thu tu", "ghi chu"}
 
 
@@ -64,11 +71,18 @@ class InboxFile:
 
 def is_submission_name(name: str) -> bool:
     """Excel lock files (``~$…``) and hidden files are not submissions."""
-    return not name.startswith(("~$", ".")) and name.lower().endswith(SUFFIXES)
+    return not name.startswith(("~$", ".")) and name.lower().endswith(SUFFIXES + REFUSED_SUFFIXES)
 
 
-def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> list[InboxFile]:
-    """The period's submission files, oldest arrival first (then by name)."""
+def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], settle_seconds: float = 0,
+             now: float | None = None, waiting: list[str] | None = None) -> list[InboxFile]:
+    """The period's submission files, oldest arrival first (then by name).
+
+    A file modified less than ``settle_seconds`` ago may still be being written: it is left
+    for a later run (its label goes to ``waiting``)."""
+    import time
+
+    now = time.time() if now is None else now
     period = str(Period.parse(str(period)))
     root = Path(inbox_dir) / period
     found: list[InboxFile] = []
@@ -80,6 +94,10 @@ def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> l
             if not path.is_file() or path.is_symlink() or not is_submission_name(path.name):
                 continue
             stat = path.stat()
+            if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
+                if waiting is not None:
+                    waiting.append(f"{period}/{form}/{path.name}")
+                continue
             found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size))
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
 
@@ -133,20 +151,98 @@ def _clean_cell(value: object) -> object:
     return value
 
 
+def double_encoded(text: str) -> bool:
+    """UTF-8 that was read as Windows-1252 and saved again ("Vi HÆ°Æ¡ng"): it round-trips back.
+
+    Genuine Vietnamese text holds letters Windows-1252 has not (ư, ơ, ạ…), so it never does."""
+    if text.isascii():
+        return False
+    try:
+        return text.encode("cp1252").decode("utf-8") != text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+
+
+def _check_text(text: str) -> None:
+    """Replacement characters or double-encoded UTF-8 mean the file was saved in a wrong encoding."""
+    if "\ufffd" in text or double_encoded(text):
+        raise FileProblem("csv_encoding",
+                          "chữ tiếng Việt trong tệp bị lỗi mã hóa (mojibake); hãy lưu dạng 'CSV UTF-8' từ Excel",
+                          "the Vietnamese text is garbled (mojibake); save the file as 'CSV UTF-8' from Excel")
+
+
+def check_xlsx_container(path: Path) -> None:
+    """Refuse an xlsx that is not a zip, is encrypted, would unpack too far, or declares a DTD."""
+    import zipfile
+
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel's encrypted (password) format
+        raise FileProblem("encrypted_xlsx",
+                          "tệp Excel có đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
+                          "the Excel file is password-protected; remove the password and send it again")
+    if not zipfile.is_zipfile(path):
+        raise FileProblem("unreadable_xlsx",
+                          "tệp không phải Excel .xlsx hợp lệ (có thể hỏng hoặc đổi đuôi); hãy lưu lại dạng Excel Workbook",
+                          "not a valid .xlsx file (damaged or renamed); save it again as an Excel Workbook")
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        unpacked = sum(m.file_size for m in members)
+        packed = max(1, sum(m.compress_size for m in members))
+        if unpacked > MAX_XLSX_UNPACKED_BYTES or unpacked / packed > MAX_XLSX_RATIO:
+            raise FileProblem("xlsx_too_large",
+                              f"tệp Excel giải nén ra quá lớn ({unpacked // (1024 * 1024)} MB); chỉ gửi bảng số liệu",
+                              f"the Excel file unpacks to too much ({unpacked // (1024 * 1024)} MB, ratio "
+                              f"{unpacked / packed:.0f}); send the table only")
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            with archive.open(member) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise FileProblem("xml_dtd", "tệp Excel chứa khai báo XML không được phép (DTD)",
+                                  f"the Excel file declares an XML DTD ({member.filename}), which is refused")
+            if member.file_size < 1024 * 1024 and not member.filename.startswith("xl/worksheets/"):
+                try:
+                    SafeET.fromstring(archive.read(member))
+                except (DefusedXmlException, SafeET.ParseError) as err:
+                    raise FileProblem("unreadable_xlsx", f"tệp Excel hỏng ({member.filename})",
+                                      f"the Excel file is damaged ({member.filename}: {err})") from None
+
+
 def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
     from python_calamine import CalamineWorkbook
 
+    check_xlsx_container(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
-        grid = sheet.to_python(skip_empty_area=False)
+        rows_iter = sheet.iter_rows()
     except Exception as err:  # calamine raises its own error types
         raise FileProblem(
             "unreadable_xlsx",
-            "không mở được tệp Excel (tệp hỏng, có mật khẩu hoặc không phải .xlsx); hãy lưu lại dạng Excel Workbook (.xlsx)",
-            f"cannot open the Excel file (damaged, password-protected or not .xlsx): {type(err).__name__}",
+            "không mở được tệp Excel (tệp hỏng hoặc không phải .xlsx); hãy lưu lại dạng Excel Workbook (.xlsx)",
+            f"cannot open the Excel file (damaged or not .xlsx): {type(err).__name__}",
         ) from None
-    return [(index + 1, [_clean_cell(c) for c in row]) for index, row in enumerate(grid)]
+    # iter_rows yields from the sheet's first row, leading empty rows included: Excel's numbering
+    first_row = 1
+    rows: list[tuple[int, list]] = []
+    blank_run, seen_data = 0, False
+    for offset, row in enumerate(rows_iter):
+        cells = [_clean_cell(c) for c in row]
+        if any(c is not None for c in cells):
+            blank_run, seen_data = 0, True
+        else:
+            blank_run += 1
+            if seen_data and blank_run >= MAX_BLANK_RUN:
+                break  # a sheet padded with empty rows: what follows is not the table
+        rows.append((first_row + offset, cells))
+        if len(rows) >= MAX_SCANNED_ROWS:
+            break
+    return rows
 
 
 def decode_csv(data: bytes) -> str:
@@ -172,6 +268,7 @@ def decode_csv(data: bytes) -> str:
 
 def _csv_rows(path: Path) -> list[tuple[int, list]]:
     text = unicodedata.normalize("NFC", decode_csv(Path(path).read_bytes()))
+    _check_text(text)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list]] = []
     start = 1
@@ -191,8 +288,9 @@ def raw_rows(path: Path) -> list[tuple[int, list]]:
         return _xlsx_rows(path)
     if suffix == ".csv":
         return _csv_rows(path)
-    raise FileProblem("file_type", f"loại tệp '{suffix}' không được nhận (chỉ .xlsx, .csv)",
-                      f"file type '{suffix}' is not accepted (.xlsx or .csv only)")
+    raise FileProblem("file_type", f"loại tệp '{suffix}' không được nhận; hãy lưu lại dạng Excel Workbook (.xlsx) "
+                                   "hoặc CSV UTF-8",
+                      f"file type '{suffix}' is not accepted; save it as an Excel Workbook (.xlsx) or CSV UTF-8")
 
 
 # ---------------------------------------------------------------- typed frame

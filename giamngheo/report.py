@@ -11,6 +11,7 @@ rendered as a draft (DỰ THẢO) with an appendix saying what is outstanding.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from .completeness import check_completeness
+from .faults import pause_point
 from .config import Settings, get_settings
 from .figures import ReportValues, build_figures, lower_first, report_periods
 from .forms import registry
@@ -128,6 +130,8 @@ class ReportBuilder:
         context = self.context(period, values)
         out_dir = self.settings.reports_dir / str(period)
         out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in out_dir.glob(".render-*"):  # left by a render that was killed (one render at a time)
+            shutil.rmtree(stale, ignore_errors=True)
         final = out_dir / f"{DOCUMENT_STEM}-{period}.docx"
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
             tmp_dir = Path(tmp)
@@ -142,6 +146,11 @@ class ReportBuilder:
             template.save(str(staged))
             xlsx_staged = tmp_dir / f"so-lieu-{period}.xlsx"
             write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
+            lineage_staged = tmp_dir / f"nguon-so-lieu-{period}.json"
+            lineage = self.warehouse.report_lineage(*report_periods(period))
+            lineage_staged.write_text(json.dumps({"period": str(period), "document": final.name, "sources": lineage},
+                                                 ensure_ascii=False, indent=1), encoding="utf-8")
+            pause_point("render")  # crash tests kill the process here: the previous report must survive
             # publish: the previous document goes to history/, then the new one takes its place atomically
             if final.exists():
                 history = out_dir / "history"
@@ -151,6 +160,7 @@ class ReportBuilder:
             os.replace(staged, final)
             xlsx = out_dir / xlsx_staged.name
             os.replace(xlsx_staged, xlsx)
+            os.replace(lineage_staged, out_dir / lineage_staged.name)
         pdf_path, pdf_message = (convert_to_pdf(final) if pdf else (None, "PDF không được yêu cầu / PDF not requested"))
         return ReportResult(str(period), str(final), str(xlsx), str(pdf_path) if pdf_path else None, pdf_message,
                             context["draft"], context["draft_reason"], len(context["completeness"]["missing"]),

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
+from .faults import pause_point
 from .forms import Form
 from .problems import Problem
 from .reading import InboxFile
@@ -149,9 +150,15 @@ class Warehouse:
         row.update(values)
         return row
 
+    def _lock(self, conn: Connection, file: InboxFile) -> None:
+        """Serialise loads of one (period, form): SQLite's BEGIN IMMEDIATE does; PostgreSQL takes a lock."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{file.period}|{file.form}"})
+
     def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem],
                          docs_path: Path | None = None, processed_by: str | None = None) -> LoadResult:
         with self.engine.begin() as conn:
+            self._lock(conn, file)
             earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
                 "period": file.period, "form": file.form, "file_name": file.name,
                 "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
@@ -171,6 +178,7 @@ class Warehouse:
         keys = {"period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
                 "file_name": file.name, "load_id": load_id, "submission_id": sid}
         with self.engine.begin() as conn:
+            self._lock(conn, file)
             existing = conn.execute(self.sql("load/find_submission"), {
                 "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
             if existing is not None and existing.status == "accepted":
@@ -189,6 +197,7 @@ class Warehouse:
             if published != len(staged):
                 raise LoadCheckError(f"{file.label}: published {published} facts of {len(staged)} staged")
             conn.execute(self.sql("load/delete_stage"), keys)
+            pause_point("publish")  # crash tests kill the process here, before the commit
         return LoadResult(sid, "accepted", version=row["version"], rows=int(len(frame)),
                           facts=published, superseded=superseded)
 
@@ -222,6 +231,9 @@ class Warehouse:
         """Per-commune values of a report: flows over first..last, stocks of last."""
         return self.query("query/report_values", first_period=first_period, last_period=last_period,
                           district=district)
+
+    def report_lineage(self, first_period: str, last_period: str) -> list[dict]:
+        return self.query("query/report_lineage", first_period=first_period, last_period=last_period)
 
     def checksum(self) -> str:
         """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""

@@ -20,8 +20,10 @@ BIN = Path(sys.executable).parent
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
-def settings_for(data_dir: Path, warehouse_url: str | None = None):
-    env = {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_PROJECT_DIR": str(ROOT)}
+def settings_for(data_dir: Path, warehouse_url: str | None = None, **extra: str):
+    # files the tests write are complete at once: no settle time, unless a test asks for one
+    env = {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_PROJECT_DIR": str(ROOT), "GIAMNGHEO_SETTLE_SECONDS": "0",
+           **extra}
     if warehouse_url:
         env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
     return get_settings(env)
@@ -131,6 +133,7 @@ def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None) ->
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "GX_ANALYTICS_ENABLED": "False",
         "GIAMNGHEO_DATA_DIR": str(data_dir),
+        "GIAMNGHEO_SETTLE_SECONDS": "0",
         "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
     })
     if warehouse_url:

@@ -3,6 +3,7 @@
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -238,3 +239,17 @@ def test_choose_periods():
     assert choose_periods(None, [], date(2022, 7, 1)) == ["2022-H2"]
     with pytest.raises(ValueError):
         choose_periods(None, [], None)
+
+
+def test_each_report_carries_its_lineage_and_changes_nothing_in_the_warehouse(pipeline, builder):
+    import json
+
+    pipeline.ingest(pipeline.discover(PERIOD))
+    before = pipeline.warehouse.checksum()
+    result = builder.render(PERIOD, pdf=False)
+    assert pipeline.warehouse.checksum() == before
+    lineage = json.loads((Path(result.docx).parent / f"nguon-so-lieu-{PERIOD}.json").read_text(encoding="utf-8"))
+    assert lineage["period"] == PERIOD and lineage["document"] == Path(result.docx).name
+    sources = lineage["sources"]
+    assert len(sources) == 20 and {s["form"] for s in sources} == set(pipeline.forms)
+    assert all(len(s["sha256"]) == 64 and s["arrival_at"] and s["version"] == 1 for s in sources)

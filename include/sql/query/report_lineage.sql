@@ -1,0 +1,18 @@
+-- the submissions a report is built from: every file whose rows are current in its half-years
+with sources as (
+    select distinct submission_id
+    from fact
+    where is_current
+      and period in (:first_period, :last_period)
+)
+
+select
+    s.period,
+    s.form,
+    s.file_name,
+    s.sha256,
+    s.arrival_at,
+    s.version
+from submission as s
+inner join sources as src on src.submission_id = s.id
+order by s.period, s.form, s.arrival_at, s.file_name

@@ -1,0 +1,124 @@
+"""Crash safety and concurrency, with real processes: SIGKILL in the middle, two loads at once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from docx import Document
+from sqlalchemy import text
+
+from giamngheo.ingest import Pipeline
+from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX
+from tests.helpers import HEALTH_HEADER, health_row, write_csv
+
+INGEST = "from giamngheo.ingest import Pipeline; p = Pipeline(); p.initialise(); p.ingest(p.discover('{period}'))"
+RENDER = "from giamngheo.report import render_report; render_report(period='{period}', pdf=False)"
+
+
+def env_for(data_dir: Path, url: str, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIAMNGHEO")}
+    env.update({"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_WAREHOUSE_URL": url,
+                "GIAMNGHEO_PROJECT_DIR": str(ROOT), "GIAMNGHEO_SETTLE_SECONDS": "0", "GX_ANALYTICS_ENABLED": "False",
+                **extra})
+    return env
+
+
+def start(code: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code.format(period=PERIOD)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_at_pause_point(code: str, data_dir: Path, url: str, point: str, tmp_path: Path) -> None:
+    marker = tmp_path / f"paused-at-{point}"
+    process = start(code, env_for(data_dir, url, GIAMNGHEO_PAUSE_AT=point, GIAMNGHEO_PAUSE_MARKER=str(marker)))
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the process never reached the pause point"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def counts(pipeline) -> dict:
+    with pipeline.warehouse.engine.connect() as conn:
+        return {table: conn.execute(text(f"select count(*) from {table}")).scalar()
+                for table in ("submission", "fact", "fact_stage")}
+
+
+def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, warehouse_url, tmp_path):
+    pipeline.ingest(pipeline.discover(PERIOD))
+    before, before_counts = pipeline.warehouse.checksum(), counts(pipeline)
+    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    write_csv(data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
+              [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)], arrival=latest + 60)
+
+    kill_at_pause_point(INGEST, data_dir, warehouse_url, "publish", tmp_path)
+    pipeline.warehouse.dispose()  # fresh connections see what the database kept
+    assert pipeline.warehouse.checksum() == before
+    assert counts(pipeline) == before_counts and before_counts["fact_stage"] == 0
+
+    outcomes = pipeline.ingest(pipeline.discover(PERIOD))  # the re-run completes the load
+    assert [o.status for o in outcomes if o.file.endswith("dinh_chinh.csv")] == ["accepted"]
+    with pipeline.warehouse.engine.connect() as conn:
+        value = conn.execute(text("select value from fact where is_current and form = 'health' and "
+                                  "org_unit = '061-02' and indicator = 'the_bhyt'")).scalar()
+    assert float(value) == 5555 and counts(pipeline)["fact_stage"] == 0
+
+
+def test_sigkill_while_rendering_keeps_the_previous_report(pipeline, data_dir, warehouse_url, tmp_path):
+    from giamngheo.report import ReportBuilder
+
+    pipeline.ingest(pipeline.discover(PERIOD))
+    builder = ReportBuilder(pipeline.settings)
+    document = Path(builder.render(PERIOD, pdf=False).docx)
+    before = "\n".join(p.text for p in Document(document).paragraphs)
+    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    write_csv(data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
+              [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)], arrival=latest + 60)
+    pipeline.ingest(pipeline.discover(PERIOD))
+
+    kill_at_pause_point(RENDER, data_dir, warehouse_url, "render", tmp_path)
+    assert "\n".join(p.text for p in Document(document).paragraphs) == before  # whole, and still the old one
+    assert not (document.parent / "history").exists()
+    assert list(document.parent.glob(".render-*"))  # the killed render's staging folder
+
+    after = builder.render(PERIOD, pdf=False)  # the next render completes and tidies up
+    builder.warehouse.dispose()
+    assert "\n".join(p.text for p in Document(after.docx).paragraphs) != before
+    assert not list(document.parent.glob(".render-*"))
+    assert len(list((document.parent / "history").glob("*.docx"))) == 1
+
+
+def test_two_ingestions_of_the_same_period_at_once(pipeline, data_dir, warehouse_url, tmp_path, validator):
+    import shutil
+
+    env = env_for(data_dir, warehouse_url)
+    first, second = start(INGEST, env), start(INGEST, env)
+    for process in (first, second):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-3000:]
+
+    # the same period loaded once, sequentially, into a separate SQLite warehouse
+    alone = tmp_path / "alone"
+    shutil.copytree(SAMPLE_INBOX, alone / "inbox")
+    from tests.conftest import settings_for
+
+    sequential = Pipeline(settings_for(alone))
+    sequential._validator = validator
+    sequential.initialise()
+    sequential.ingest(sequential.discover(PERIOD))
+    try:
+        assert counts(pipeline) == counts(sequential) == {"submission": 20, "fact": counts(sequential)["fact"],
+                                                          "fact_stage": 0}
+        query = "select form, indicator, category, org_unit, value from fact where is_current order by 1, 2, 3, 4"
+        with pipeline.warehouse.engine.connect() as a, sequential.warehouse.engine.connect() as b:
+            rows_a = [(*r[:4], float(r[4])) for r in a.execute(text(query))]
+            rows_b = [(*r[:4], float(r[4])) for r in b.execute(text(query))]
+        assert rows_a == rows_b  # no duplicate, no lost fact
+    finally:
+        sequential.warehouse.dispose()
