@@ -9,6 +9,9 @@ PERIOD ?= 2022-H1
 DATA_DIR ?= $(CURDIR)/.data/demo
 SAMPLE_INBOX := $(CURDIR)/include/sample/inbox
 
+# the venv's tools first on PATH: airflow standalone starts its components as `airflow …`
+export PATH := $(BIN):$(PATH)
+
 # a project-local Airflow: its own home and SQLite metadata DB, our DAGs and plugins, no examples
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
