@@ -25,14 +25,9 @@ document is marked **DỰ THẢO** and an appendix lists what is outstanding and
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
-from airflow.sdk import AssetAlias, AssetOrTimeSchedule, Param, dag, get_current_context, task
-from giamngheo_notify import FailureNotifier
+from airflow.sdk import AssetAlias, AssetOrTimeSchedule, dag, get_current_context, task
+from giamngheo_dags import LOCAL_TZ, START_DATE, default_args, period_param
 from half_year_timetable import HalfYearTimetable
-
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 
 @dag(
@@ -40,28 +35,14 @@ LOCAL_TZ = "Asia/Ho_Chi_Minh"
         timetable=HalfYearTimetable(delay_days=15, timezone=LOCAL_TZ),
         assets=AssetAlias("giamngheo-warehouse-loads"),
     ),
-    start_date=pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["giamngheo", "report"],
-    default_args={
-        "owner": "data-team",
-        "on_failure_callback": [FailureNotifier()],
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-    },
-    params={
-        "period": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-H[12]$",
-            title="Kỳ báo cáo / period",
-            description="YYYY-H1 (6 tháng đầu năm) or YYYY-H2 (báo cáo năm); empty: the run's own half-year",
-        ),
-    },
+    default_args=default_args(max_retry_delay_minutes=10),
+    params={"period": period_param("YYYY-H1 (6 tháng đầu năm) or YYYY-H2 (báo cáo năm); "
+                                   "empty: the run's own half-year")},
 )
 def draft_report():
     @task

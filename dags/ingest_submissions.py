@@ -27,17 +27,14 @@ The last task fails the run when any file was rejected, listing which.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import logging
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
-from giamngheo_notify import FailureNotifier
+from airflow.sdk import Asset, AssetAlias, dag, get_current_context, task
+from giamngheo_dags import LOCAL_TZ, START_DATE, default_args, period_param
 
 log = logging.getLogger(__name__)
 WAREHOUSE_LOADS = AssetAlias("giamngheo-warehouse-loads")
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 
 def warehouse_asset(period: str, form: str) -> Asset:
@@ -46,28 +43,13 @@ def warehouse_asset(period: str, form: str) -> Asset:
 
 @dag(
     schedule="0 7 * * *",
-    start_date=pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["giamngheo", "ingest"],
-    default_args={
-        "owner": "data-team",
-        "on_failure_callback": [FailureNotifier()],
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=15),
-    },
-    params={
-        "period": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-H[12]$",
-            title="Kỳ báo cáo / period",
-            description="YYYY-H1 or YYYY-H2; empty: the current half-year and the previous one",
-        ),
-    },
+    default_args=default_args(),
+    params={"period": period_param("YYYY-H1 or YYYY-H2; empty: the current half-year and the previous one")},
 )
 def ingest_submissions():
     @task

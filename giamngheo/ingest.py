@@ -14,11 +14,10 @@ from datetime import date
 from pathlib import Path
 
 from .config import Settings, get_settings
-from .forms import registry
 from .periods import Period
 from .problems import Problem, format_problems
 from .reading import InboxFile, discover, read_submission, sha256_of, stray_entries
-from .reference import UnitResolver, categories, org_units
+from .reference import ReferenceData, UnitResolver
 from .warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -53,11 +52,9 @@ def periods_for(day: date) -> list[str]:
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        ref = self.settings.reference_dir
-        self.forms = registry(ref)
-        self.units = list(org_units(ref))
-        self.categories = list(categories(ref))
-        self.resolver = UnitResolver.for_district(self.units, self.settings.district_code)
+        reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        self.forms, self.units, self.categories = reference.forms, reference.units, reference.categories
+        self.resolver = UnitResolver(reference.communes)
         self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
         self._validator = None
 

@@ -152,3 +152,23 @@ def org_units(reference_dir: Path) -> tuple[OrgUnit, ...]:
 @lru_cache(maxsize=4)
 def categories(reference_dir: Path) -> tuple[Category, ...]:
     return tuple(load_categories(reference_dir))
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """What every step needs of the reference data, for one deployment's district."""
+
+    forms: dict
+    units: list[OrgUnit]
+    categories: list[Category]
+    communes: list[OrgUnit]
+
+    @classmethod
+    def load(cls, reference_dir: Path, district_code: str) -> "ReferenceData":
+        from .forms import registry
+
+        units = list(org_units(reference_dir))
+        communes = [u for u in units if u.parent_code == district_code and u.level == "commune"]
+        if not communes:
+            raise ValueError(f"no communes under district {district_code!r} in {reference_dir}/org_units.csv")
+        return cls(registry(reference_dir), units, list(categories(reference_dir)), communes)

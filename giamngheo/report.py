@@ -26,10 +26,9 @@ from .completeness import check_completeness
 from .faults import pause_point
 from .config import Settings, get_settings
 from .figures import ReportValues, build_figures, lower_first, report_periods
-from .forms import registry
 from .narrative import load_narrative
 from .periods import Period
-from .reference import categories, org_units
+from .reference import ReferenceData
 from .warehouse import Warehouse
 
 DOCUMENT_STEM = "bao-cao-giam-ngheo"
@@ -76,12 +75,9 @@ def period_context(period: Period) -> dict:
 class ReportBuilder:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        ref = self.settings.reference_dir
-        self.forms = registry(ref)
-        self.units = list(org_units(ref))
-        self.categories = list(categories(ref))
-        self.communes = [u for u in self.units
-                         if u.parent_code == self.settings.district_code and u.level == "commune"]
+        reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        self.forms, self.units = reference.forms, reference.units
+        self.categories, self.communes = reference.categories, reference.communes
         self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
 
     def values(self, period: Period) -> ReportValues:

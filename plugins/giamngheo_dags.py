@@ -1,0 +1,32 @@
+"""What the project's DAGs share: time zone, start date, default arguments, the period parameter.
+
+Kept in plugins/ because Airflow puts that folder on the path of every component.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param
+from giamngheo_notify import FailureNotifier
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+START_DATE = pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ)
+
+
+def default_args(max_retry_delay_minutes: int = 15) -> dict:
+    return {
+        "owner": "data-team",
+        "on_failure_callback": [FailureNotifier()],
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=max_retry_delay_minutes),
+    }
+
+
+def period_param(description: str) -> Param:
+    """The trigger form's period field: YYYY-H1 or YYYY-H2, or empty for the run's own."""
+    return Param(None, type=["null", "string"], pattern=r"^\d{4}-H[12]$", title="Kỳ báo cáo / period",
+                 description=description)
