@@ -23,13 +23,14 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db airflow demo run test suites sample template system-deps clean
+.PHONY: help install airflow-db airflow demo run bench test suites sample template system-deps clean
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
 	@echo "make airflow                      the Airflow UI and scheduler on http://localhost:8080 (same DATA_DIR)"
 	@echo "make test                         the whole test suite"
+	@echo "make bench                        benchmark one district's ingestion and report (docs/PERFORMANCE.md)"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
 	@echo "make system-deps                  install LibreOffice (PDF copy) and Chromium (browser test), as root on Debian"
@@ -102,6 +103,11 @@ system-deps:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui chromium >/dev/null; \
 	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy and the browser test will be skipped"; fi
+
+# benchmark of the steps beside their floors (one district; see docs/PERFORMANCE.md)
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python bench/benchmark.py --out $(CURDIR)/bench-results.json $(BENCH_ARGS)
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py
