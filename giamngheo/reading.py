@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .forms import Form, header_key
 from .numbers import NumberProblem, decimal_places, parse_number
-from .periods import Period, PeriodError
+from .periods import Period
 from .problems import Problem
 from .reference import Category, UnitNameError, UnitResolver, is_total_label, loose_key
 
@@ -115,16 +115,6 @@ def stray_entries(inbox_dir: Path, period: Period | str, forms: dict[str, Form])
         if child.is_dir() or child.name.lower().endswith(SUFFIXES):
             stray.append(f"{root.name}/{child.name}")
     return stray
-
-
-def periods_in(inbox_dir: Path) -> list[str]:
-    out = []
-    for child in sorted(Path(inbox_dir).glob("*")):
-        try:
-            out.append(str(Period.parse(child.name)))
-        except PeriodError:
-            continue
-    return out
 
 
 def sha256_of(path: Path) -> str:
