@@ -130,16 +130,18 @@ class Warehouse:
                                {"period": file.period, "form": file.form, "sha256": sha256}).first()
         return row.id if row else None
 
+    def _find(self, conn: Connection, file: InboxFile, sha256: str):
+        """The ledger row of this very file (name and content), if it was seen before."""
+        return conn.execute(self.sql("load/find_submission"), {
+            "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+
     def find_submission(self, file: InboxFile, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = conn.execute(self.sql("load/find_submission"), {
-                "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+            row = self._find(conn, file, sha256)
         return dict(row._mapping) if row else None
 
-    def _ledger_row(self, conn: Connection, file: InboxFile, sha256: str, **values) -> dict:
+    def _ledger_row(self, existing, file: InboxFile, sha256: str, **values) -> dict:
         sid = submission_id(file, sha256)
-        existing = conn.execute(self.sql("load/find_submission"), {
-            "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
         row = {
             "id": sid, "period": file.period, "form": file.form, "file_name": file.name,
             "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
@@ -162,7 +164,8 @@ class Warehouse:
             earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
                 "period": file.period, "form": file.form, "file_name": file.name,
                 "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
-            row = self._ledger_row(conn, file, sha256, status="rejected", version=int(earlier) + 1,
+            row = self._ledger_row(self._find(conn, file, sha256), file, sha256, status="rejected",
+                                   version=int(earlier) + 1,
                                    messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
                                    docs_path=str(docs_path) if docs_path else None, processed_by=processed_by)
             conn.execute(self.sql("load/upsert_submission"), row)
@@ -179,8 +182,7 @@ class Warehouse:
                 "file_name": file.name, "load_id": load_id, "submission_id": sid}
         with self.engine.begin() as conn:
             self._lock(conn, file)
-            existing = conn.execute(self.sql("load/find_submission"), {
-                "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+            existing = self._find(conn, file, sha256)
             if existing is not None and existing.status == "accepted":
                 return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
             self._stage(conn, staged)
@@ -188,7 +190,7 @@ class Warehouse:
             if check.staged_rows != len(staged) or check.unknown_units or check.unknown_indicators or check.repeated_cells:
                 raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
             earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
-            row = self._ledger_row(conn, file, sha256, status="accepted", version=int(earlier) + 1,
+            row = self._ledger_row(existing, file, sha256, status="accepted", version=int(earlier) + 1,
                                    row_count=int(len(frame)), processed_by=processed_by)
             conn.execute(self.sql("load/upsert_submission"), row)
             superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
