@@ -47,7 +47,7 @@ def _figure(value, places: int) -> str:
 
 def cmd_totals(args) -> int:
     pipeline = _pipeline()
-    rows = pipeline.warehouse.district_totals(args.period)
+    rows = pipeline.warehouse.district_totals(args.period, args.district or pipeline.settings.district_code)
     if args.json:
         numeric = ("total", "min_value", "max_value")
         print(json.dumps([{k: float(v) if k in numeric else v for k, v in r.items()} for r in rows],
@@ -79,7 +79,7 @@ def cmd_totals(args) -> int:
 
 def cmd_ledger(args) -> int:
     pipeline = _pipeline()
-    for row in pipeline.warehouse.ledger(args.period):
+    for row in pipeline.warehouse.ledger(args.period, args.district or pipeline.settings.district_code):
         print(f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
               f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}")
     return 0
@@ -87,12 +87,12 @@ def cmd_ledger(args) -> int:
 
 def cmd_suites(_args) -> int:
     from .forms import registry
-    from .reference import categories, org_units
+    from .reference import categories
     from .validation import write_suites
 
     settings = get_settings()
     ref = settings.reference_dir
-    for path in write_suites(registry(ref), list(org_units(ref)), list(categories(ref)), settings.expectations_dir):
+    for path in write_suites(registry(ref), list(categories(ref)), settings.expectations_dir):
         print(f"wrote {path}")
     return 0
 
@@ -107,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("totals", help="print district totals per indicator")
     p.add_argument("--period", required=True)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--district", help="district code (default: the deployment's first)")
     p.set_defaults(func=cmd_totals)
     p = sub.add_parser("ledger", help="print the submissions ledger of a period")
     p.add_argument("--period", required=True)
+    p.add_argument("--district", help="district code (default: the deployment's first)")
     p.set_defaults(func=cmd_ledger)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
     args = parser.parse_args(argv)

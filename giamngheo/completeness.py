@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from .forms import Form
-from .reference import OrgUnit
+from .reference import OrgUnit, district_of
 
 
 @dataclass
@@ -26,8 +26,9 @@ class Completeness:
 
 
 def check_completeness(warehouse, period: str, forms: dict[str, Form], communes: list[OrgUnit]) -> Completeness:
+    district = district_of(communes)
     covered: dict[str, set[str]] = {}
-    for row in warehouse.query("query/covered_units", period=str(period)):
+    for row in warehouse.query("query/covered_units", period=str(period), district=district):
         covered.setdefault(row["form"], set()).add(row["org_unit"])
     result = Completeness()
     ordered = sorted(communes, key=lambda u: u.code)
@@ -40,7 +41,7 @@ def check_completeness(warehouse, period: str, forms: dict[str, Form], communes:
         lacking = [u.full_name for u in ordered if u.code not in have]
         if lacking:
             result.missing.append({"form": form.code, "form_label": form.label, "units": lacking})
-    for row in warehouse.query("query/outstanding_rejections", period=str(period)):
+    for row in warehouse.query("query/outstanding_rejections", period=str(period), district=district):
         problems = json.loads(row["messages"] or "[]")
         reasons = [_reason(p) for p in problems[:3]]
         if len(problems) > 3:

@@ -4,17 +4,25 @@
 |-----------------------------|-------------------------------------------|---------------------------------|
 | ``GIAMNGHEO_DATA_DIR``      | data directory (``inbox/``, ``reports/``) | ``<project>/.data/demo``        |
 | ``GIAMNGHEO_WAREHOUSE_URL`` | SQLAlchemy URL of the warehouse           | SQLite file in the data dir     |
-| ``GIAMNGHEO_DISTRICT``      | code of the district this deployment runs | ``061`` (Bạch Thông)            |
+| ``GIAMNGHEO_DISTRICT``      | the district(s) this deployment runs: one code, a comma list, or ``all`` | ``061`` (Bạch Thông) |
+| ``GIAMNGHEO_REFERENCE_DIR`` | org units, categories and forms           | ``include/reference``           |
 | ``GIAMNGHEO_PROJECT_DIR``   | where ``include/`` and ``expectations/`` are | the checkout holding this package |
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 | ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
+
+One district (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and
+``reports/<period>/``. A deployment that runs several districts (a province, the
+ministry) names them in ``GIAMNGHEO_DISTRICT``; every district then has its own
+folders, keyed by its code: ``inbox/<district>/<period>/<form>/``,
+``reports/<district>/<period>/``. :meth:`Settings.for_district` gives one
+district's view of the settings.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
@@ -29,19 +37,50 @@ class Settings:
     max_file_bytes: int
     report_settings_path: Path
     settle_seconds: float = 10.0
+    district_spec: str = ""  # GIAMNGHEO_DISTRICT as given
+    reference_path: Path | None = None
 
     @property
-    def inbox_dir(self) -> Path:
+    def keyed(self) -> bool:
+        """Several districts: folders are keyed by district code."""
+        spec = self.district_spec or self.district_code
+        return "," in spec or spec.strip().lower() == "all"
+
+    def _district_dir(self, name: str) -> Path:
+        return self.data_dir / name / self.district_code if self.keyed else self.data_dir / name
+
+    @property
+    def inbox_root(self) -> Path:
         return self.data_dir / "inbox"
 
     @property
+    def inbox_dir(self) -> Path:
+        """This district's inbox."""
+        return self._district_dir("inbox")
+
+    @property
     def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
+        return self._district_dir("reports")
 
     @property
     def validation_dir(self) -> Path:
         """Where GX Data Docs of rejected files are kept."""
-        return self.data_dir / "validation"
+        return self._district_dir("validation")
+
+    def for_district(self, code: str) -> "Settings":
+        return replace(self, district_code=code)
+
+    def district_codes(self, units) -> list[str]:
+        """The deployment's districts (``all``: every district with communes in the reference data)."""
+        spec = (self.district_spec or self.district_code).strip()
+        with_communes = sorted({u.parent_code for u in units if u.level == "commune"})
+        if spec.lower() == "all":
+            return with_communes
+        codes = [c.strip() for c in spec.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in with_communes]
+        if unknown:
+            raise ValueError(f"GIAMNGHEO_DISTRICT: no communes under {', '.join(unknown)} in the reference data")
+        return codes
 
     @property
     def template_path(self) -> Path:
@@ -53,7 +92,7 @@ class Settings:
 
     @property
     def reference_dir(self) -> Path:
-        return self.project_dir / "include" / "reference"
+        return self.reference_path or self.project_dir / "include" / "reference"
 
     @property
     def expectations_dir(self) -> Path:
@@ -69,9 +108,17 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         project_dir=project_dir,
         data_dir=data_dir,
         warehouse_url=warehouse_url,
-        district_code=env.get("GIAMNGHEO_DISTRICT") or "061",
+        district_code=first_district(env.get("GIAMNGHEO_DISTRICT") or "061"),
+        district_spec=env.get("GIAMNGHEO_DISTRICT") or "061",
+        reference_path=Path(env["GIAMNGHEO_REFERENCE_DIR"]).resolve() if env.get("GIAMNGHEO_REFERENCE_DIR") else None,
         max_file_bytes=int(float(env.get("GIAMNGHEO_MAX_FILE_MB") or 20) * 1024 * 1024),
         report_settings_path=Path(env.get("GIAMNGHEO_REPORT_SETTINGS")
                                   or project_dir / "include" / "report" / "settings.yaml").resolve(),
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
     )
+
+
+def first_district(spec: str) -> str:
+    """The district a settings object starts on (``all`` is resolved against the reference data later)."""
+    first = spec.split(",")[0].strip()
+    return "" if first.lower() == "all" else first

@@ -52,11 +52,28 @@ def periods_for(day: date) -> list[str]:
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        if not self.settings.district_code:  # GIAMNGHEO_DISTRICT=all: start on the first district
+            from .reference import org_units
+
+            units = org_units(self.settings.reference_dir)
+            self.settings = self.settings.for_district(self.settings.district_codes(units)[0])
+        self.reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        reference = self.reference
         self.forms, self.units, self.categories = reference.forms, reference.units, reference.categories
-        self.resolver = UnitResolver(reference.communes)
+        self.districts = self.settings.district_codes(self.units)
+        self._resolvers: dict[str, UnitResolver] = {}
+        self.resolver = self.resolver_for(self.settings.district_code)
         self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
         self._validator = None
+
+    def resolver_for(self, district: str) -> UnitResolver:
+        """Commune names of one district (a file names only its own district's communes)."""
+        if district not in self._resolvers:
+            self._resolvers[district] = UnitResolver(self.reference.communes_of(district))
+        return self._resolvers[district]
+
+    def district_settings(self, district: str) -> Settings:
+        return self.settings.for_district(district)
 
     @property
     def validator(self):
@@ -69,12 +86,19 @@ class Pipeline:
     def initialise(self) -> None:
         self.warehouse.initialise(self.units, self.categories, self.forms)
 
-    def discover(self, period: str, waiting: list[str] | None = None) -> list[InboxFile]:
-        return discover(self.settings.inbox_dir, period, self.forms, self.settings.settle_seconds, waiting=waiting)
+    def discover(self, period: str, waiting: list[str] | None = None,
+                 districts: list[str] | None = None) -> list[InboxFile]:
+        """The period's files in the inbox of each district (all of the deployment's by default)."""
+        found: list[InboxFile] = []
+        for district in districts or self.districts:
+            inbox = self.district_settings(district).inbox_dir
+            found += discover(inbox, period, self.forms, self.settings.settle_seconds, waiting=waiting,
+                              district=district, keyed=self.settings.keyed)
+        return found
 
     def check_inside_inbox(self, file: InboxFile) -> None:
         """A path that does not lie in its own inbox folder is refused (never read, never recorded)."""
-        inbox = self.settings.inbox_dir.resolve()
+        inbox = self.district_settings(file.district).inbox_dir.resolve()
         expected = inbox / file.period / file.form
         path = Path(file.path)
         if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
@@ -92,7 +116,8 @@ class Pipeline:
 
     def stray(self, period: str) -> list[str]:
         """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
-        return stray_entries(self.settings.inbox_dir, period, self.forms)
+        return [f"{d}/{entry}" if self.settings.keyed else entry for d in self.districts
+                for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)]
 
     def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged.
@@ -100,7 +125,7 @@ class Pipeline:
         ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
         the Airflow UI, so that the Submissions page can link to it).
         """
-        files = list(files)
+        files = [self.placed(f) for f in files]
         outcomes: dict[int, IngestOutcome] = {}
         pending: dict[str, list[tuple[int, InboxFile, str, object]]] = {}
         for index, file in enumerate(files):
@@ -124,12 +149,14 @@ class Pipeline:
                                   f"the file is larger than the {self.settings.max_file_bytes // (1024 * 1024)} MB limit")
                 outcomes[index] = self._reject(file, sha, [problem], None, processed_by)
                 continue
-            read = read_submission(file.path, self.forms[file.form], self.resolver, self.categories,
+            read = read_submission(file.path, self.forms[file.form], self.resolver_for(file.district), self.categories,
                                    display_name=file.label, all_forms=self.forms)
             pending.setdefault(file.form, []).append((index, file, sha, read))
 
         for form_code, items in pending.items():
-            checks = self.validator.validate(form_code, [read for *_, read in items])
+            districts = sorted({file.district for _, file, _, _ in items})
+            communes = sorted(u.code for d in districts for u in self.reference.communes_of(d))
+            checks = self.validator.validate(form_code, [read for *_, read in items], communes)
             for (index, file, sha, read), check in zip(items, checks):
                 if check.problems:
                     outcomes[index] = self._reject(file, sha, check.problems, check.docs, processed_by)
@@ -140,8 +167,20 @@ class Pipeline:
                         result.version, result.rows, result.facts, result.superseded)
         return [outcomes[i] for i in range(len(files))]
 
+    def placed(self, file: InboxFile) -> InboxFile:
+        """A file found without a district (by a bare ``discover``) belongs to the deployment's district."""
+        if file.district:
+            if file.district not in self.districts:
+                raise PermissionError(f"{file.label}: huyện {file.district} không thuộc triển khai này / "
+                                      f"district {file.district} is not one of this deployment's")
+            return file
+        from dataclasses import replace
+
+        return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
+
     def status_of(self, file: InboxFile) -> str:
         """What the ledger says of the file as it is now: accepted, rejected, unchanged or unseen."""
+        file = self.placed(file)
         if not file.path.is_file():
             return "missing"
         sha = sha256_of(file.path)

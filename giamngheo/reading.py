@@ -40,7 +40,7 @@ _IGNORED_HEADERS = {"stt", "tt", "so tt", "so thu tu", "ghi chu"}
 
 @dataclass(frozen=True)
 class InboxFile:
-    """One file found in ``inbox/<period>/<form>/``."""
+    """One file found in ``inbox/<period>/<form>/`` (``inbox/<district>/<period>/<form>/`` when keyed)."""
 
     path: Path
     period: str
@@ -48,25 +48,30 @@ class InboxFile:
     name: str
     arrival: float  # modification time in the inbox (epoch seconds)
     size: int
+    district: str = ""
+    keyed: bool = False  # the inbox holds several districts, one folder each
 
     @property
     def label(self) -> str:
-        """How the file is named to people: ``2022-H1/health/ttyt.xlsx``."""
-        return f"{self.period}/{self.form}/{self.name}"
+        """How the file is named to people: ``2022-H1/health/ttyt.xlsx`` (``061/2022-H1/…`` when keyed)."""
+        label = f"{self.period}/{self.form}/{self.name}"
+        return f"{self.district}/{label}" if self.keyed else label
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "period": self.period, "form": self.form, "name": self.name,
-                "arrival": self.arrival, "size": self.size, "label": self.label}
+                "arrival": self.arrival, "size": self.size, "district": self.district, "keyed": self.keyed,
+                "label": self.label}
 
     def refreshed(self) -> "InboxFile":
         """The same path as it is now (a re-sent file has a new time and size)."""
         stat = self.path.stat()
-        return InboxFile(self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size)
+        return InboxFile(self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size,
+                         self.district, self.keyed)
 
     @classmethod
     def from_dict(cls, data: dict) -> "InboxFile":
         return cls(Path(data["path"]), data["period"], data["form"], data["name"],
-                   float(data["arrival"]), int(data["size"]))
+                   float(data["arrival"]), int(data["size"]), data.get("district", ""), bool(data.get("keyed")))
 
 
 def is_submission_name(name: str) -> bool:
@@ -75,11 +80,12 @@ def is_submission_name(name: str) -> bool:
 
 
 def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], settle_seconds: float = 0,
-             now: float | None = None, waiting: list[str] | None = None) -> list[InboxFile]:
+             now: float | None = None, waiting: list[str] | None = None, district: str = "",
+             keyed: bool = False) -> list[InboxFile]:
     """The period's submission files, oldest arrival first (then by name).
 
     A file modified less than ``settle_seconds`` ago may still be being written: it is left
-    for a later run (its label goes to ``waiting``)."""
+    for a later run (its label goes to ``waiting``). ``inbox_dir`` is one district's inbox."""
     import time
 
     now = time.time() if now is None else now
@@ -96,9 +102,9 @@ def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], sett
             stat = path.stat()
             if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
                 if waiting is not None:
-                    waiting.append(f"{period}/{form}/{path.name}")
+                    waiting.append(f"{district}/{period}/{form}/{path.name}" if keyed else f"{period}/{form}/{path.name}")
                 continue
-            found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size))
+            found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
 
 

@@ -144,6 +144,14 @@ class UnitResolver:
         raise UnitNameError(value, f"không có xã, thị trấn nào tên '{value}'", f"no commune or town is named '{value}'", names)
 
 
+def district_of(communes: list[OrgUnit]) -> str:
+    """The one district these communes belong to."""
+    parents = {u.parent_code for u in communes}
+    if len(parents) != 1:
+        raise ValueError(f"communes of one district expected, got parents {sorted(map(str, parents))}")
+    return parents.pop()
+
+
 @lru_cache(maxsize=4)
 def org_units(reference_dir: Path) -> tuple[OrgUnit, ...]:
     return tuple(load_org_units(reference_dir))
@@ -172,3 +180,13 @@ class ReferenceData:
         if not communes:
             raise ValueError(f"no communes under district {district_code!r} in {reference_dir}/org_units.csv")
         return cls(registry(reference_dir), units, list(categories(reference_dir)), communes)
+
+    def communes_of(self, district_code: str) -> list[OrgUnit]:
+        return communes_of(self.units, district_code)
+
+
+def communes_of(units, district_code: str) -> list[OrgUnit]:
+    communes = [u for u in units if u.parent_code == district_code and u.level == "commune"]
+    if not communes:
+        raise ValueError(f"no communes under district {district_code!r} in the reference data")
+    return communes

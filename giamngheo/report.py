@@ -143,7 +143,7 @@ class ReportBuilder:
             xlsx_staged = tmp_dir / f"so-lieu-{period}.xlsx"
             write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
             lineage_staged = tmp_dir / f"nguon-so-lieu-{period}.json"
-            lineage = self.warehouse.report_lineage(*report_periods(period))
+            lineage = self.warehouse.report_lineage(*report_periods(period), self.settings.district_code)
             lineage_staged.write_text(json.dumps({"period": str(period), "document": final.name, "sources": lineage},
                                                  ensure_ascii=False, indent=1), encoding="utf-8")
             pause_point("render")  # crash tests kill the process here: the previous report must survive

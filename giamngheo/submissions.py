@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from .forms import Form
-from .reference import OrgUnit
+from .reference import OrgUnit, district_of
 
 
 def periods(warehouse) -> list[str]:
@@ -19,7 +19,9 @@ def periods(warehouse) -> list[str]:
 
 
 def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit], period: str) -> dict:
-    cells = {(r["form"], r["org_unit"]): r for r in warehouse.query("query/submission_cells", period=period)}
+    district = district_of(communes)
+    cells = {(r["form"], r["org_unit"]): r
+             for r in warehouse.query("query/submission_cells", period=period, district=district)}
     units = []
     for unit in sorted(communes, key=lambda u: u.code):
         row = {"code": unit.code, "name": unit.full_name, "cells": {}}
@@ -35,7 +37,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
                 }
         units.append(row)
     rejected = []
-    for r in warehouse.query("query/ledger_rejections", period=period):
+    for r in warehouse.query("query/ledger_rejections", period=period, district=district):
         problems = json.loads(r["messages"] or "[]")
         rejected.append({"form": r["form"], "file": r["file_name"], "version": r["version"],
                          "arrival": r["arrival_at"][:16].replace("T", " "), "link": r["processed_by"],

@@ -21,7 +21,7 @@ from pathlib import Path
 from .forms import Column, Form
 from .problems import Problem
 from .reading import ReadResult
-from .reference import Category, OrgUnit
+from .reference import Category
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +95,24 @@ def limit_column(code: str) -> str:
     return f"_limit__{code}"
 
 
-def suite_for(form: Form, units: list[OrgUnit], categories: list[Category]) -> dict:
-    """The expectation suite of ``form`` as a JSON-able dict."""
+COMMUNES_PARAMETER = "commune_codes"
+
+
+def suite_for(form: Form, categories: list[Category]) -> dict:
+    """The expectation suite of ``form`` as a JSON-able dict.
+
+    Category codes are listed in the suite. The communes are not: they depend on which
+    districts a run covers, so the suite names a parameter (``$PARAMETER``) that each
+    validation run fills with the codes of its files' districts."""
     exps: list[dict] = []
     for col in form.columns:
         if not col.rules.get("optional"):
             exps.append(_exp("expect_column_to_exist", "missing_column", "thiếu cột", "column missing", column=col.code))
     for col in form.columns:
         if col.type == "unit":
-            codes = sorted(u.code for u in units if u.level == "commune")
             exps.append(_exp("expect_column_values_to_not_be_null", "required", "thiếu tên xã, thị trấn", "the commune name is missing", column=col.code))
             exps.append(_exp("expect_column_values_to_be_in_set", "known_unit", "không phải xã, thị trấn trong danh mục", "not a commune of the reference data",
-                             column=col.code, value_set=codes))
+                             column=col.code, value_set={"$PARAMETER": COMMUNES_PARAMETER}))
         elif col.type == "category":
             codes = sorted(c.code for c in categories if c.dimension == col.dimension)
             if not col.optional:
@@ -130,12 +136,12 @@ def suite_for(form: Form, units: list[OrgUnit], categories: list[Category]) -> d
     return {"name": f"{form.code}_submission", "form": form.code, "expectations": exps}
 
 
-def write_suites(forms: dict[str, Form], units: list[OrgUnit], categories: list[Category], directory: Path) -> list[Path]:
+def write_suites(forms: dict[str, Form], categories: list[Category], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for form in forms.values():
         path = directory / f"{form.code}.json"
-        text = json.dumps(suite_for(form, units, categories), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(suite_for(form, categories), ensure_ascii=False, indent=2) + "\n"
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
@@ -217,9 +223,12 @@ class Validator:
         batch = pd.concat(frames, ignore_index=True)
         return add_derived_columns(batch, form)
 
-    def validate(self, form_code: str, reads: list[ReadResult]) -> list[FileValidation]:
-        """Validate files of one form in one GX run; the reading problems come first."""
+    def validate(self, form_code: str, reads: list[ReadResult], commune_codes: list[str]) -> list[FileValidation]:
+        """Validate files of one form in one GX run; the reading problems come first.
+
+        ``commune_codes``: the communes of the districts the files come from."""
         form = self.forms[form_code]
+        parameters = {COMMUNES_PARAMETER: sorted(commune_codes)}
         out = [FileValidation(list(read.problems)) for read in reads]
         readable = [read for read in reads if read.frame is not None]
         if not readable:
@@ -227,6 +236,7 @@ class Validator:
         batch = self._batch(form, reads)
         result = self._definitions[form_code].run(
             batch_parameters={"dataframe": batch},
+            expectation_parameters=parameters,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [FILE_INDEX, ROW]},
         )
         seen: set[tuple] = set()
@@ -242,7 +252,7 @@ class Validator:
         if self.docs_dir:
             for index, read in enumerate(reads):
                 if out[index].problems and read.frame is not None:
-                    out[index].docs = self._build_docs(form, read)
+                    out[index].docs = self._build_docs(form, read, parameters)
         return out
 
     def _problems_of(self, item, form: Form, reads: list[ReadResult]):
@@ -277,13 +287,13 @@ class Validator:
                 value = None
             yield index, Problem(read.file, row, column, value, rule, meta.get("vi", ""), meta.get("en", ""))
 
-    def _build_docs(self, form: Form, read: ReadResult) -> Path | None:
+    def _build_docs(self, form: Form, read: ReadResult, parameters: dict) -> Path | None:
         from great_expectations.core.run_identifier import RunIdentifier
 
         run_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-120:]
         batch = add_derived_columns(read.frame.assign(**{FILE_INDEX: 0}), form)
         try:
-            self._checkpoints[form.code].run(batch_parameters={"dataframe": batch},
+            self._checkpoints[form.code].run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters,
                                              run_id=RunIdentifier(run_name=run_name))
         except Exception:  # docs are a convenience; the rejection itself stands
             log.exception("could not build Data Docs for %s", read.file)

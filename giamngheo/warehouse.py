@@ -40,7 +40,7 @@ def iso_utc(epoch_seconds: float) -> str:
 
 
 def submission_id(file: InboxFile, sha256: str) -> str:
-    key = f"{file.period}|{file.form}|{file.name}|{sha256}"
+    key = f"{file.district}|{file.period}|{file.form}|{file.name}|{sha256}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
@@ -127,13 +127,14 @@ class Warehouse:
         """An accepted submission of the same form and period with the same content."""
         with self.engine.connect() as conn:
             row = conn.execute(self.sql("load/find_accepted_twin"),
-                               {"period": file.period, "form": file.form, "sha256": sha256}).first()
+                               {"district": file.district, "period": file.period, "form": file.form,
+                                "sha256": sha256}).first()
         return row.id if row else None
 
     def _find(self, conn: Connection, file: InboxFile, sha256: str):
         """The ledger row of this very file (name and content), if it was seen before."""
         return conn.execute(self.sql("load/find_submission"), {
-            "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+            "district": file.district, "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
 
     def find_submission(self, file: InboxFile, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
@@ -143,7 +144,7 @@ class Warehouse:
     def _ledger_row(self, existing, file: InboxFile, sha256: str, **values) -> dict:
         sid = submission_id(file, sha256)
         row = {
-            "id": sid, "period": file.period, "form": file.form, "file_name": file.name,
+            "id": sid, "district": file.district, "period": file.period, "form": file.form, "file_name": file.name,
             "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
             "arrival_at": iso_utc(file.arrival),
             "received_at": existing.received_at if existing else datetime.now(UTC).isoformat(timespec="seconds"),
@@ -153,16 +154,17 @@ class Warehouse:
         return row
 
     def _lock(self, conn: Connection, file: InboxFile) -> None:
-        """Serialise loads of one (period, form): SQLite's BEGIN IMMEDIATE does; PostgreSQL takes a lock."""
+        """Serialise loads of one (district, period, form): SQLite's BEGIN IMMEDIATE does; PostgreSQL takes a lock."""
         if self.engine.dialect.name == "postgresql":
-            conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{file.period}|{file.form}"})
+            conn.execute(self.sql("load/lock_form_period"),
+                         {"lock_key": f"giamngheo|{file.district}|{file.period}|{file.form}"})
 
     def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem],
                          docs_path: Path | None = None, processed_by: str | None = None) -> LoadResult:
         with self.engine.begin() as conn:
             self._lock(conn, file)
             earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
-                "period": file.period, "form": file.form, "file_name": file.name,
+                "district": file.district, "period": file.period, "form": file.form, "file_name": file.name,
                 "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
             row = self._ledger_row(self._find(conn, file, sha256), file, sha256, status="rejected",
                                    version=int(earlier) + 1,
@@ -178,7 +180,7 @@ class Warehouse:
         sid = submission_id(file, sha256)
         load_id = uuid.uuid4().hex
         staged = list(stage_rows(form, frame, load_id))
-        keys = {"period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
+        keys = {"district": file.district, "period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
                 "file_name": file.name, "load_id": load_id, "submission_id": sid}
         with self.engine.begin() as conn:
             self._lock(conn, file)
@@ -223,19 +225,20 @@ class Warehouse:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(self.sql(name), params)]
 
-    def district_totals(self, period: str) -> list[dict]:
-        return self.query("query/district_totals", period=str(period))
+    def district_totals(self, period: str, district: str) -> list[dict]:
+        return self.query("query/district_totals", period=str(period), district=district)
 
-    def ledger(self, period: str) -> list[dict]:
-        return self.query("query/ledger", period=str(period))
+    def ledger(self, period: str, district: str) -> list[dict]:
+        return self.query("query/ledger", period=str(period), district=district)
 
     def report_values(self, first_period: str, last_period: str, district: str) -> list[dict]:
         """Per-commune values of a report: flows over first..last, stocks of last."""
         return self.query("query/report_values", first_period=first_period, last_period=last_period,
                           district=district)
 
-    def report_lineage(self, first_period: str, last_period: str) -> list[dict]:
-        return self.query("query/report_lineage", first_period=first_period, last_period=last_period)
+    def report_lineage(self, first_period: str, last_period: str, district: str) -> list[dict]:
+        return self.query("query/report_lineage", first_period=first_period, last_period=last_period,
+                          district=district)
 
     def checksum(self) -> str:
         """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""

@@ -129,7 +129,7 @@ def warehouse_totals(data_dir: Path) -> dict:
     warehouse = Pipeline(settings_for(data_dir)).warehouse
     try:
         return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-                for r in warehouse.district_totals(PERIOD)}
+                for r in warehouse.district_totals(PERIOD, "061")}
     finally:
         warehouse.dispose()
 

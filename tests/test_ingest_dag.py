@@ -21,7 +21,7 @@ def warehouse(data_dir, url=None):
 
 def totals(data_dir, url=None) -> dict:
     return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in warehouse(data_dir, url).district_totals(PERIOD)}
+            for r in warehouse(data_dir, url).district_totals(PERIOD, "061")}
 
 
 def health_slice(data_dir, unit):
@@ -73,7 +73,7 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     assert "sai_dinh_dang.csv" in output and "1,234.5" in output and "1.234,5" in output
     assert health_slice(data_dir, "061-02")["the_bhyt"] == 3000
     assert health_slice(data_dir, "061-03") == before_other  # the rejected file touched nothing
-    ledger = {r["file_name"]: r for r in warehouse(data_dir).ledger(PERIOD)}
+    ledger = {r["file_name"]: r for r in warehouse(data_dir).ledger(PERIOD, "061")}
     assert ledger["sai_dinh_dang.csv"]["status"] == "rejected" and ledger["sai_dinh_dang.csv"]["facts"] == 0
     assert ledger["dinh_chinh_vi_huong.csv"]["version"] == 2
     assert os.path.exists(ledger["sai_dinh_dang.csv"]["docs_path"])

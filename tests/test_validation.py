@@ -27,7 +27,7 @@ def commune_row(**changes):
 
 
 def test_suites_in_expectations_match_the_registry(tmp_path, forms, units, cats):
-    written = write_suites(forms, units, cats, tmp_path)
+    written = write_suites(forms, cats, tmp_path)
     for path in written:
         committed = ROOT / "expectations" / path.name
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
@@ -36,7 +36,7 @@ def test_suites_in_expectations_match_the_registry(tmp_path, forms, units, cats)
 
 def test_every_expectation_carries_a_bilingual_message(forms, units, cats):
     for form in forms.values():
-        suite = suite_for(form, units, cats)
+        suite = suite_for(form, cats)
         assert len(suite["expectations"]) >= len(form.columns)
         for exp in suite["expectations"]:
             assert exp["meta"]["vi"] and exp["meta"]["en"] and exp["meta"]["rule"]
@@ -48,7 +48,7 @@ def validate(tmp_path, validator, forms, resolver, cats, form, files: dict[str, 
     for name, rows in files.items():
         path = write_csv(tmp_path / name, rows)
         reads.append(read_submission(path, forms[form], resolver, cats, display_name=name))
-    return {name: check.problems for name, check in zip(files, validator.validate(form, reads))}
+    return {name: check.problems for name, check in zip(files, validator.validate(form, reads, list(resolver.units)))}
 
 
 def rules_of(problems):
@@ -62,7 +62,7 @@ def test_sample_files_pass_their_suites(validator, forms, resolver, cats):
     for file in discover(SAMPLE_INBOX, "2022-H1", forms):
         by_form.setdefault(file.form, []).append(read_submission(file.path, forms[file.form], resolver, cats, file.label))
     for form, reads in by_form.items():
-        assert [c.problems for c in validator.validate(form, reads)] == [[] for _ in reads], form
+        assert [c.problems for c in validator.validate(form, reads, list(resolver.units))] == [[] for _ in reads], form
 
 
 @pytest.mark.parametrize("row, expected", [

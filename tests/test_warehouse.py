@@ -12,7 +12,7 @@ from tests.seed_figures import SEED_2022_H1
 
 def totals(pipeline) -> dict:
     return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in pipeline.warehouse.district_totals(PERIOD)}
+            for r in pipeline.warehouse.district_totals(PERIOD, "061")}
 
 
 def q(pipeline, sql: str, **params) -> list:

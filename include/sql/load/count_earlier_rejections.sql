@@ -1,6 +1,7 @@
 select count(*) as earlier_versions
 from submission
-where period = :period
+where district = :district
+  and period = :period
   and form = :form
   and file_name = :file_name
   and (arrival_at < :arrival_at or (arrival_at = :arrival_at and sha256 < :sha256))

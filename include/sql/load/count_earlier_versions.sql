@@ -8,7 +8,8 @@ with staged_units as (
 earlier as (
     select s.id
     from submission as s
-    where s.period = :period
+    where s.district = :district
+      and s.period = :period
       and s.form = :form
       and s.status = 'accepted'
       and (s.arrival_at < :arrival_at or (s.arrival_at = :arrival_at and s.file_name < :file_name))

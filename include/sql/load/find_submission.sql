@@ -1,6 +1,7 @@
 select id, status, version, received_at
 from submission
-where period = :period
+where district = :district
+  and period = :period
   and form = :form
   and file_name = :file_name
   and sha256 = :sha256

@@ -9,7 +9,8 @@ where is_current
   and submission_id in (
       select id
       from submission
-      where period = :period
+      where district = :district
+        and period = :period
         and form = :form
         and (arrival_at < :arrival_at or (arrival_at = :arrival_at and file_name < :file_name))
   )

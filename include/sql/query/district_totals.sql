@@ -1,14 +1,16 @@
--- district totals per indicator and category for one period, from current facts only
+-- a district's totals per indicator and category for one period, from current facts only
 with current_facts as (
     select
-        form,
-        indicator,
-        category,
-        org_unit,
-        value
-    from fact
-    where is_current
-      and period = :period
+        f.form,
+        f.indicator,
+        f.category,
+        f.org_unit,
+        f.value
+    from fact as f
+    inner join org_unit as u on u.code = f.org_unit
+    where u.parent_code = :district
+      and f.is_current
+      and f.period = :period
 ),
 
 totals as (

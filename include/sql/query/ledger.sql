@@ -1,4 +1,4 @@
--- the submissions ledger of one period, with how many of each file's facts are still current
+-- the submissions ledger of one district and period, with how many of each file's facts are still current
 with fact_counts as (
     select
         submission_id,
@@ -6,6 +6,7 @@ with fact_counts as (
         sum(case when is_current then 1 else 0 end) as current_facts
     from fact
     where period = :period
+      and submission_id in (select id from submission where district = :district and period = :period)
     group by submission_id
 )
 
@@ -24,5 +25,6 @@ select
     coalesce(fc.current_facts, 0) as current_facts
 from submission as s
 left join fact_counts as fc on fc.submission_id = s.id
-where s.period = :period
+where s.district = :district
+  and s.period = :period
 order by s.form, s.arrival_at, s.file_name

@@ -1,4 +1,4 @@
--- every rejected file of a period, newest first
+-- every rejected file of a district's period, newest first
 select
     form,
     file_name,
@@ -7,6 +7,7 @@ select
     messages,
     processed_by
 from submission
-where period = :period
+where district = :district
+  and period = :period
   and status = 'rejected'
 order by arrival_at desc, file_name

@@ -7,7 +7,8 @@ with rejected as (
         arrival_at,
         messages
     from submission
-    where period = :period
+    where district = :district
+      and period = :period
       and status = 'rejected'
 ),
 
@@ -15,7 +16,8 @@ answered as (
     select r.id
     from rejected as r
     inner join submission as a
-        on a.period = :period
+        on a.district = :district
+        and a.period = :period
         and a.form = r.form
         and a.status = 'accepted'
         and a.arrival_at > r.arrival_at

@@ -1,9 +1,11 @@
--- the submissions a report is built from: every file whose rows are current in its half-years
+-- the submissions a district's report is built from: every file whose rows are current in its half-years
 with sources as (
-    select distinct submission_id
-    from fact
-    where is_current
-      and period in (:first_period, :last_period)
+    select distinct f.submission_id
+    from fact as f
+    inner join org_unit as u on u.code = f.org_unit
+    where u.parent_code = :district
+      and f.is_current
+      and f.period in (:first_period, :last_period)
 )
 
 select

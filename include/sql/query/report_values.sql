@@ -2,17 +2,19 @@
 -- half-years (H1 alone, or H1 + H2 for the year report), stocks from its last half-year
 with facts_in_scope as (
     select
-        form,
-        indicator,
-        category,
-        item,
-        attribute,
-        org_unit,
-        period,
-        value
-    from fact
-    where is_current
-      and period in (:first_period, :last_period)
+        f.form,
+        f.indicator,
+        f.category,
+        f.item,
+        f.attribute,
+        f.org_unit,
+        f.period,
+        f.value
+    from fact as f
+    inner join org_unit as u on u.code = f.org_unit
+    where u.parent_code = :district
+      and f.is_current
+      and f.period in (:first_period, :last_period)
 ),
 
 with_kind as (
@@ -46,7 +48,5 @@ select
     c.org_unit,
     round(sum(c.value), 3) as value
 from chosen as c
-inner join org_unit as u on u.code = c.org_unit
-where u.parent_code = :district
 group by c.form, c.indicator, c.category, c.item, c.attribute, c.org_unit
 order by c.form, c.indicator, c.category, c.org_unit, c.item

@@ -1,4 +1,4 @@
--- per (form, commune) of a period: the submission whose rows are current, and how many
+-- per (form, commune) of a district's period: the submission whose rows are current, and how many
 -- earlier submissions of that slice it superseded
 with slices as (
     select
@@ -8,6 +8,7 @@ with slices as (
         max(case when is_current then 1 else 0 end) as is_current
     from fact
     where period = :period
+      and org_unit in (select code from org_unit where parent_code = :district)
     group by form, org_unit, submission_id
 ),
 

@@ -1,6 +1,7 @@
 -- the submissions ledger: every file seen, accepted or rejected, never deleted
 create table if not exists submission (
     id text primary key,
+    district text not null,
     period text not null,
     form text not null,
     file_name text not null,
@@ -15,5 +16,5 @@ create table if not exists submission (
     messages text not null default '[]',
     docs_path text,
     processed_by text,
-    unique (period, form, file_name, sha256)
+    unique (district, period, form, file_name, sha256)
 )
