@@ -30,7 +30,7 @@ help:
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
 	@echo "make airflow                      the Airflow UI and scheduler on http://localhost:8080 (same DATA_DIR)"
 	@echo "make test                         the whole test suite"
-	@echo "make bench                        benchmark one district's ingestion and report (docs/PERFORMANCE.md)"
+	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
 	@echo "make system-deps                  install LibreOffice (PDF copy) and Chromium (browser test), as root on Debian"
@@ -104,10 +104,14 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui chromium >/dev/null; \
 	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy and the browser test will be skipped"; fi
 
-# benchmark of the steps beside their floors (one district; see docs/PERFORMANCE.md)
+# benchmark beside the floors (docs/PERFORMANCE.md): one district by default;
+# BENCH_SIZE=province (8 districts) or BENCH_SIZE=national (700 districts, ~13,000 files)
+BENCH_SIZE ?= district
 BENCH_ARGS ?=
-bench: install
-	$(BIN)/python bench/benchmark.py --out $(CURDIR)/bench-results.json $(BENCH_ARGS)
+bench: airflow-db
+	@pgurl=$$(scripts/pg-test-server.sh) || { echo "no PostgreSQL server: PostgreSQL figures skipped"; pgurl=; }; \
+	GIAMNGHEO_BENCH_PG_URL=$$pgurl $(BIN)/python bench/benchmark.py --size $(BENCH_SIZE) \
+		--out $(CURDIR)/bench-results-$(BENCH_SIZE).json $(BENCH_ARGS)
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py

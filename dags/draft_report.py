@@ -17,7 +17,12 @@ When it runs:
   received data;
 * **on demand**: trigger it with a `period` (`YYYY-H1` / `YYYY-H2`).
 
-Output in `<data dir>/reports/<period>/`: one current `.docx` (earlier drafts
+A deployment running several districts drafts one report per district (the
+districts named by the asset events, or all of them), batched so that a run
+never maps more than `GIAMNGHEO_MAX_TASKS` task instances.
+
+Output in `<data dir>/reports/<period>/` (`reports/<district>/<period>/` when
+the deployment runs several districts): one current `.docx` (earlier drafts
 move to `history/`), its PDF when LibreOffice is installed, and an `.xlsx` of all
 figures by commune. While any expected submission is missing or rejected, the
 document is marked **DỰ THẢO** and an appendix lists what is outstanding and why.
@@ -46,32 +51,39 @@ from half_year_timetable import HalfYearTimetable
 )
 def draft_report():
     @task
-    def periods_to_draft() -> list[str]:
-        """The periods this run drafts: the chosen one, the ones that got data, or the run's half-year."""
-        from giamngheo.report import choose_periods
+    def reports_to_draft() -> list[dict]:
+        """The reports this run drafts: the chosen period, or the periods and districts that got data,
+        or the run's half-year; one task per report while they fit, else batches of districts."""
+        from giamngheo.config import get_settings
+        from giamngheo.report import plan_reports
 
         context = get_current_context()
         extras = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
                   for event in events]
         start = context.get("data_interval_start")
-        return choose_periods(context["params"].get("period"), extras,
-                              start.in_timezone(LOCAL_TZ).date() if start else None)
+        batches = plan_reports(get_settings(), context["params"].get("period"), extras,
+                               start.in_timezone(LOCAL_TZ).date() if start else None)
+        print(f"{sum(len(b['items']) for b in batches)} report(s) in {len(batches)} task(s)")
+        return batches
 
-    @task(map_index_template="{{ report_period }}")
-    def render(period: str) -> dict:
-        """Render the report of one period and publish it in the reports folder."""
-        from giamngheo.report import render_report
+    @task(map_index_template="{{ report_label }}")
+    def render(batch: dict) -> list[dict]:
+        """Render the batch's reports and publish them in the reports folder."""
+        from giamngheo.config import get_settings
+        from giamngheo.report import render_reports
 
-        get_current_context()["report_period"] = period
-        result = render_report(period=period)
-        print(f"Báo cáo / report: {result.docx}")
-        print(f"Số liệu theo xã / figures by commune: {result.xlsx}")
-        print(result.pdf_message)
-        if result.draft:
-            print(f"DỰ THẢO: {result.draft_reason} — {result.missing} biểu thiếu, {result.rejected} tệp bị từ chối")
-        return result.to_dict()
+        get_current_context()["report_label"] = batch["label"]
+        results = render_reports(get_settings(), batch["items"])
+        for result in results:
+            print(f"Báo cáo / report: {result.docx}")
+            print(f"Số liệu theo xã / figures by commune: {result.xlsx}")
+            print(result.pdf_message)
+            if result.draft:
+                print(f"DỰ THẢO: {result.draft_reason} — {result.missing} biểu thiếu, "
+                      f"{result.rejected} tệp bị từ chối")
+        return [{"period": r.period, "docx": r.docx, "draft": r.draft} for r in results]
 
-    render.expand(period=periods_to_draft())
+    render.expand(batch=reports_to_draft())
 
 
 draft_report()

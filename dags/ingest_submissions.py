@@ -2,9 +2,10 @@
 ### Ingest the reporting units' submissions
 
 Every morning during the submission window this DAG looks in the inbox
-(`<data dir>/inbox/<period>/<form>/`) for the files the Health Center, the
-Education office, the Social Policy Bank and the 14 communes sent, and for
-each file, in its own task instance named after the file:
+(`<data dir>/inbox/<period>/<form>/`, or `inbox/<district>/<period>/<form>/`
+when the deployment runs several districts) for the files the Health Center,
+the Education office, the Social Policy Bank and the communes sent, and for
+each new or changed file:
 
 1. reads it (xlsx or CSV, the shapes of the forms contract),
 2. checks it against the form's Great Expectations suite (`expectations/`),
@@ -12,17 +13,29 @@ each file, in its own task instance named after the file:
    rows of the same (form, period, commune), or **rejects it whole** with a
    message naming file, row, column, value and rule, in Vietnamese and English.
 
+Files already loaded (same content) are skipped before any task starts. Each
+`ingest_files` task instance takes whole (district, period, form) groups, so
+that a form's files are checked in one GX run and the GX setup is paid once
+per task: one district gets one task per form (named after the form, or after
+the file when the form has one); a province or the country gets at most
+`GIAMNGHEO_MAX_TASKS` (32) batches, named by their districts.
+
 A scheduled run handles the current half-year and the previous one; trigger
-it with a `period` (`YYYY-H1` / `YYYY-H2`) to ingest just that one.
+it with a `period` (`YYYY-H1` / `YYYY-H2`) to ingest just that one. It also runs
+within seconds of a file landing: the asset `giamngheo://inbox` is watched by
+an event trigger (plugin `inbox_watch`) in Airflow's triggerer, and a run it
+starts ingests the periods that received files.
 
-**Re-running one file:** when a unit re-sends a rejected file under the same
-name, clear that file's `ingest_file` task instance; a file re-sent under a new
-name is picked up by the next run. Re-running anything is safe: an identical
-file changes nothing.
+**Re-running a file:** a re-sent file is picked up within seconds by the
+inbox watcher. To re-run by hand, clear the `ingest_files` task instance that
+holds it, with its downstream tasks (the default): files already loaded are
+skipped, so only the re-sent one is processed. Re-running anything is safe: an
+identical file changes nothing.
 
-Each accepted load emits an asset event `giamngheo://warehouse/<period>/<form>`
-(through the alias `giamngheo-warehouse-loads`) for the report DAG to follow.
-The last task fails the run when any file was rejected, listing which.
+After the loads, `announce_loads` emits one asset event per (period, form)
+that received data, `giamngheo://warehouse/<period>/<form>` through the alias
+`giamngheo-warehouse-loads`, naming the districts, for the report DAG to
+follow. The last task fails the run when any file was rejected, listing which.
 """
 
 from __future__ import annotations
@@ -30,11 +43,15 @@ from __future__ import annotations
 import logging
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias, dag, get_current_context, task
+from airflow.sdk import Asset, AssetAlias, AssetOrTimeSchedule, AssetWatcher, dag, get_current_context, task
+from airflow.timetables.trigger import CronTriggerTimetable
 from giamngheo_dags import LOCAL_TZ, START_DATE, default_args, period_param
+from inbox_watch import InboxArrivalTrigger
 
 log = logging.getLogger(__name__)
 WAREHOUSE_LOADS = AssetAlias("giamngheo-warehouse-loads")
+INBOX = Asset(name="giamngheo_inbox", uri="giamngheo://inbox", group="giamngheo",
+              watchers=[AssetWatcher(name="giamngheo_inbox_arrivals", trigger=InboxArrivalTrigger())])
 
 
 def warehouse_asset(period: str, form: str) -> Asset:
@@ -42,7 +59,7 @@ def warehouse_asset(period: str, form: str) -> Asset:
 
 
 @dag(
-    schedule="0 7 * * *",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 7 * * *", timezone=LOCAL_TZ), assets=[INBOX]),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -54,51 +71,54 @@ def warehouse_asset(period: str, form: str) -> Asset:
 def ingest_submissions():
     @task
     def find_files() -> list[dict]:
-        """List the period's submission files (Excel lock files and hidden files are skipped)."""
-        from giamngheo.ingest import Pipeline, periods_for
+        """List the period's new or changed submission files and cut them into task batches."""
+        from giamngheo.ingest import find_work
 
         context = get_current_context()
-        period = context["params"].get("period")
         day = (context.get("logical_date") or pendulum.now(LOCAL_TZ)).in_timezone(LOCAL_TZ).date()
-        pipeline = Pipeline()
-        pipeline.initialise()
-        periods = [period] if period else periods_for(day)
-        waiting: list[str] = []
-        files = [f.to_dict() for p in periods for f in pipeline.discover(p, waiting)]
-        print(f"{len(files)} file(s) for {', '.join(periods)}")
-        for label in waiting:
-            log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
-        for entry in (e for p in periods for e in pipeline.stray(p)):
-            log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
-                        "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))
-        return files
+        arrivals = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
+                    for event in events]
+        return find_work(context["params"].get("period"), day, arrivals)
 
-    @task(map_index_template="{{ submission_label }}", outlets=[WAREHOUSE_LOADS])
-    def ingest_file(submission: dict) -> dict:
-        """Read, validate and load one file; a rejected file fails this task (no retry)."""
+    @task(map_index_template="{{ batch_label }}")
+    def ingest_files(batch: dict) -> dict:
+        """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
+        every other file of the batch is loaded."""
         from airflow.sdk.exceptions import AirflowFailException
-        from giamngheo.ingest import Pipeline
+        from giamngheo.ingest import Pipeline, outcome_counts
         from giamngheo.reading import InboxFile
 
         context = get_current_context()
-        context["submission_label"] = submission["label"]
+        context["batch_label"] = batch["label"]
         ti = context["ti"]
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
-        outcome = Pipeline().ingest([InboxFile.from_dict(submission)], processed_by=ui_path)[0]
-        if outcome.status == "rejected":
-            log.error("%s", outcome.message)  # the rejection first in the log, before any traceback
-            raise AirflowFailException(outcome.message)
-        if outcome.status == "accepted":
-            context["outlet_events"][WAREHOUSE_LOADS].add(
-                warehouse_asset(outcome.period, outcome.form),
-                extra={"period": outcome.period, "form": outcome.form, "submission_id": outcome.submission_id},
-            )
-        print(f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
-              f"{outcome.superseded} superseded)")
-        return {k: v for k, v in outcome.to_dict().items() if k != "problems"}
+        outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]], processed_by=ui_path)
+        rejected = [o for o in outcomes if o.status == "rejected"]
+        for outcome in rejected:
+            log.error("%s", outcome.message)  # the rejections first in the log, before any traceback
+        for outcome in outcomes:
+            print(f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
+                  f"{outcome.superseded} superseded)")
+        if rejected:
+            raise AirflowFailException("\n\n".join(o.message for o in rejected[:20])
+                                       + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else ""))
+        return outcome_counts(outcomes)
+
+    @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
+    def announce_loads(batches: list[dict]) -> list[dict]:
+        """One asset event per (period, form) that received data, naming its districts."""
+        from giamngheo.ingest import Pipeline
+        from giamngheo.reading import InboxFile
+
+        events = get_current_context()["outlet_events"][WAREHOUSE_LOADS]
+        loads = Pipeline().loads_to_announce([InboxFile.from_dict(f) for b in batches for f in b["items"]])
+        for load in loads:
+            events.add(warehouse_asset(load["period"], load["form"]), extra=load)
+            print(f"{load['period']}/{load['form']}: {len(load['districts'])} district(s)")
+        return loads
 
     @task(trigger_rule="all_done", retries=0)
-    def summarize(files: list[dict]) -> dict:
+    def summarize(batches: list[dict]) -> dict:
         """Tell what became of every file; fail the run if any was rejected."""
         from airflow.sdk.exceptions import AirflowFailException
         from giamngheo.ingest import Pipeline
@@ -106,22 +126,23 @@ def ingest_submissions():
 
         pipeline = Pipeline()
         statuses: dict[str, list[str]] = {}
-        for data in files:
+        for data in (f for b in batches for f in b["items"]):
             status = pipeline.status_of(InboxFile.from_dict(data))
             statuses.setdefault(status, []).append(data["label"])
         for status, labels in sorted(statuses.items()):
             print(f"{status}: {len(labels)}")
-            for label in labels:
+            for label in labels[:200]:
                 print(f"  {label}")
         failed = statuses.get("rejected", []) + statuses.get("unseen", []) + statuses.get("missing", [])
         if failed:
             raise AirflowFailException(
-                f"{len(failed)} tệp chưa được nạp / file(s) not loaded: {', '.join(failed)}")
+                f"{len(failed)} tệp chưa được nạp / file(s) not loaded: {', '.join(failed[:200])}")
         return {status: len(labels) for status, labels in statuses.items()}
 
-    files = find_files()
-    loaded = ingest_file.expand(submission=files)
-    loaded >> summarize(files)
+    batches = find_files()
+    loaded = ingest_files.expand(batch=batches)
+    announced = announce_loads(batches)
+    loaded >> announced >> summarize(batches)
 
 
 ingest_submissions()

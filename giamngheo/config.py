@@ -10,6 +10,7 @@
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 | ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
+| ``GIAMNGHEO_MAX_TASKS``     | most mapped task instances per DAG run (files or districts are batched beyond) | ``32`` |
 
 One district (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and
 ``reports/<period>/``. A deployment that runs several districts (a province, the
@@ -38,6 +39,7 @@ class Settings:
     report_settings_path: Path
     settle_seconds: float = 10.0
     district_spec: str = ""  # GIAMNGHEO_DISTRICT as given
+    max_tasks: int = 32
     reference_path: Path | None = None
 
     @property
@@ -115,6 +117,7 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         report_settings_path=Path(env.get("GIAMNGHEO_REPORT_SETTINGS")
                                   or project_dir / "include" / "report" / "settings.yaml").resolve(),
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
+        max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
     )
 
 

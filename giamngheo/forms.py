@@ -79,7 +79,12 @@ _RULE_KEYS = {"min", "gt", "max", "le", "le_difference", "zero_when_zero", "only
 
 def header_key(text: object) -> str:
     """How header cells are compared: NFC, case-folded, single spaces."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+    return _header_key(str(text))
+
+
+@lru_cache(maxsize=1 << 14)
+def _header_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def _column(raw: dict) -> Column:

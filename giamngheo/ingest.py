@@ -49,6 +49,47 @@ def periods_for(day: date) -> list[str]:
     return [str(current.previous), str(current)]
 
 
+def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def find_work(period: str | None, day: date, arrivals: list[dict] | None = None,
+              pipeline: "Pipeline | None" = None) -> list[dict]:
+    """What an ingestion run does: the new or changed files of its periods, cut into task batches.
+
+    Periods: the one asked for; else those the inbox watcher saw files land in (``arrivals``,
+    the extras of its asset events, which carry the trigger's payload); else the half-year of
+    ``day`` and the one before. The watcher's events also name the districts to look at."""
+    from .batches import ingestion_batches
+
+    pipeline = pipeline or Pipeline()
+    pipeline.initialise()
+    payloads = [extra.get("payload", extra) for extra in arrivals or []]
+    payloads = [p for p in payloads if isinstance(p, dict)]
+    landed = {p for payload in payloads for p in payload.get("periods") or []}
+    districts = sorted({d for payload in payloads for d in payload.get("districts") or []} & set(pipeline.districts))
+    if period:
+        periods = [str(Period.parse(period))]
+    else:
+        periods = sorted(landed) if landed else periods_for(day)
+    waiting: list[str] = []
+    look_in = districts if (landed and districts and not period) else None
+    files = [f for p in periods for f in pipeline.discover(p, waiting, look_in)]
+    todo, loaded = pipeline.needing_ingestion(files)
+    batches = ingestion_batches([f.to_dict() for f in todo], pipeline.settings.max_tasks)
+    print(f"{len(files)} file(s) for {', '.join(periods)}: {len(loaded)} already loaded, "
+          f"{len(todo)} to ingest in {len(batches)} task(s)")
+    for label in waiting:
+        log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
+    for entry in (e for p in periods for e in pipeline.stray(p)):
+        log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
+                    "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))
+    return batches
+
+
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
@@ -177,6 +218,39 @@ class Pipeline:
         from dataclasses import replace
 
         return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
+
+    def needing_ingestion(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
+        """Split files into (to ingest, already loaded): a file whose content is accepted for its
+        district, period and form (under its name or another) needs no task."""
+        todo, loaded = [], []
+        digests: dict[str, tuple[set, set]] = {}
+        for file in map(self.placed, files):
+            if file.period not in digests:
+                names, contents = set(), set()
+                for row in self.warehouse.query("query/ledger_digest", period=file.period):
+                    if row["status"] == "accepted":
+                        names.add((row["district"], row["form"], row["file_name"], row["sha256"]))
+                        contents.add((row["district"], row["form"], row["sha256"]))
+                digests[file.period] = (names, contents)
+            names, contents = digests[file.period]
+            sha = sha256_of(file.path)
+            if (file.district, file.form, file.name, sha) in names or (file.district, file.form, sha) in contents:
+                loaded.append(file)
+            else:
+                todo.append(file)
+        return todo, loaded
+
+    def loads_to_announce(self, files: list[InboxFile]) -> list[dict]:
+        """The (period, form) slices that files of a run loaded, with their districts: one asset
+        event each tells the report DAG what to re-draft."""
+        slices: dict[tuple[str, str], set[str]] = {}
+        for file in map(self.placed, files):
+            if file.path.is_file():
+                row = self.warehouse.find_submission(file, sha256_of(file.path))
+                if row is not None and row["status"] == "accepted":
+                    slices.setdefault((file.period, file.form), set()).add(file.district)
+        return [{"period": period, "form": form, "districts": sorted(districts)}
+                for (period, form), districts in sorted(slices.items())]
 
     def status_of(self, file: InboxFile) -> str:
         """What the ledger says of the file as it is now: accepted, rejected, unchanged or unseen."""

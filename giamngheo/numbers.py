@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
-LOCALE = "vi"
+LOCALE = Locale.parse("vi")  # parsed once: Babel would parse a locale name on every call
 
 # unit suffix as typed (case-folded) -> the column unit it denotes
 UNIT_SUFFIXES: dict[str, str] = {

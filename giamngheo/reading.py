@@ -372,6 +372,7 @@ def read_submission(
     all_forms: dict[str, Form] | None = None,
 ) -> ReadResult:
     """Read one file of ``form`` into a typed frame, or say precisely why not."""
+    import numpy as np
     import pandas as pd
 
     name = display_name or Path(path).name
@@ -488,13 +489,16 @@ def read_submission(
                 "the file has a header but no data rows")
         return result
 
-    frame = pd.DataFrame.from_records(records)
+    # typed columns built at once (one frame, no per-column conversions: this runs for every file)
+    columns: dict[str, object] = {"_row": [r["_row"] for r in records]}
     for col in form.columns:
+        values = [r.get(col.code) for r in records]
         if col.is_figure:
-            frame[col.code] = pd.to_numeric(frame[col.code], errors="coerce").astype("float64")
-            frame[f"{col.code}__dp"] = pd.to_numeric(frame[f"{col.code}__dp"], errors="coerce").astype("Int64")
-        elif col.code not in frame:
-            frame[col.code] = None
+            columns[col.code] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+            columns[f"{col.code}__dp"] = pd.array([r.get(f"{col.code}__dp") for r in records], dtype="Int64")
+        else:
+            columns[col.code] = values
+    frame = pd.DataFrame(columns)
     result.frame = frame
 
     if total is not None:

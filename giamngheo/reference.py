@@ -39,7 +39,12 @@ def strip_diacritics(text: str) -> str:
 
 def loose_key(text: object) -> str:
     """Case-folded, diacritic-free, punctuation-light form of a name."""
-    text = strip_diacritics(unicodedata.normalize("NFC", str(text))).casefold()
+    return _loose_key(str(text))
+
+
+@lru_cache(maxsize=1 << 16)  # the same names and labels come back in every file
+def _loose_key(text: str) -> str:
+    text = strip_diacritics(unicodedata.normalize("NFC", text)).casefold()
     return " ".join(text.replace("_", " ").split())
 
 
@@ -64,6 +69,10 @@ class OrgUnit:
     kind: str
     parent_code: str | None
     aliases: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        return _KIND_LABEL.get(self.kind, "")
 
     @property
     def full_name(self) -> str:

@@ -72,13 +72,26 @@ def period_context(period: Period) -> dict:
     }
 
 
+def document_settings(doc: dict, district) -> dict:
+    """The settings file names one district; another district of the deployment is named from the
+    reference data, and its signer is left for the office to fill."""
+    if str(doc.get("district_code") or district.code) == district.code:
+        return doc
+    return {**doc, "issuing_body": f"{district.kind_label.upper()} {district.name.upper()}",
+            "district": district.name, "place": district.name,
+            "signer": {**doc.get("signer", {}), "name": ""}}
+
+
 class ReportBuilder:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None):
         self.settings = settings or get_settings()
         reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
         self.forms, self.units = reference.forms, reference.units
         self.categories, self.communes = reference.categories, reference.communes
-        self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
+        self.warehouse = warehouse or Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
+
+    def district_unit(self):
+        return next(u for u in self.units if u.code == self.settings.district_code)
 
     def values(self, period: Period) -> ReportValues:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
@@ -86,7 +99,8 @@ class ReportBuilder:
 
     def context(self, period: Period, values: ReportValues) -> dict:
         figures = build_figures(values, period, self.communes, self.categories)
-        doc = load_report_settings(self.settings.report_settings_path)
+        doc = document_settings(load_report_settings(self.settings.report_settings_path),
+                                self.district_unit())
         when = document_date(period, doc.get("delay_days", 15))
         doc.update({"number_text": doc.get("number") or "\u00a0" * 6, "day_text": "\u00a0" * 6,
                     "month": when.month, "year": when.year})
@@ -182,6 +196,30 @@ def render_report(settings: Settings | None = None, period: str = "", pdf: bool 
         return builder.render(period, pdf=pdf)
     finally:
         builder.warehouse.dispose()
+
+
+def plan_reports(settings: Settings, param: str | None, event_extras: list[dict],
+                 interval_start: date | None) -> list[dict]:
+    """The report batches of a run: the periods of :func:`choose_periods`, for the districts whose
+    data changed (asset events name them) or, on schedule or on demand, every district."""
+    from .batches import report_batches
+    from .reference import org_units
+
+    periods = choose_periods(param, event_extras, interval_start)
+    everyone = settings.district_codes(org_units(settings.reference_dir))
+    named = {d for extra in event_extras for d in extra.get("districts") or []}
+    districts = [d for d in everyone if d in named] if named and not param else everyone
+    return report_batches(periods, districts, settings.max_tasks, settings.keyed)
+
+
+def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> list[ReportResult]:
+    """Render several (period, district) reports in one process, on one warehouse connection pool."""
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        return [ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=pdf)
+                for item in items]
+    finally:
+        warehouse.dispose()
 
 
 def libreoffice() -> str | None:

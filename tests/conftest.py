@@ -124,7 +124,8 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
-def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None) -> dict[str, str]:
+def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None,
+                extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "GIAMNGHEO"))}
     env.update({
         "AIRFLOW_HOME": str(home),
@@ -138,12 +139,13 @@ def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None) ->
     })
     if warehouse_url:
         env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
+    env.update(extra or {})
     return env
 
 
 def run_dag_test(home: Path, data_dir: Path, dag_id: str, conf: str,
-                 warehouse_url: str | None = None) -> subprocess.CompletedProcess:
+                 warehouse_url: str | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "airflow"), "dags", "test", dag_id, "--conf", conf],
-        env=airflow_env(home, data_dir, warehouse_url), capture_output=True, text=True, timeout=900,
+        env=airflow_env(home, data_dir, warehouse_url, extra_env), capture_output=True, text=True, timeout=900,
     )

@@ -25,7 +25,7 @@ for dag_id, dag in bag.dags.items():
                         for c in (dag.default_args or {}).get("on_failure_callback") or []),
         "timezone": str(dag.timezone.name), "has_params": bool(dag.params),
         "tasks": {t.task_id: {"map_index_template": getattr(t, "map_index_template", None),
-                               "retries": t.retries} for t in dag.tasks},
+                               "retries": t.retries, "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)} for t in dag.tasks},
     }
 print(json.dumps({"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "dags": dags}))
 """
@@ -59,10 +59,11 @@ def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
         assert dag["has_params"], dag_id
         assert dag["notifies"], dag_id  # failures reach the data team
 
-def test_ingestion_tasks_are_named_by_file(dagbag):
+def test_ingestion_tasks_are_named_by_file_or_batch(dagbag):
     tasks = dagbag["dags"]["ingest_submissions"]["tasks"]
-    assert tasks["ingest_file"]["map_index_template"] == "{{ submission_label }}"
-    assert tasks["ingest_file"]["retries"] >= 1 and tasks["summarize"]["retries"] == 0
+    assert tasks["ingest_files"]["map_index_template"] == "{{ batch_label }}"
+    assert tasks["ingest_files"]["retries"] >= 1 and tasks["summarize"]["retries"] == 0
+    assert tasks["announce_loads"]["trigger_rule"] == "all_done"  # loads are announced even when a file fails
 
 
 PROBE = r"""

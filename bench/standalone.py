@@ -1,0 +1,109 @@
+"""Drive a real `airflow standalone` (API server, scheduler with the LocalExecutor, DAG processor,
+triggerer) through its REST API v2. Used by the end-to-end tests and by the benchmark."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AirflowServer:
+    def __init__(self, home: Path, data_dir: Path, port: int, process: subprocess.Popen, log: Path):
+        self.home, self.data_dir, self.port, self.process, self.log = home, data_dir, port, process, log
+        self.base = f"http://127.0.0.1:{port}"
+        self.client = httpx.Client(base_url=self.base, timeout=60)
+
+    @property
+    def password(self) -> str:
+        return json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+
+    def login(self) -> None:
+        response = self.client.post("/auth/token", json={"username": "admin", "password": self.password})
+        response.raise_for_status()
+        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        response = self.client.request(method, f"/api/v2{path}", **kwargs)
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text[:500]}"
+        return response.json()
+
+    def wait(self, what: str, check, timeout: float = 420, every: float = 2):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"airflow standalone exited: {self.log.read_text()[-3000:]}")
+            result = check()
+            if result:
+                return result
+            time.sleep(every)
+        raise AssertionError(f"timed out waiting for {what}; log tail:\n{self.log.read_text()[-3000:]}")
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = 420) -> str:
+        return self.wait(f"{dag_id} {run_id}", lambda: (s := self.run_state(dag_id, run_id)) in ("success", "failed")
+                         and s, timeout)
+
+    def healthy(self) -> bool:
+        try:
+            return self.client.get("/api/v2/monitor/health").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def dags_parsed(self, dag_ids: set[str]) -> bool:
+        response = self.client.get("/api/v2/dags")
+        return response.status_code == 200 and {d["dag_id"] for d in response.json()["dags"]} >= dag_ids
+
+    def trigger_and_time(self, dag_id: str, conf: dict | None = None, timeout: float = 3600) -> dict:
+        """Unpause, trigger, wait; the run's duration as Airflow recorded it (start to end)."""
+        self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        run = self.api("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})
+        state = self.wait_run(dag_id, run["dag_run_id"], timeout)
+        done = self.api("GET", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}")
+        started, ended = (datetime.fromisoformat(done[k].replace("Z", "+00:00")) for k in ("start_date", "end_date"))
+        return {"run_id": run["dag_run_id"], "state": state, "seconds": (ended - started).total_seconds()}
+
+
+@contextmanager
+def standalone(command: list[str], home: Path, data_dir: Path, env: dict[str, str], cwd: Path,
+               dag_ids: set[str], log_copy: Path | None = None):
+    """Start ``command`` (``airflow standalone`` or ``make airflow``) on a free port; yield a logged-in
+    :class:`AirflowServer` once the given DAGs are parsed; stop every component afterwards."""
+    port = free_port()
+    env = {**env, "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API__PORT": str(port)}
+    log = home / "standalone.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([*command, f"AIRFLOW_PORT={port}"] if command[0] == "make" else command,
+                                   cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = AirflowServer(home, data_dir, port, process, log)
+    try:
+        server.wait("the API server", server.healthy, timeout=240)
+        server.wait("the password file", lambda: (home / "simple_auth_manager_passwords.json.generated").exists())
+        server.login()
+        server.wait("the DAGs to be parsed", lambda: server.dags_parsed(dag_ids), timeout=240)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        if log_copy is not None:
+            log_copy.parent.mkdir(parents=True, exist_ok=True)
+            log_copy.write_bytes(log.read_bytes())

@@ -1,0 +1,97 @@
+"""How work is cut into Airflow task instances.
+
+A task instance costs seconds before it reads a file (the worker process, the
+imports, the GX context: about 2 s) and each GX run costs most of a second
+whatever its size; a file costs milliseconds. So a task takes whole
+(district, period, form) groups: every form's files of a group are validated in
+one GX run. A run maps at most ``max_tasks`` task instances:
+
+- one district (about 20 files): one task per form, named after the form (or
+  after the file, when the form has one file);
+- a province, the country: groups packed into at most ``max_tasks`` batches of
+  similar size, in district order, named by their districts.
+
+Re-running a task is safe and cheap: files already loaded are recognised by
+their checksum and skipped, so only a re-sent file is processed again. Airflow
+refuses more than 1024 mapped task instances per task; ``max_tasks`` is kept
+below that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AIRFLOW_MAP_LIMIT = 1024
+
+
+@dataclass
+class Batch:
+    label: str
+    items: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "items": self.items}
+
+
+def pack(groups: list[tuple[str, list]], max_chunks: int) -> list[list[tuple[str, list]]]:
+    """Cut an ordered list of (key, items) groups into at most ``max_chunks`` contiguous chunks
+    of similar size; a group is never split."""
+    if max_chunks < 1:
+        raise ValueError("max_chunks must be at least 1")
+    groups = [(key, items) for key, items in groups if items]
+    left = sum(len(items) for _, items in groups)
+    chunks: list[list[tuple[str, list]]] = []
+    current: list[tuple[str, list]] = []
+    size = 0
+    for key, items in groups:
+        current.append((key, items))
+        size += len(items)
+        # close the chunk once it holds its share of what is left; the last chunk takes the rest
+        if len(chunks) < max_chunks - 1 and size >= left / (max_chunks - len(chunks)):
+            chunks.append(current)
+            left -= size
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _span(keys: list[str]) -> str:
+    return keys[0] if len(keys) == 1 else f"{keys[0]}–{keys[-1]}"
+
+
+def ingestion_batches(files: list[dict], max_tasks: int) -> list[dict]:
+    """Batches of inbox files (``InboxFile.to_dict()``), whole (district, period, form) groups each."""
+    max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for f in files:
+        groups.setdefault((f.get("district", ""), f["period"], f["form"]), []).append(f)
+    batches = []
+    for chunk in pack([(key, items) for key, items in sorted(groups.items())], max_tasks):
+        items = [f for _, group in chunk for f in group]
+        if len(items) == 1:
+            label = items[0]["label"]
+        elif len(chunk) == 1:
+            (district, period, form), _ = chunk[0]
+            keyed = items[0].get("keyed")
+            label = f"{district + '/' if keyed else ''}{period}/{form} ({len(items)} tệp / files)"
+        else:
+            label = f"{_span(sorted({key[0] for key, _ in chunk}))} ({len(items)} tệp / files)"
+        batches.append(Batch(label, items).to_dict())
+    return batches
+
+
+def report_batches(periods: list[str], districts: list[str], max_tasks: int, keyed: bool) -> list[dict]:
+    """Batches of (period, district) reports; one report each while they fit."""
+    max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
+    pairs = [(p, d) for p in periods for d in districts]
+    if len(pairs) <= max_tasks:
+        return [Batch(f"{p} · {d}" if keyed else p, [{"period": p, "district": d}]).to_dict() for p, d in pairs]
+    per_period = max(1, max_tasks // max(1, len(periods)))
+    batches = []
+    for period in periods:
+        for chunk in pack([(d, [d]) for d in districts], per_period):
+            codes = [key for key, _ in chunk]
+            batches.append(Batch(f"{period} · {_span(codes)} ({len(codes)} huyện / districts)",
+                                 [{"period": period, "district": d} for d in codes]).to_dict())
+    return batches
