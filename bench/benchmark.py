@@ -220,10 +220,10 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
     floor_db = work / "floor.sqlite"
     for file, read in zip(files, reads):
         sha = sha256_of(file.path)
-        rows = list(stage_rows(pipeline.forms[file.form], read.frame, "bench"))
+        rows = list(stage_rows(pipeline.forms[file.form], read.records, "bench"))
         all_rows += rows
         t0 = time.perf_counter()
-        pipeline.warehouse.publish(file, sha, pipeline.forms[file.form], read.frame)
+        pipeline.warehouse.publish(file, sha, pipeline.forms[file.form], read.records)
         load_times.append(time.perf_counter() - t0)
         floor_load_times.append(bare_insert(rows, floor_db))
     pipeline.warehouse.dispose()
@@ -257,7 +257,7 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
         for file, read in zip(files, reads):
             sha = sha256_of(file.path)
             t0 = time.perf_counter()
-            warehouse.publish(file, sha, pipeline.forms[file.form], read.frame)
+            warehouse.publish(file, sha, pipeline.forms[file.form], read.records)
             pg_times.append(time.perf_counter() - t0)
         warehouse.dispose()
         copy = psql_copy_rate(all_rows, pg_admin_url, work)

@@ -202,7 +202,7 @@ class Pipeline:
                 if check.problems:
                     outcomes[index] = self._reject(file, sha, check.problems, check.docs, processed_by)
                 else:
-                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.frame, processed_by)
+                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.records, processed_by)
                     outcomes[index] = IngestOutcome(
                         file.label, file.form, file.period, result.status, result.submission_id,
                         result.version, result.rows, result.facts, result.superseded)

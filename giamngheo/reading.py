@@ -296,15 +296,46 @@ def raw_rows(path: Path) -> list[tuple[int, list]]:
 class ReadResult:
     file: str
     form: str
-    frame: object | None = None  # pandas.DataFrame with a ``_row`` column
+    # one dict per data row: ``_row``, the form's column codes, ``<figure>__dp`` (decimal places)
+    records: list[dict] | None = None
     problems: list[Problem] = field(default_factory=list)
     raw: dict[tuple[int, str], object] = field(default_factory=dict)  # (row, column) -> cell as written
     reported: set[tuple[int, str]] = field(default_factory=set)  # cells a problem already names
     has_total_row: bool = False
+    spec: Form | None = field(default=None, repr=False)
+    _frame: object = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def frame(self):
+        """The rows as a typed pandas frame with a ``_row`` column (built on first use: validation
+        builds one frame for a whole batch of files from the records instead)."""
+        if self.records is None:
+            return None
+        if self._frame is None:
+            self._frame = typed_frame(self.records, self.spec)
+        return self._frame
+
+
+def typed_frame(records: list[dict], form: Form, extra: dict[str, list] | None = None):
+    """Records of ``form`` as one frame: figures as float64 (NaN when empty), decimal places as
+    float64, the other columns as read; ``extra`` adds columns (the validator's file index)."""
+    import numpy as np
+    import pandas as pd
+
+    columns: dict[str, object] = {"_row": [r["_row"] for r in records]}
+    for col in form.columns:
+        if col.is_figure:
+            for code in (col.code, f"{col.code}__dp"):
+                columns[code] = np.array([np.nan if r.get(code) is None else r[code] for r in records],
+                                         dtype="float64")
+        else:
+            columns[col.code] = [r.get(col.code) for r in records]
+    columns.update(extra or {})
+    return pd.DataFrame(columns)
 
 
 def _header_lookup(form: Form) -> dict[str, str]:
@@ -371,12 +402,9 @@ def read_submission(
     display_name: str | None = None,
     all_forms: dict[str, Form] | None = None,
 ) -> ReadResult:
-    """Read one file of ``form`` into a typed frame, or say precisely why not."""
-    import numpy as np
-    import pandas as pd
-
+    """Read one file of ``form`` into typed records, or say precisely why not."""
     name = display_name or Path(path).name
-    result = ReadResult(file=name, form=form.code)
+    result = ReadResult(file=name, form=form.code, spec=form)
 
     def problem(row, column, value, rule, vi, en):
         result.problems.append(Problem(name, row, column, _display(value), rule, vi, en))
@@ -489,17 +517,7 @@ def read_submission(
                 "the file has a header but no data rows")
         return result
 
-    # typed columns built at once (one frame, no per-column conversions: this runs for every file)
-    columns: dict[str, object] = {"_row": [r["_row"] for r in records]}
-    for col in form.columns:
-        values = [r.get(col.code) for r in records]
-        if col.is_figure:
-            columns[col.code] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-            columns[f"{col.code}__dp"] = pd.array([r.get(f"{col.code}__dp") for r in records], dtype="Int64")
-        else:
-            columns[col.code] = values
-    frame = pd.DataFrame(columns)
-    result.frame = frame
+    result.records = records
 
     if total is not None:
         result.has_total_row = True
@@ -515,7 +533,7 @@ def read_submission(
                 problem(total_row, col.code, cell, err.rule, "dòng tổng cộng: " + err.reason_vi,
                         "total row: " + err.reason_en)
                 continue
-            computed = float(frame[col.code].sum(skipna=True))
+            computed = float(sum(r[col.code] for r in records if r.get(col.code) is not None))
             if abs(stated - computed) > 1e-6 * max(1.0, abs(computed)):
                 problem(total_row, col.code, cell, "total_mismatch",
                         f"dòng tổng cộng ghi {_display(stated)} nhưng tổng các dòng phía trên là {_display(computed)}",

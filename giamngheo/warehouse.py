@@ -54,6 +54,7 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("pragma foreign_keys = on")
             cursor.execute("pragma journal_mode = wal")
+            cursor.execute("pragma synchronous = normal")  # WAL: consistent after a crash; the inbox can replay the rest
             cursor.execute("pragma busy_timeout = 120000")
             cursor.close()
 
@@ -175,11 +176,11 @@ class Warehouse:
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, file: InboxFile, sha256: str, form: Form, frame, processed_by: str | None = None) -> LoadResult:
-        """Load an accepted file's rows in one transaction (stage, check, publish)."""
+    def publish(self, file: InboxFile, sha256: str, form: Form, rows, processed_by: str | None = None) -> LoadResult:
+        """Load an accepted file's rows (records, or a frame) in one transaction (stage, check, publish)."""
         sid = submission_id(file, sha256)
         load_id = uuid.uuid4().hex
-        staged = list(stage_rows(form, frame, load_id))
+        staged = list(stage_rows(form, rows, load_id))
         keys = {"district": file.district, "period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
                 "file_name": file.name, "load_id": load_id, "submission_id": sid}
         with self.engine.begin() as conn:
@@ -193,7 +194,7 @@ class Warehouse:
                 raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
             earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
             row = self._ledger_row(existing, file, sha256, status="accepted", version=int(earlier) + 1,
-                                   row_count=int(len(frame)), processed_by=processed_by)
+                                   row_count=int(len(rows)), processed_by=processed_by)
             conn.execute(self.sql("load/upsert_submission"), row)
             superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
             conn.execute(self.sql("load/publish_facts"), keys)
@@ -202,7 +203,7 @@ class Warehouse:
                 raise LoadCheckError(f"{file.label}: published {published} facts of {len(staged)} staged")
             conn.execute(self.sql("load/delete_stage"), keys)
             pause_point("publish")  # crash tests kill the process here, before the commit
-        return LoadResult(sid, "accepted", version=row["version"], rows=int(len(frame)),
+        return LoadResult(sid, "accepted", version=row["version"], rows=int(len(rows)),
                           facts=published, superseded=superseded)
 
     STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
@@ -260,12 +261,12 @@ def _normal(value):
     return value
 
 
-def stage_rows(form: Form, frame, load_id: str):
-    """One staging row per filled figure cell of the frame."""
+def stage_rows(form: Form, rows, load_id: str):
+    """One staging row per filled figure cell of the read rows (records, or a frame of them)."""
     category = form.category_column
     item = form.item_column
     attributes = form.attribute_columns
-    for record in frame.to_dict("records"):
+    for record in rows if isinstance(rows, list) else rows.to_dict("records"):
         for col in form.figures:
             value = record.get(col.code)
             if value is None or value != value:  # empty cells carry no fact

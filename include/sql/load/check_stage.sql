@@ -7,8 +7,9 @@ with staged as (
 
 unknown_unit as (
     select count(*) as n
-    from staged
-    where org_unit not in (select code from org_unit where level = 'commune')
+    from staged as st
+    left join org_unit as u on u.code = st.org_unit and u.level = 'commune'
+    where u.code is null
 ),
 
 unknown_indicator as (

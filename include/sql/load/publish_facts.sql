@@ -8,6 +8,7 @@ with newer as (
     where f.is_current
       and f.period = :period
       and f.form = :form
+      and f.org_unit in (select org_unit from fact_stage where load_id = :load_id)
       and (s.arrival_at > :arrival_at or (s.arrival_at = :arrival_at and s.file_name > :file_name))
     group by f.org_unit
 )
