@@ -111,7 +111,10 @@ def ingest_submissions():
         from giamngheo.reading import InboxFile
 
         events = get_current_context()["outlet_events"][WAREHOUSE_LOADS]
-        loads = Pipeline().loads_to_announce([InboxFile.from_dict(f) for b in batches for f in b["items"]])
+        pipeline = Pipeline()
+        loads = pipeline.loads_to_announce([InboxFile.from_dict(f) for b in batches for f in b["items"]])
+        if loads:
+            pipeline.warehouse.analyse()  # the planner's statistics, before the reports query the new data
         for load in loads:
             events.add(warehouse_asset(load["period"], load["form"]), extra=load)
             print(f"{load['period']}/{load['form']}: {len(load['districts'])} district(s)")

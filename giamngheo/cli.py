@@ -33,6 +33,7 @@ def cmd_init(_args) -> int:
 def cmd_ingest(args) -> int:
     pipeline = _pipeline()
     outcomes = pipeline.ingest(pipeline.discover(args.period))
+    pipeline.warehouse.analyse()
     for outcome in outcomes:
         print(f"{outcome.status:9} {outcome.file}")
         if outcome.message and outcome.status == "rejected":

@@ -213,13 +213,18 @@ def plan_reports(settings: Settings, param: str | None, event_extras: list[dict]
 
 
 def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> list[ReportResult]:
-    """Render several (period, district) reports in one process, on one warehouse connection pool."""
+    """Render several (period, district) reports in one process, on one warehouse connection pool,
+    and their PDF copies in one LibreOffice run."""
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
-        return [ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=pdf)
-                for item in items]
+        results = [ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=False)
+                   for item in items]
     finally:
         warehouse.dispose()
+    if pdf and results:
+        for result, (path, message) in zip(results, convert_many_to_pdf([Path(r.docx) for r in results])):
+            result.pdf, result.pdf_message = (str(path) if path else None), message
+    return results
 
 
 def libreoffice() -> str | None:
@@ -227,19 +232,36 @@ def libreoffice() -> str | None:
 
 
 def convert_to_pdf(docx: Path) -> tuple[Path | None, str]:
+    return convert_many_to_pdf([docx])[0]
+
+
+def convert_many_to_pdf(documents: list[Path]) -> list[tuple[Path | None, str]]:
+    """PDF copies beside the documents, from one LibreOffice process (its start costs more than a page)."""
     binary = libreoffice()
     if not binary:
-        return None, ("LibreOffice chưa được cài: bỏ qua bản PDF / LibreOffice is not installed: PDF skipped "
-                      "(apt-get install libreoffice-writer-nogui)")
-    with tempfile.TemporaryDirectory() as profile:
+        return [(None, "LibreOffice chưa được cài: bỏ qua bản PDF / LibreOffice is not installed: PDF skipped "
+                       "(apt-get install libreoffice-writer-nogui)")] * len(documents)
+    with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as work:
+        inputs = []
+        for index, docx in enumerate(documents):  # documents of several districts share a name
+            link = Path(work) / f"{index:05d}-{docx.name}"
+            link.symlink_to(Path(docx).resolve())
+            inputs.append(link)
         result = subprocess.run(
             [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(docx.parent), str(docx)],
-            capture_output=True, text=True, timeout=300)
-    pdf = docx.with_suffix(".pdf")
-    if result.returncode != 0 or not pdf.exists():
-        return None, f"LibreOffice không chuyển được sang PDF / conversion failed: {result.stderr.strip()[:300]}"
-    return pdf, f"PDF: {pdf}"
+             "--outdir", str(Path(work) / "out"), *map(str, inputs)],
+            capture_output=True, text=True, timeout=300 + 30 * len(documents))
+        out = []
+        for docx, link in zip(documents, inputs):
+            made = Path(work) / "out" / link.with_suffix(".pdf").name
+            if not made.exists():
+                out.append((None, f"LibreOffice không chuyển được sang PDF / conversion failed: "
+                                  f"{result.stderr.strip()[:300]}"))
+                continue
+            pdf = Path(docx).with_suffix(".pdf")
+            shutil.move(str(made), pdf)
+            out.append((pdf, f"PDF: {pdf}"))
+    return out
 
 
 def safe_cell(value):

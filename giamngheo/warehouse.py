@@ -92,6 +92,12 @@ class Warehouse:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def analyse(self) -> None:
+        """Refresh the query planner's statistics after loads. SQLite has none until asked and then
+        reads a whole period to find one district's facts; PostgreSQL's autovacuum gets there later."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("analyze")
+
     # ------------------------------------------------------------ schema and reference data
 
     def create_schema(self) -> None:

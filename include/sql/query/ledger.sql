@@ -5,8 +5,7 @@ with fact_counts as (
         count(*) as facts,
         sum(case when is_current then 1 else 0 end) as current_facts
     from fact
-    where period = :period
-      and submission_id in (select id from submission where district = :district and period = :period)
+    where submission_id in (select id from submission where district = :district and period = :period)
     group by submission_id
 )
 

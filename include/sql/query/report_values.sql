@@ -11,8 +11,7 @@ with facts_in_scope as (
         f.period,
         f.value
     from fact as f
-    inner join org_unit as u on u.code = f.org_unit
-    where u.parent_code = :district
+    where f.org_unit in (select code from org_unit where parent_code = :district)
       and f.is_current
       and f.period in (:first_period, :last_period)
 ),
