@@ -376,6 +376,9 @@ def reports(env: dict[str, str], districts: list[str], workers: int, repeat: int
 def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: int) -> dict:
     from bench.standalone import standalone
 
+    env = {**env, "GIAMNGHEO_SETTLE_SECONDS": "10"}  # the product's default: freshness includes it
+    use_env(env)  # this process reads the same warehouse to time freshness
+
     home = work / "airflow_home"
     dags = work / "dags"
     home.mkdir()
@@ -401,10 +404,54 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
         server.api("PATCH", "/dags/draft_report", json={"is_paused": True})  # timed on its own below
         ingest = server.trigger_and_time("ingest_submissions", {"period": PERIOD}, timeout=7200)
         report = server.trigger_and_time("draft_report", {"period": PERIOD}, timeout=7200)
+        fresh = freshness(server, data_dir, float(env["GIAMNGHEO_SETTLE_SECONDS"]))
     return {"parallelism": workers,
             "empty_tasks": {"tasks": 32, "run_s": empty["seconds"],
                             "per_task_s": empty["seconds"] * workers / 33, "state": empty["state"]},
-            "ingest_run": ingest, "report_run": report}
+            "ingest_run": ingest, "report_run": report, "freshness": fresh}
+
+
+def freshness(server, data_dir: Path, settle: float) -> dict:
+    """A corrected file lands in district 001's inbox and nobody triggers anything: the seconds until
+    the ledger has it, and until the district's report is re-drafted (the watcher's settle time included)."""
+    import random
+
+    from bench.synthetic import COMMUNE_CODES, commune_values, sample
+
+    def idle() -> bool:
+        runs = server.api("GET", "/dags/draft_report/dagRuns", params={"limit": 100})["dag_runs"]
+        return all(r["state"] in ("success", "failed") for r in runs)
+
+    server.wait("the report runs to finish", idle, timeout=3600)
+    server.wait("the inbox watcher", lambda: (data_dir / ".watch" / "inbox.json").exists(), timeout=300)
+    report = data_dir / "reports" / "001" / PERIOD / f"bao-cao-giam-ngheo-{PERIOD}.docx"
+    before = report.stat().st_mtime if report.exists() else 0
+    from giamngheo.reference import org_units
+
+    commune = next(u for u in org_units(Path(os.environ["GIAMNGHEO_REFERENCE_DIR"])) if u.parent_code == "001")
+    values = commune_values(random.Random(2026))
+    landed = time.time()
+    sample.write_csv(data_dir / "inbox" / "001" / PERIOD / "commune" / "dinh_chinh.csv", ["xa", *COMMUNE_CODES],
+                     [[commune.name, *[sample.vn(values[c], 2 if values[c] % 1 else 0) for c in COMMUNE_CODES]]],
+                     encoding="utf-8-sig")
+
+    def loaded() -> bool:
+        from giamngheo.config import get_settings
+        from giamngheo.warehouse import Warehouse
+
+        settings = get_settings()
+        warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+        try:
+            return any(r["file_name"] == "dinh_chinh.csv" and r["status"] == "accepted"
+                       for r in warehouse.ledger(PERIOD, "001"))
+        finally:
+            warehouse.dispose()
+
+    server.wait("the watcher's ingestion", loaded, timeout=600, every=0.5)
+    to_ledger = time.time() - landed
+    server.wait("the re-drafted report", lambda: report.exists() and report.stat().st_mtime > max(before, landed),
+                timeout=600, every=0.5)
+    return {"settle_s": settle, "to_ledger_s": to_ledger, "to_report_s": time.time() - landed}
 
 
 # ---------------------------------------------------------------- table
@@ -446,6 +493,10 @@ def table(result: dict) -> str:
         lines.append(f"{'airflow: empty task (per task slot)':<44}{a['empty_tasks']['per_task_s']:>11.2f}s")
         lines.append(f"{'airflow: ingestion run':<44}{a['ingest_run']['seconds']:>11.1f}s  {a['ingest_run']['state']}")
         lines.append(f"{'airflow: report run':<44}{a['report_run']['seconds']:>11.1f}s  {a['report_run']['state']}")
+        fresh = a["freshness"]
+        lines.append(f"{'freshness: file landed -> ledger':<44}{fresh['to_ledger_s']:>11.1f}s  "
+                     f"(settle time {fresh['settle_s']:.0f} s included)")
+        lines.append(f"{'freshness: file landed -> report re-drafted':<44}{fresh['to_report_s']:>11.1f}s")
     lines.append(f"peak RSS: {result['peak_rss_mb']['self']:.0f} MB (this process), "
                  f"{result['peak_rss_mb']['children']:.0f} MB (largest child)")
     return "\n".join(lines)
