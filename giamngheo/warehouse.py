@@ -64,7 +64,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("begin immediate")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # psycopg prepares a statement after five runs and keeps its generic plan, made while the fact table
+    # was small (a sequential scan): every load would then scan the whole table. Plan each statement anew.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 
 @dataclass
