@@ -165,7 +165,7 @@ def use_env(env: dict[str, str]) -> None:
 
 
 def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, repeat: int, max_tasks: int,
-          pg_admin_url: str | None) -> dict:
+          pg_admin_url: str | None, share: float = 1.0) -> dict:
     use_env(deployment_env(data_dir, reference, f"sqlite:///{work / 'steps.sqlite'}", max_tasks))
     started = time.perf_counter()
     from giamngheo.batches import ingestion_batches
@@ -199,7 +199,8 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
     # validation as a task does it: one GX run per form over the task's batch
     index_of = {file.path: i for i, file in enumerate(files)}
     validate_per_file = [0.0] * len(files)
-    batches = ingestion_batches([f.to_dict() for f in files], max_tasks)
+    # the sample's share of the run's tasks: files per task as in the whole period
+    batches = ingestion_batches([f.to_dict() for f in files], max(1, round(max_tasks * share)))
     for batch in batches:
         by_form: dict[str, list[int]] = {}
         for item in batch["items"]:
@@ -521,7 +522,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     n = args.districts or SIZES[args.size]
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         work = args.keep or Path(tmp)
         if args.keep and work.exists():
             shutil.rmtree(work)
@@ -548,7 +549,8 @@ def main(argv=None) -> int:
         print(f"steps on {len(sample)} district(s)…", flush=True)
         step_dir = work / "steps"
         step_dir.mkdir()
-        result["steps"] = steps(data_dir, reference, sample, step_dir, args.repeat, args.max_tasks, args.postgres_url)
+        result["steps"] = steps(data_dir, reference, sample, step_dir, args.repeat, args.max_tasks, args.postgres_url,
+                                share=len(sample) / n)
         result["steps"]["districts"] = len(sample)
 
         result["period"] = {}

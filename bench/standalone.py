@@ -103,7 +103,11 @@ def standalone(command: list[str], home: Path, data_dir: Path, env: dict[str, st
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            pass
+        try:  # whatever of the group outlived its parent (a worker still running a task)
             os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if log_copy is not None:
             log_copy.parent.mkdir(parents=True, exist_ok=True)
             log_copy.write_bytes(log.read_bytes())
