@@ -310,8 +310,7 @@ def _announce(env: dict[str, str]) -> None:
     use_env(env)
     from giamngheo.warehouse import Warehouse
 
-    settings_dir = ROOT / "include" / "sql"
-    warehouse = Warehouse(env["GIAMNGHEO_WAREHOUSE_URL"], settings_dir)
+    warehouse = Warehouse(env["GIAMNGHEO_WAREHOUSE_URL"], ROOT / "include" / "sql")
     warehouse.analyse()
     warehouse.dispose()
 

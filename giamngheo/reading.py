@@ -1,4 +1,4 @@
-"""Reading submissions: a file in, a typed frame with its source row numbers out.
+"""Reading submissions: a file in, typed records with their source row numbers out.
 
 Handles everything FORMS.md allows: xlsx with title rows above the header,
 CSV in UTF-8 (with or without BOM) or Windows-1258, codes or labels in the

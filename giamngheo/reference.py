@@ -131,10 +131,7 @@ class UnitResolver:
 
     @classmethod
     def for_district(cls, units: list[OrgUnit], district_code: str) -> "UnitResolver":
-        communes = [u for u in units if u.parent_code == district_code and u.level == "commune"]
-        if not communes:
-            raise ValueError(f"no communes under district {district_code!r} in the reference data")
-        return cls(communes)
+        return cls(communes_of(units, district_code))
 
     def resolve(self, value: object) -> str:
         if value is None or not str(value).strip():
@@ -185,16 +182,14 @@ class ReferenceData:
         from .forms import registry
 
         units = list(org_units(reference_dir))
-        communes = [u for u in units if u.parent_code == district_code and u.level == "commune"]
-        if not communes:
-            raise ValueError(f"no communes under district {district_code!r} in {reference_dir}/org_units.csv")
-        return cls(registry(reference_dir), units, list(categories(reference_dir)), communes)
+        return cls(registry(reference_dir), units, list(categories(reference_dir)), communes_of(units, district_code))
 
     def communes_of(self, district_code: str) -> list[OrgUnit]:
         return communes_of(self.units, district_code)
 
 
 def communes_of(units, district_code: str) -> list[OrgUnit]:
+    """The communes of one district; a district without any is a mistake in the settings."""
     communes = [u for u in units if u.parent_code == district_code and u.level == "commune"]
     if not communes:
         raise ValueError(f"no communes under district {district_code!r} in the reference data")

@@ -21,7 +21,7 @@ def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:
     from giamngheo.config import get_settings
     from giamngheo.forms import registry
     from giamngheo.periods import Period, PeriodError
-    from giamngheo.reference import org_units
+    from giamngheo.reference import communes_of, org_units
     from giamngheo.submissions import periods, submissions_matrix
     from giamngheo.warehouse import Warehouse
 
@@ -41,8 +41,9 @@ def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:
         period = period or (known[0] if known else None)
         if period is None:
             return known, None, None
-        communes = [u for u in org_units(settings.reference_dir)
-                    if u.parent_code == settings.district_code and u.level == "commune"]
+        units = org_units(settings.reference_dir)
+        # several districts: the page shows the deployment's first (GIAMNGHEO_DISTRICT=all leaves it unset)
+        communes = communes_of(units, settings.district_code or settings.district_codes(units)[0])
         return known, period, submissions_matrix(warehouse, registry(settings.reference_dir), communes, period)
     finally:
         warehouse.dispose()
