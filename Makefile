@@ -48,7 +48,8 @@ airflow-db: install
 
 # run the ingestion DAG for PERIOD on DATA_DIR, then the report DAG; keep Airflow's logs;
 # print what became of each file, the district totals and the report's path.
-# Exit non-zero when a file was rejected (after drafting the report that lists it).
+# Exit non-zero when the ingestion run failed or a rejection of the period is still outstanding
+# (after drafting the report that lists it).
 define pipeline
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/logs
 	@echo "Airflow: ingest_submissions for $(PERIOD) on $(GIAMNGHEO_DATA_DIR)"
@@ -64,7 +65,8 @@ define pipeline
 	grep -h -E "^(Số liệu theo xã|PDF|LibreOffice|DỰ THẢO)" $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log; \
 	grep -h -E "^Báo cáo / report:" $(GIAMNGHEO_DATA_DIR)/logs/report-$(PERIOD).log; \
 	echo "(Airflow logs: $(GIAMNGHEO_DATA_DIR)/logs/)"; \
-	exit $$ingest
+	$(BIN)/giamngheo outstanding --period $(PERIOD); outstanding=$$?; \
+	if [ $$ingest -ne 0 ]; then exit $$ingest; fi; exit $$outstanding
 endef
 
 demo: airflow-db

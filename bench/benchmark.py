@@ -171,7 +171,8 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
     from giamngheo.batches import ingestion_batches
     from giamngheo.config import get_settings
     from giamngheo.ingest import Pipeline
-    from giamngheo.reading import read_submission, sha256_of
+    from giamngheo.inbox import sha256_of
+    from giamngheo.reading import read_submission
     from giamngheo.validation import Validator
     from giamngheo.warehouse import Warehouse, stage_rows
 
@@ -290,7 +291,7 @@ def _task(env: dict[str, str], batch: dict) -> dict:
     started = time.perf_counter()
     use_env(env)
     from giamngheo.ingest import Pipeline, outcome_counts
-    from giamngheo.reading import InboxFile
+    from giamngheo.inbox import InboxFile
 
     outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]])
     return {"files": len(outcomes), "seconds": time.perf_counter() - started, **outcome_counts(outcomes)}
@@ -302,7 +303,7 @@ def _find(env: dict[str, str]) -> list[dict]:
 
     from giamngheo.ingest import find_work
 
-    return find_work(PERIOD, date.today())
+    return find_work(PERIOD, date.today())["batches"]
 
 
 def _announce(env: dict[str, str]) -> None:

@@ -26,16 +26,27 @@ within seconds of a file landing: the asset `giamngheo://inbox` is watched by
 an event trigger (plugin `inbox_watch`) in Airflow's triggerer, and a run it
 starts ingests the periods that received files.
 
+**Each file is processed once.** Every received file is archived and recorded
+in the ledger, accepted or rejected; a file whose content the ledger holds is
+not read again, so a known rejected file does not fail every run. A run fails
+(and notifies) only for what it newly rejected; a scheduled run with nothing
+new is green. Rejections still outstanding are listed by `summarize`, in the
+report's appendix and on the Submissions page until a later accepted file
+covers the same commune of the same form.
+
 **Re-running a file:** a re-sent file is picked up within seconds by the
 inbox watcher. To re-run by hand, clear the `ingest_files` task instance that
-holds it, with its downstream tasks (the default): files already loaded are
-skipped, so only the re-sent one is processed. Re-running anything is safe: an
+holds it, with its downstream tasks (the default): files already processed are
+skipped, so only the re-sent one is read. Re-running anything is safe: an
 identical file changes nothing.
 
-After the loads, `announce_loads` emits one asset event per (period, form)
-that received data, `giamngheo://warehouse/<period>/<form>` through the alias
-`giamngheo-warehouse-loads`, naming the districts, for the report DAG to
-follow. The last task fails the run when any file was rejected, listing which.
+Each `ingest_files` task returns what became of its files (submission ids and
+statuses, XCom key `outcomes`); the tasks after it use that, never the inbox.
+`announce_loads` emits one asset event per (period, form) that received an
+accepted or a newly rejected file, `giamngheo://warehouse/<period>/<form>`
+through the alias `giamngheo-warehouse-loads`, naming the districts, for the
+report DAG to re-draft. `summarize` fails the run when a file was newly
+rejected, listing which and why.
 """
 
 from __future__ import annotations
@@ -71,81 +82,99 @@ def warehouse_asset(period: str, form: str) -> Asset:
 def ingest_submissions():
     @task
     def find_files() -> list[dict]:
-        """List the period's new or changed submission files and cut them into task batches."""
+        """List the period's new or changed submission files and cut them into task batches; the
+        periods looked at are pushed as XCom `periods` (for the summary of outstanding rejections)."""
         from giamngheo.ingest import find_work
 
         context = get_current_context()
         day = (context.get("logical_date") or pendulum.now(LOCAL_TZ)).in_timezone(LOCAL_TZ).date()
         arrivals = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
                     for event in events]
-        return find_work(context["params"].get("period"), day, arrivals)
+        work = find_work(context["params"].get("period"), day, arrivals)
+        context["ti"].xcom_push(key="periods", value=work["periods"])
+        return work["batches"]
 
     @task(map_index_template="{{ batch_label }}")
     def ingest_files(batch: dict) -> dict:
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
-        every other file of the batch is loaded."""
+        every other file of the batch is loaded and what became of each is pushed (XCom `outcomes`)."""
         from airflow.sdk.exceptions import AirflowFailException
+        from giamngheo.inbox import InboxFile
         from giamngheo.ingest import Pipeline, outcome_counts
-        from giamngheo.reading import InboxFile
 
         context = get_current_context()
         context["batch_label"] = batch["label"]
         ti = context["ti"]
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
         outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]], processed_by=ui_path)
+        ti.xcom_push(key="outcomes", value=[o.summary() for o in outcomes])
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
             log.error("%s", outcome.message)  # the rejections first in the log, before any traceback
         for outcome in outcomes:
             print(f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
-                  f"{outcome.superseded} superseded)")
+                  f"{outcome.superseded} superseded){' — ' + outcome.message if outcome.status == 'unchanged' else ''}")
         if rejected:
             raise AirflowFailException("\n\n".join(o.message for o in rejected[:20])
                                        + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else ""))
         return outcome_counts(outcomes)
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
-    def announce_loads(batches: list[dict]) -> list[dict]:
-        """One asset event per (period, form) that received data, naming its districts."""
-        from giamngheo.ingest import Pipeline
-        from giamngheo.reading import InboxFile
+    def announce_loads() -> list[dict]:
+        """One asset event per (period, form) that received an accepted or a newly rejected file."""
+        from giamngheo.ingest import announcements
 
-        events = get_current_context()["outlet_events"][WAREHOUSE_LOADS]
-        pipeline = Pipeline()
-        loads = pipeline.loads_to_announce([InboxFile.from_dict(f) for b in batches for f in b["items"]])
-        if loads:
-            pipeline.warehouse.analyse()  # the planner's statistics, before the reports query the new data
+        context = get_current_context()
+        events = context["outlet_events"][WAREHOUSE_LOADS]
+        loads = announcements(task_outcomes(context["ti"]))
+        if any("accepted" in load["statuses"] for load in loads):
+            from giamngheo.ingest import Pipeline
+
+            Pipeline().warehouse.analyse()  # the planner's statistics, before the reports query the new data
         for load in loads:
             events.add(warehouse_asset(load["period"], load["form"]), extra=load)
-            print(f"{load['period']}/{load['form']}: {len(load['districts'])} district(s)")
+            print(f"{load['period']}/{load['form']}: {', '.join(load['statuses'])}, "
+                  f"{len(load['districts'])} district(s)")
         return loads
 
     @task(trigger_rule="all_done", retries=0)
     def summarize(batches: list[dict]) -> dict:
-        """Tell what became of every file; fail the run if any was rejected."""
+        """Tell what became of every file; fail the run if a file was newly rejected or not processed.
+        Rejections still outstanding from earlier runs are listed, without failing the run."""
         from airflow.sdk.exceptions import AirflowFailException
-        from giamngheo.ingest import Pipeline
-        from giamngheo.reading import InboxFile
+        from giamngheo.ingest import Pipeline, outstanding_in, run_summary
 
-        pipeline = Pipeline()
-        statuses: dict[str, list[str]] = {}
-        for data in (f for b in batches for f in b["items"]):
-            status = pipeline.status_of(InboxFile.from_dict(data))
-            statuses.setdefault(status, []).append(data["label"])
-        for status, labels in sorted(statuses.items()):
-            print(f"{status}: {len(labels)}")
-            for label in labels[:200]:
-                print(f"  {label}")
-        failed = statuses.get("rejected", []) + statuses.get("unseen", []) + statuses.get("missing", [])
+        ti = get_current_context()["ti"]
+        statuses = run_summary(batches, task_outcomes(ti))
+        periods = ti.xcom_pull(task_ids="find_files", key="periods") or []
+        for status, outcomes in sorted(statuses.items()):
+            print(f"{status}: {len(outcomes)}")
+            for outcome in outcomes[:200]:
+                print(f"  {outcome['file']}")
+        outstanding = outstanding_in(Pipeline(), periods)
+        if outstanding:
+            print(f"Tệp bị từ chối chưa được thay / rejections still outstanding: {len(outstanding)}")
+            for entry in outstanding[:200]:
+                print(f"  {entry['label']} — {entry['communes']}")
+        failed = statuses.get("rejected", []) + statuses.get("not_processed", [])
         if failed:
             raise AirflowFailException(
-                f"{len(failed)} tệp chưa được nạp / file(s) not loaded: {', '.join(failed[:200])}")
-        return {status: len(labels) for status, labels in statuses.items()}
+                f"{len(failed)} tệp chưa được nạp / file(s) not loaded:\n"
+                + "\n\n".join(o["message"] or o["file"] for o in failed[:50]))
+        return {status: len(outcomes) for status, outcomes in statuses.items()}
 
     batches = find_files()
     loaded = ingest_files.expand(batch=batches)
-    announced = announce_loads(batches)
-    loaded >> announced >> summarize(batches)
+    loaded >> announce_loads() >> summarize(batches)
+
+
+def task_outcomes(ti) -> list[dict]:
+    """The outcomes every ``ingest_files`` task instance of this run pushed (one list per instance)."""
+    pulled = ti.xcom_pull(task_ids="ingest_files", key="outcomes")
+    if not pulled:
+        return []
+    lists = pulled if pulled and isinstance(pulled[0], list) else [pulled]
+    return [outcome for outcomes in lists if outcomes for outcome in outcomes]
 
 
 ingest_submissions()

@@ -1,4 +1,4 @@
-"""Command line: ``giamngheo init | ingest | totals | ledger | suites``.
+"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | suites``.
 
 The DAGs are the way to run the pipeline; these commands serve the Makefile,
 tests and a data team poking at the warehouse.
@@ -32,7 +32,8 @@ def cmd_init(_args) -> int:
 
 def cmd_ingest(args) -> int:
     pipeline = _pipeline()
-    outcomes = pipeline.ingest(pipeline.discover(args.period))
+    todo, _known = pipeline.needing_ingestion(pipeline.discover(args.period))
+    outcomes = pipeline.ingest(todo)
     pipeline.warehouse.analyse()
     for outcome in outcomes:
         print(f"{outcome.status:9} {outcome.file}")
@@ -86,6 +87,19 @@ def cmd_ledger(args) -> int:
     return 0
 
 
+def cmd_outstanding(args) -> int:
+    """List the period's rejections no later accepted file has answered; exit 1 while there are any."""
+    from .ingest import outstanding_in
+
+    pipeline = _pipeline()
+    found = outstanding_in(pipeline, [args.period], [args.district] if args.district else None)
+    for entry in found:
+        print(f"Tệp bị từ chối chưa được thay / rejection outstanding: {entry['label']} — {entry['communes']}")
+    if not found:
+        print(f"Không có tệp bị từ chối nào còn tồn đọng / no rejection outstanding for {args.period}")
+    return 1 if found else 0
+
+
 def cmd_suites(_args) -> int:
     from .forms import registry
     from .reference import categories
@@ -114,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--period", required=True)
     p.add_argument("--district", help="district code (default: the deployment's first)")
     p.set_defaults(func=cmd_ledger)
+    p = sub.add_parser("outstanding", help="list rejections not yet answered by a later accepted file (exit 1 if any)")
+    p.add_argument("--period", required=True)
+    p.add_argument("--district", help="district code (default: every district of the deployment)")
+    p.set_defaults(func=cmd_outstanding)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
     args = parser.parse_args(argv)
     return args.func(args)

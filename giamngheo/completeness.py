@@ -1,9 +1,21 @@
-"""Is a period complete? Every expected submission received and accepted.
+"""Is a period complete? Every expected slice received, and no rejection outstanding.
 
-Expectations come from the form registry (``expected`` in forms.yaml): the
-district units' forms and each commune's own form must cover every commune;
-``models`` needs at least one accepted file. Rejected files that no later
-accepted file of the same form answered are outstanding too.
+The ledger records, for every received file, the slices it covers: (form,
+period, district, commune). The rules, in ``include/sql/query/``:
+
+- a slice is **covered** when an accepted file covers it (``covered_slices.sql``);
+  ``expected`` in forms.yaml says which slices a complete period holds: every
+  commune for the district units' forms and each commune's own form, at least
+  one accepted file for ``models``;
+- a **rejection** of a slice is outstanding until a *later* accepted file
+  covers that same slice (``rejected_slices.sql``); another commune's
+  correction does not answer it. A file whose communes could not be read
+  (unreadable, no header…) covers the slice ``''``: it is answered by a later
+  accepted file of the same form with the same name (the unit re-sent it), or
+  by one covering every commune of the district.
+
+DỰ THẢO, the report's appendix, ``make run``'s exit status and the
+Submissions page all read these two queries.
 """
 
 from __future__ import annotations
@@ -18,17 +30,43 @@ from .reference import OrgUnit, district_of
 @dataclass
 class Completeness:
     missing: list[dict] = field(default_factory=list)  # {form, form_label, units: [names]}
-    rejected: list[dict] = field(default_factory=list)  # {form, file, arrival, reasons: [text]}
+    rejected: list[dict] = field(default_factory=list)  # outstanding: {form, file, arrival, communes, reasons}
 
     @property
     def complete(self) -> bool:
         return not self.missing and not self.rejected
 
 
+def rejections(warehouse, period: str, district: str) -> list[dict]:
+    """Every rejected file of a district's period, newest first within a form, with its slices: which
+    communes it covers, which are still outstanding, and the files that answered the others."""
+    files: dict[str, dict] = {}
+    for row in warehouse.query("query/rejected_slices", period=str(period), district=district):
+        entry = files.setdefault(row["id"], {
+            "id": row["id"], "form": row["form"], "file": row["file_name"], "arrival_at": row["arrival_at"],
+            "version": row["version"], "messages": row["messages"], "processed_by": row["processed_by"],
+            "docs_path": row["docs_path"], "archive_path": row["archive_path"],
+            "communes": [], "outstanding": [], "outstanding_codes": [], "answered_by": []})
+        name = row["unit_name"] or "(chưa đọc được xã / communes unreadable)"
+        entry["communes"].append(name)
+        if row["answered_by"] is None:
+            entry["outstanding"].append(name)
+            entry["outstanding_codes"].append(row["org_unit"])
+        elif row["answered_by"] not in entry["answered_by"]:
+            entry["answered_by"].append(row["answered_by"])
+    for entry in files.values():
+        entry["is_outstanding"] = bool(entry["outstanding"])
+    return list(files.values())
+
+
+def outstanding_rejections(warehouse, period: str, district: str) -> list[dict]:
+    return [entry for entry in rejections(warehouse, period, district) if entry["is_outstanding"]]
+
+
 def check_completeness(warehouse, period: str, forms: dict[str, Form], communes: list[OrgUnit]) -> Completeness:
     district = district_of(communes)
     covered: dict[str, set[str]] = {}
-    for row in warehouse.query("query/covered_units", period=str(period), district=district):
+    for row in warehouse.query("query/covered_slices", period=str(period), district=district):
         covered.setdefault(row["form"], set()).add(row["org_unit"])
     result = Completeness()
     ordered = sorted(communes, key=lambda u: u.code)
@@ -41,14 +79,15 @@ def check_completeness(warehouse, period: str, forms: dict[str, Form], communes:
         lacking = [u.full_name for u in ordered if u.code not in have]
         if lacking:
             result.missing.append({"form": form.code, "form_label": form.label, "units": lacking})
-    for row in warehouse.query("query/outstanding_rejections", period=str(period), district=district):
-        problems = json.loads(row["messages"] or "[]")
+    for entry in sorted(outstanding_rejections(warehouse, period, district),
+                        key=lambda e: (e["form"], e["arrival_at"], e["file"])):
+        problems = json.loads(entry["messages"] or "[]")
         reasons = [_reason(p) for p in problems[:3]]
         if len(problems) > 3:
             reasons.append(f"… và {len(problems) - 3} lỗi khác")
-        result.rejected.append({"form": row["form"], "form_label": forms[row["form"]].label,
-                                "file": row["file_name"], "arrival": row["arrival_at"][:16].replace("T", " "),
-                                "reasons": reasons})
+        result.rejected.append({"form": entry["form"], "form_label": forms[entry["form"]].label,
+                                "file": entry["file"], "arrival": entry["arrival_at"][:16].replace("T", " "),
+                                "communes": ", ".join(entry["outstanding"]), "reasons": reasons})
     return result
 
 

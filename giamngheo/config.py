@@ -61,6 +61,11 @@ class Settings:
         return self._district_dir("inbox")
 
     @property
+    def archive_dir(self) -> Path:
+        """Content-addressed copies of every received file (all districts share it)."""
+        return self.data_dir / "archive"
+
+    @property
     def reports_dir(self) -> Path:
         return self._district_dir("reports")
 

@@ -1,24 +1,31 @@
-"""Ingestion: inbox files -> read -> validated -> warehouse (or rejected, with reasons).
+"""Ingestion: inbox files -> archived -> read -> validated -> warehouse (or rejected, with reasons).
 
 This is the step the ingestion DAG calls; nothing here knows about Airflow.
 A :class:`Pipeline` holds what is costly to build (reference data, the GX
 context, the engine) so that a task pays for it once however many files it
 handles.
+
+Each file is processed once: its content (SHA-256) is recorded in the ledger,
+accepted or rejected, and a file whose content the ledger holds for its
+district, period and form is never read again. What a task did is returned
+as :class:`IngestOutcome` records (submission ids, statuses); the DAG's later
+tasks use those, never the inbox.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from .config import Settings, get_settings
+from .inbox import InboxFile, archive_copy, discover, sha256_of, stray_entries
 from .periods import Period
 from .problems import Problem, format_problems
-from .reading import InboxFile, discover, read_submission, sha256_of, stray_entries
+from .reading import read_submission
 from .reference import ReferenceData, UnitResolver
-from .warehouse import Warehouse
+from .warehouse import Warehouse, iso_utc
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +35,7 @@ class IngestOutcome:
     file: str
     form: str
     period: str
-    status: str  # accepted | rejected | unchanged
+    status: str  # accepted | rejected (newly, by this call) | unchanged (content already in the ledger)
     submission_id: str | None = None
     version: int = 0
     rows: int = 0
@@ -37,9 +44,19 @@ class IngestOutcome:
     message: str = ""
     problems: list[dict] = field(default_factory=list)
     docs: str | None = None
+    district: str = ""
+    slices: list[str] = field(default_factory=list)  # the communes the file covers ('' : none could be read)
+    known_status: str | None = None  # for "unchanged": what the ledger says of that content
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def summary(self) -> dict:
+        """What later tasks need (small enough for XCom): no problem list, the message's first lines."""
+        data = {k: v for k, v in self.to_dict().items() if k != "problems"}
+        lines = self.message.splitlines()
+        data["message"] = "\n".join(lines[:12]) + (f"\n… ({len(lines) - 12} more lines)" if len(lines) > 12 else "")
+        return data
 
 
 def periods_for(day: date) -> list[str]:
@@ -57,12 +74,14 @@ def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
 
 
 def find_work(period: str | None, day: date, arrivals: list[dict] | None = None,
-              pipeline: "Pipeline | None" = None) -> list[dict]:
-    """What an ingestion run does: the new or changed files of its periods, cut into task batches.
+              pipeline: "Pipeline | None" = None) -> dict:
+    """What an ingestion run does: the new or changed files of its periods, cut into task batches
+    (``{"periods": [...], "batches": [...]}``).
 
     Periods: the one asked for; else those the inbox watcher saw files land in (``arrivals``,
     the extras of its asset events, which carry the trigger's payload); else the half-year of
-    ``day`` and the one before. The watcher's events also name the districts to look at."""
+    ``day`` and the one before. The watcher's events also name the districts to look at.
+    Files the ledger already holds (accepted or rejected) get no task."""
     from .batches import ingestion_batches
 
     pipeline = pipeline or Pipeline()
@@ -78,16 +97,56 @@ def find_work(period: str | None, day: date, arrivals: list[dict] | None = None,
     waiting: list[str] = []
     look_in = districts if (landed and districts and not period) else None
     files = [f for p in periods for f in pipeline.discover(p, waiting, look_in)]
-    todo, loaded = pipeline.needing_ingestion(files)
+    todo, known = pipeline.needing_ingestion(files)
     batches = ingestion_batches([f.to_dict() for f in todo], pipeline.settings.max_tasks)
-    print(f"{len(files)} file(s) for {', '.join(periods)}: {len(loaded)} already loaded, "
+    print(f"{len(files)} file(s) for {', '.join(periods)}: {len(known)} already processed, "
           f"{len(todo)} to ingest in {len(batches)} task(s)")
     for label in waiting:
         log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
     for entry in (e for p in periods for e in pipeline.stray(p)):
         log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
                     "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))
-    return batches
+    return {"periods": periods, "batches": batches}
+
+
+def outstanding_in(pipeline: "Pipeline", periods: list[str], districts: list[str] | None = None) -> list[dict]:
+    """Rejections of these periods that no later accepted file has answered, in every district."""
+    from .completeness import outstanding_rejections
+
+    found = []
+    for district in districts or pipeline.districts:
+        for period in periods:
+            for entry in outstanding_rejections(pipeline.warehouse, period, district):
+                label = f"{period}/{entry['form']}/{entry['file']}"
+                found.append({**entry, "district": district, "period": period,
+                              "label": f"{district}/{label}" if pipeline.settings.keyed else label,
+                              "communes": ", ".join(entry["outstanding"])})
+    return found
+
+
+def announcements(outcomes: list[dict]) -> list[dict]:
+    """The (period, form) slices whose report must be re-drafted, with their districts: every file this
+    run accepted or newly rejected (a refused correction turns the draft DỰ THẢO)."""
+    slices: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for outcome in outcomes:
+        if outcome["status"] in ("accepted", "rejected"):
+            entry = slices.setdefault((outcome["period"], outcome["form"]), {"districts": set(), "statuses": set()})
+            entry["districts"].add(outcome["district"])
+            entry["statuses"].add(outcome["status"])
+    return [{"period": period, "form": form, "districts": sorted(entry["districts"]),
+             "statuses": sorted(entry["statuses"])}
+            for (period, form), entry in sorted(slices.items())]
+
+
+def run_summary(batches: list[dict], outcomes: list[dict]) -> dict:
+    """What became of every file a run handed to its tasks, from the tasks' outcomes (no second look
+    at the inbox). ``not_processed``: files of a task that failed before saying what became of them."""
+    by_label = {o["file"]: o for o in outcomes}
+    statuses: dict[str, list[dict]] = {}
+    for item in (f for b in batches for f in b["items"]):
+        outcome = by_label.get(item["label"], {"file": item["label"], "status": "not_processed", "message": ""})
+        statuses.setdefault(outcome["status"], []).append(outcome)
+    return statuses
 
 
 class Pipeline:
@@ -161,51 +220,54 @@ class Pipeline:
                 for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)]
 
     def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
-        """Ingest files; each is accepted whole, rejected whole, or unchanged.
+        """Ingest files; each is accepted whole, rejected whole, or unchanged (its content is in the
+        ledger already, accepted or rejected: it is not read again).
 
-        ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
+        Each file is copied into the archive first (read once, hashed on the way) and read from that
+        copy. ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
         the Airflow UI, so that the Submissions page can link to it).
         """
         files = [self.placed(f) for f in files]
         outcomes: dict[int, IngestOutcome] = {}
-        pending: dict[str, list[tuple[int, InboxFile, str, object]]] = {}
+        pending: dict[str, list[tuple[int, InboxFile, str, Path, object]]] = {}
         for index, file in enumerate(files):
-            base = IngestOutcome(file.label, file.form, file.period, "unchanged")
             self.check_inside_inbox(file)
             if not file.path.is_file():
                 raise FileNotFoundError(
                     f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox")
             self.wait_until_settled(file)
             file = files[index] = file.refreshed()
-            sha = sha256_of(file.path)
-            twin = self.warehouse.find_twin(file, sha)
-            if twin is not None:
-                base.submission_id = twin
-                base.message = "đã nạp trước đó, không thay đổi / identical to an accepted submission: nothing changed"
-                outcomes[index] = base
+            sha, archived = archive_copy(file.path, self.settings.archive_dir)  # the one read of the inbox file
+            file = files[index] = replace(file, sha256=sha)
+            known = self.warehouse.find_known(file, sha)
+            if known is not None:
+                outcomes[index] = self._unchanged(file, known)
                 continue
             if file.size > self.settings.max_file_bytes:
+                limit = self.settings.max_file_bytes // (1024 * 1024)
                 problem = Problem(file.label, None, None, file.size, "file_too_large",
-                                  f"tệp lớn hơn giới hạn {self.settings.max_file_bytes // (1024 * 1024)} MB",
-                                  f"the file is larger than the {self.settings.max_file_bytes // (1024 * 1024)} MB limit")
-                outcomes[index] = self._reject(file, sha, [problem], None, processed_by)
+                                  f"tệp lớn hơn giới hạn {limit} MB", f"the file is larger than the {limit} MB limit")
+                outcomes[index] = self._reject(file, [problem], (), None, processed_by, archived)
                 continue
-            read = read_submission(file.path, self.forms[file.form], self.resolver_for(file.district), self.categories,
-                                   display_name=file.label, all_forms=self.forms)
-            pending.setdefault(file.form, []).append((index, file, sha, read))
+            read = read_submission(archived, self.forms[file.form], self.resolver_for(file.district),
+                                   self.categories, display_name=file.label, all_forms=self.forms)
+            pending.setdefault(file.form, []).append((index, file, file.sha256, archived, read))
 
         for form_code, items in pending.items():
-            districts = sorted({file.district for _, file, _, _ in items})
+            districts = sorted({file.district for _, file, *_ in items})
             communes = sorted(u.code for d in districts for u in self.reference.communes_of(d))
             checks = self.validator.validate(form_code, [read for *_, read in items], communes)
-            for (index, file, sha, read), check in zip(items, checks):
+            for (index, file, sha, archived, read), check in zip(items, checks, strict=True):
                 if check.problems:
-                    outcomes[index] = self._reject(file, sha, check.problems, check.docs, processed_by)
+                    covered = [r["xa"] for r in read.records or [] if r.get("xa")]
+                    outcomes[index] = self._reject(file, check.problems, covered, check.docs, processed_by, archived)
                 else:
-                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.records, processed_by)
+                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.records, processed_by,
+                                                    archived)
                     outcomes[index] = IngestOutcome(
                         file.label, file.form, file.period, result.status, result.submission_id,
-                        result.version, result.rows, result.facts, result.superseded)
+                        result.version, result.rows, result.facts, result.superseded, district=file.district,
+                        slices=result.slices or [])
         return [outcomes[i] for i in range(len(files))]
 
     def placed(self, file: InboxFile) -> InboxFile:
@@ -215,60 +277,47 @@ class Pipeline:
                 raise PermissionError(f"{file.label}: huyện {file.district} không thuộc triển khai này / "
                                       f"district {file.district} is not one of this deployment's")
             return file
-        from dataclasses import replace
-
         return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
 
     def needing_ingestion(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
-        """Split files into (to ingest, already loaded): a file whose content is accepted for its
-        district, period and form (under its name or another) needs no task."""
-        todo, loaded = [], []
+        """Split files into (to ingest, already processed). A file the ledger holds, accepted or
+        rejected, needs no task: known by its content for its district, period and form, or, without
+        reading it, by the same path, modification time and size as a ledger row. The files to
+        ingest carry their digest to the task."""
+        todo, known = [], []
         digests: dict[str, tuple[set, set]] = {}
         for file in map(self.placed, files):
             if file.period not in digests:
-                names, contents = set(), set()
+                seen, contents = set(), set()
                 for row in self.warehouse.query("query/ledger_digest", period=file.period):
-                    if row["status"] == "accepted":
-                        names.add((row["district"], row["form"], row["file_name"], row["sha256"]))
-                        contents.add((row["district"], row["form"], row["sha256"]))
-                digests[file.period] = (names, contents)
-            names, contents = digests[file.period]
+                    seen.add((row["file_path"], row["arrival_at"], int(row["size_bytes"])))
+                    contents.add((row["district"], row["form"], row["sha256"]))
+                digests[file.period] = (seen, contents)
+            seen, contents = digests[file.period]
+            if (str(file.path), iso_utc(file.arrival), file.size) in seen:
+                known.append(file)
+                continue
             sha = sha256_of(file.path)
-            if (file.district, file.form, file.name, sha) in names or (file.district, file.form, sha) in contents:
-                loaded.append(file)
+            if (file.district, file.form, sha) in contents:
+                known.append(file)
             else:
-                todo.append(file)
-        return todo, loaded
+                todo.append(replace(file, sha256=sha))
+        return todo, known
 
-    def loads_to_announce(self, files: list[InboxFile]) -> list[dict]:
-        """The (period, form) slices that files of a run loaded, with their districts: one asset
-        event each tells the report DAG what to re-draft."""
-        slices: dict[tuple[str, str], set[str]] = {}
-        for file in map(self.placed, files):
-            if file.path.is_file():
-                row = self.warehouse.find_submission(file, sha256_of(file.path))
-                if row is not None and row["status"] == "accepted":
-                    slices.setdefault((file.period, file.form), set()).add(file.district)
-        return [{"period": period, "form": form, "districts": sorted(districts)}
-                for (period, form), districts in sorted(slices.items())]
+    def _unchanged(self, file: InboxFile, known: dict) -> IngestOutcome:
+        word = {"accepted": "đã nạp trước đó / already accepted",
+                "rejected": "đã bị từ chối trước đó / already rejected"}[known["status"]]
+        return IngestOutcome(file.label, file.form, file.period, "unchanged", known["id"], int(known["version"]),
+                             message=f"{word}: {known['file_name']} — nội dung giống hệt, không đọc lại / "
+                                     "identical content, not read again",
+                             district=file.district, known_status=known["status"])
 
-    def status_of(self, file: InboxFile) -> str:
-        """What the ledger says of the file as it is now: accepted, rejected, unchanged or unseen."""
-        file = self.placed(file)
-        if not file.path.is_file():
-            return "missing"
-        sha = sha256_of(file.path)
-        row = self.warehouse.find_submission(file, sha)
-        if row is not None:
-            return row["status"]
-        return "unchanged" if self.warehouse.find_twin(file, sha) else "unseen"
-
-    def _reject(self, file: InboxFile, sha: str, problems: list[Problem], docs: Path | None,
-                processed_by: str | None = None) -> IngestOutcome:
-        result = self.warehouse.record_rejection(file, sha, problems, docs, processed_by)
+    def _reject(self, file: InboxFile, problems: list[Problem], communes, docs: Path | None,
+                processed_by: str | None, archived: Path | None) -> IngestOutcome:
+        result = self.warehouse.record_rejection(file, file.sha256, problems, communes, docs, processed_by, archived)
         message = format_problems(file.label, problems)
         if docs:
             message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs}"
         return IngestOutcome(file.label, file.form, file.period, "rejected", result.submission_id, result.version,
                              message=message, problems=[p.to_dict() for p in problems],
-                             docs=str(docs) if docs else None)
+                             docs=str(docs) if docs else None, district=file.district, slices=result.slices or [])

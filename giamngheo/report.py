@@ -205,6 +205,11 @@ def plan_reports(settings: Settings, param: str | None, event_extras: list[dict]
     from .batches import report_batches
     from .reference import org_units
 
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        warehouse.migrate()  # the DAG's work starts on the current schema
+    finally:
+        warehouse.dispose()
     periods = choose_periods(param, event_extras, interval_start)
     everyone = settings.district_codes(org_units(settings.reference_dir))
     named = {d for extra in event_extras for d in extra.get("districts") or []}

@@ -1,9 +1,12 @@
 """What the Submissions page shows: units × forms for a period, from the ledger and the facts.
 
-A cell is **accepted** (the commune's rows of that form are current, from a
-file of some version and arrival; earlier versions it **superseded** are
-counted), or **missing**. Rejected files, which load no rows, are listed with
-their messages. Every file links to the Airflow task instance that processed it.
+Everything comes from the ledger's slices (see :mod:`giamngheo.completeness`).
+A cell (commune × form) is **accepted** (the latest accepted file covering the
+slice, its version and arrival; earlier versions it **superseded** are
+counted), or **missing**, and is flagged while a rejection of that slice is
+outstanding. Rejected files, which load no rows, are listed with the communes
+they cover, their messages, and whether a later accepted file answered them.
+Every file links to the Airflow task instance that processed it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 
 from .forms import Form
+from .completeness import rejections
 from .reference import OrgUnit, district_of
 
 
@@ -22,25 +26,31 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
     district = district_of(communes)
     cells = {(r["form"], r["org_unit"]): r
              for r in warehouse.query("query/submission_cells", period=period, district=district)}
+    received = rejections(warehouse, period, district)
+    flagged = {(r["form"], code) for r in received for code in r["outstanding_codes"]}
     units = []
     for unit in sorted(communes, key=lambda u: u.code):
         row = {"code": unit.code, "name": unit.full_name, "cells": {}}
         for form in forms.values():
             found = cells.get((form.code, unit.code))
             if found is None:  # a form expected once per period (models) is not missing per commune
-                row["cells"][form.code] = {"state": "missing" if form.expected == "each_commune" else "none"}
+                cell = {"state": "missing" if form.expected == "each_commune" else "none"}
             else:
-                row["cells"][form.code] = {
+                cell = {
                     "state": "accepted", "file": found["file_name"], "version": found["version"],
                     "arrival": found["arrival_at"][:16].replace("T", " "), "link": found["processed_by"],
                     "superseded": int(found["superseded"]),
                 }
+            cell["rejection_outstanding"] = (form.code, unit.code) in flagged
+            row["cells"][form.code] = cell
         units.append(row)
     rejected = []
-    for r in warehouse.query("query/ledger_rejections", period=period, district=district):
+    for r in received:
         problems = json.loads(r["messages"] or "[]")
-        rejected.append({"form": r["form"], "file": r["file_name"], "version": r["version"],
+        rejected.append({"form": r["form"], "file": r["file"], "version": r["version"],
                          "arrival": r["arrival_at"][:16].replace("T", " "), "link": r["processed_by"],
+                         "communes": r["communes"], "outstanding": r["outstanding"],
+                         "answered_by": r["answered_by"],
                          "messages": [f"{p.get('message_vi')} / {p.get('message_en')}"
                                       + (f" (dòng/row {p['row']}, cột/column {p['column']}, giá trị/value '{p['value']}')"
                                          if p.get("row") is not None else "") for p in problems]})
@@ -48,5 +58,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
     for row in units:
         for cell in row["cells"].values():
             counts[cell["state"]] += 1
+    outstanding = sum(1 for r in rejected if r["outstanding"])
     return {"period": period, "forms": [{"code": f.code, "label": f.label} for f in forms.values()],
-            "units": units, "rejected": rejected, "counts": {**counts, "rejected": len(rejected)}}
+            "units": units, "rejected": rejected,
+            "counts": {**counts, "rejected": len(rejected), "outstanding": outstanding}}

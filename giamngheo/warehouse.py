@@ -1,9 +1,12 @@
 """The warehouse: SQLAlchemy over the SQL files of ``include/sql/``.
 
 SQLite (a file in the data directory) by default, PostgreSQL in production;
-the same statements run on both. A load is one transaction: the submission's
-ledger row, its rows staged, checked, older slices superseded, facts
-published and the staging rows cleared; any failure leaves nothing behind.
+the same statements run on both. The schema is managed by Alembic
+(``giamngheo/migrations/``): :meth:`Warehouse.migrate` upgrades any earlier
+warehouse in place. A load is one transaction: the submission's ledger row
+and the slices it covers, its rows staged, checked, older slices superseded,
+facts published and the staging rows cleared; any failure leaves nothing behind.
+A rejection is one transaction too: its ledger row and slices, no facts.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from sqlalchemy.engine import Connection
 
 from .faults import pause_point
 from .forms import Form
+from .inbox import InboxFile
 from .problems import Problem
-from .reading import InboxFile
 from .reference import Category, OrgUnit
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# the revision every warehouse written before migrations existed is at (its tables, no alembic_version)
+BASELINE_REVISION = "0001"
 
 
 class LoadCheckError(RuntimeError):
@@ -78,6 +85,7 @@ class LoadResult:
     facts: int = 0
     superseded: int = 0
     twin_of: str | None = None
+    slices: list[str] | None = None
 
 
 class Warehouse:
@@ -102,10 +110,48 @@ class Warehouse:
 
     # ------------------------------------------------------------ schema and reference data
 
-    def create_schema(self) -> None:
+    def _alembic_config(self, connection: Connection | None = None):
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        return config
+
+    def head_revision(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def revision(self) -> str | None:
+        """The schema revision the warehouse is at (None: empty, or written before migrations)."""
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("select version_num from alembic_version").scalar()
+
+    def migrate(self) -> str:
+        """Bring the schema to the newest revision, in one transaction that concurrent callers take
+        in turn (SQLite: ``begin immediate``; PostgreSQL: an advisory lock). A warehouse written
+        before migrations (tables, no ``alembic_version``) is stamped at the baseline first, and keeps
+        every row. Cheap when already up to date: one query."""
+        from alembic import command
+        from sqlalchemy import inspect
+
+        head = self.head_revision()
+        if self.revision() == head:
+            return head
         with self.engine.begin() as conn:
-            for path in sorted((self.sql_dir / "schema").glob("*.sql")):
-                conn.execute(text(path.read_text(encoding="utf-8")))
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("select pg_advisory_xact_lock(hashtext('giamngheo-migrate'))")
+            config = self._alembic_config(conn)
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" not in tables and "submission" in tables:
+                command.stamp(config, BASELINE_REVISION)
+            command.upgrade(config, "head")
+        return head
 
     def load_reference(self, units: list[OrgUnit], categories: list[Category], forms: dict[str, Form]) -> None:
         """Upsert org units, category codes and the indicator catalogue (idempotent)."""
@@ -127,18 +173,19 @@ class Warehouse:
             ])
 
     def initialise(self, units, categories, forms) -> None:
-        self.create_schema()
+        self.migrate()
         self.load_reference(units, categories, forms)
 
     # ------------------------------------------------------------ the ledger
 
-    def find_twin(self, file: InboxFile, sha256: str) -> str | None:
-        """An accepted submission of the same form and period with the same content."""
+    def find_known(self, file: InboxFile, sha256: str) -> dict | None:
+        """A submission of the same district, period and form with the same content, accepted or
+        rejected: that content was processed before."""
         with self.engine.connect() as conn:
-            row = conn.execute(self.sql("load/find_accepted_twin"),
+            row = conn.execute(self.sql("load/find_known_content"),
                                {"district": file.district, "period": file.period, "form": file.form,
                                 "sha256": sha256}).first()
-        return row.id if row else None
+        return dict(row._mapping) if row else None
 
     def _find(self, conn: Connection, file: InboxFile, sha256: str):
         """The ledger row of this very file (name and content), if it was seen before."""
@@ -157,7 +204,7 @@ class Warehouse:
             "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
             "arrival_at": iso_utc(file.arrival),
             "received_at": existing.received_at if existing else datetime.now(UTC).isoformat(timespec="seconds"),
-            "docs_path": None, "messages": "[]", "row_count": 0, "processed_by": None,
+            "docs_path": None, "messages": "[]", "row_count": 0, "processed_by": None, "archive_path": None,
         }
         row.update(values)
         return row
@@ -168,8 +215,17 @@ class Warehouse:
             conn.execute(self.sql("load/lock_form_period"),
                          {"lock_key": f"giamngheo|{file.district}|{file.period}|{file.form}"})
 
-    def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem],
-                         docs_path: Path | None = None, processed_by: str | None = None) -> LoadResult:
+    def _record_slices(self, conn: Connection, sid: str, communes) -> list[str]:
+        """The (form, period, district, commune) slices a file covers; ``''`` when none could be read."""
+        slices = sorted(set(communes)) or [""]
+        conn.execute(self.sql("load/insert_slice"), [{"submission_id": sid, "org_unit": c} for c in slices])
+        return slices
+
+    def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem], communes=(),
+                         docs_path: Path | None = None, processed_by: str | None = None,
+                         archive_path: Path | None = None) -> LoadResult:
+        """Record a rejected file in the ledger with the slices it covers (the communes it names that
+        could be read): a rejection of a slice stays outstanding until a later accepted file covers it."""
         with self.engine.begin() as conn:
             self._lock(conn, file)
             earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
@@ -178,14 +234,18 @@ class Warehouse:
             row = self._ledger_row(self._find(conn, file, sha256), file, sha256, status="rejected",
                                    version=int(earlier) + 1,
                                    messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
-                                   docs_path=str(docs_path) if docs_path else None, processed_by=processed_by)
+                                   docs_path=str(docs_path) if docs_path else None, processed_by=processed_by,
+                                   archive_path=str(archive_path) if archive_path else None)
             conn.execute(self.sql("load/upsert_submission"), row)
-        return LoadResult(row["id"], "rejected", version=row["version"])
+            slices = self._record_slices(conn, row["id"], communes)
+        return LoadResult(row["id"], "rejected", version=row["version"], slices=slices)
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, file: InboxFile, sha256: str, form: Form, rows, processed_by: str | None = None) -> LoadResult:
-        """Load an accepted file's rows (records, or a frame) in one transaction (stage, check, publish)."""
+    def publish(self, file: InboxFile, sha256: str, form: Form, rows, processed_by: str | None = None,
+                archive_path: Path | None = None) -> LoadResult:
+        """Load an accepted file's rows (records, or a frame) in one transaction: its ledger row and
+        slices, then stage, check, supersede the older submissions' rows of its slices, publish."""
         sid = submission_id(file, sha256)
         load_id = uuid.uuid4().hex
         staged = list(stage_rows(form, rows, load_id))
@@ -200,10 +260,15 @@ class Warehouse:
             check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
             if check.staged_rows != len(staged) or check.unknown_units or check.unknown_indicators or check.repeated_cells:
                 raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
-            earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
-            row = self._ledger_row(existing, file, sha256, status="accepted", version=int(earlier) + 1,
-                                   row_count=int(len(rows)), processed_by=processed_by)
+            row = self._ledger_row(existing, file, sha256, status="accepted", version=1,
+                                   row_count=int(len(rows)), processed_by=processed_by,
+                                   archive_path=str(archive_path) if archive_path else None)
             conn.execute(self.sql("load/upsert_submission"), row)
+            records = rows if isinstance(rows, list) else rows.to_dict("records")
+            slices = self._record_slices(conn, sid, (r["xa"] for r in records if r.get("xa")))
+            earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
+            conn.execute(self.sql("load/set_version"), {"submission_id": sid, "version": int(earlier) + 1})
+            row["version"] = int(earlier) + 1
             superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
             conn.execute(self.sql("load/publish_facts"), keys)
             published = conn.execute(self.sql("load/count_published"), keys).scalar_one()
@@ -212,7 +277,7 @@ class Warehouse:
             conn.execute(self.sql("load/delete_stage"), keys)
             pause_point("publish")  # crash tests kill the process here, before the commit
         return LoadResult(sid, "accepted", version=row["version"], rows=int(len(rows)),
-                          facts=published, superseded=superseded)
+                          facts=published, superseded=superseded, slices=slices)
 
     STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
 

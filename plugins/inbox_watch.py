@@ -32,7 +32,7 @@ PERIOD_PART = re.compile(r"^\d{4}-H[12]$")
 
 def inbox_listing(inbox: Path) -> dict[str, list[float]]:
     """``relative path -> [size, mtime, ctime]`` of every candidate file under the inbox."""
-    from giamngheo.reading import is_submission_name
+    from giamngheo.inbox import is_submission_name
 
     listing: dict[str, list[float]] = {}
     for folder, dirs, names in os.walk(inbox):

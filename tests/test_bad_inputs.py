@@ -71,7 +71,7 @@ def test_the_catalogue_is_large_enough_and_documented():
 
 
 def test_a_path_outside_the_inbox_is_refused(pipeline, data_dir):
-    from giamngheo.reading import InboxFile
+    from giamngheo.inbox import InboxFile
 
     secret = data_dir / "secret.csv"
     secret.write_text("xa\n")

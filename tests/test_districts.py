@@ -124,15 +124,16 @@ def test_find_work_skips_loaded_files_and_follows_the_watchers_periods(deploymen
     from datetime import date
 
     pipe = pipeline_for(deployment, data, validator, GIAMNGHEO_MAX_TASKS="2")
-    assert find_work(None, date(2026, 11, 29), [], pipe) == []  # 2026 periods: nothing there
+    assert find_work(None, date(2026, 11, 29), [], pipe) == {"periods": ["2026-H1", "2026-H2"], "batches": []}
     # the watcher's asset events carry its trigger's payload: the periods and districts that got files
-    batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}], pipe)
+    batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}],
+                        pipe)["batches"]
     assert len(batches) == 2 and sum(len(b["items"]) for b in batches) == len(pipe.discover(PERIOD))
     arrived = {"from_trigger": True, "payload": {"periods": [PERIOD], "districts": ["002"]}}
-    batches = find_work(None, date(2026, 11, 29), [arrived], pipe)
+    batches = find_work(None, date(2026, 11, 29), [arrived], pipe)["batches"]
     assert {f["district"] for b in batches for f in b["items"]} == {"002"}
     pipe.ingest(pipe.discover(PERIOD))
-    assert find_work(PERIOD, date(2026, 11, 29), [], pipe) == []
+    assert find_work(PERIOD, date(2026, 11, 29), [], pipe)["batches"] == []
 
 
 def test_the_inbox_watcher_sees_arrivals_and_their_places(tmp_path):

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from giamngheo.reading import decode_csv, discover, read_submission, stray_entries
+from giamngheo.inbox import discover, stray_entries
+from giamngheo.reading import read_submission
+from giamngheo.sheets import decode_csv
 from tests.conftest import ROOT, SAMPLE_INBOX
 from tests.helpers import HEALTH_HEADER, health_row, write_csv, write_xlsx
 
@@ -62,7 +64,7 @@ def test_utf8_bom_and_text_numbers_with_units(tmp_path, forms, resolver, cats):
 
 
 def test_utf16_csv_is_refused_with_advice():
-    from giamngheo.reading import FileProblem
+    from giamngheo.sheets import FileProblem
 
     with pytest.raises(FileProblem) as err:
         decode_csv("xa,the_bhyt\n".encode("utf-16"))

@@ -128,7 +128,7 @@ def test_a_rejected_file_is_listed_with_its_reason(pipeline, builder, data_dir):
     result = builder.render(PERIOD, pdf=False)
     text = document_text(result.docx)
     assert result.draft and result.rejected == 1
-    assert "Tệp bị từ chối: sai.csv (biểu 'bank'" in text
+    assert "Tệp bị từ chối, chưa được thay bằng tệp đúng: sai.csv (biểu 'bank', Vi Hương" in text
     assert "dòng 2, cột so_tien_trieu_dong, giá trị '5': phải bằng 0 khi luot_vay bằng 0" in text
     assert "66.363" in text  # the accepted bank file still counts
 

@@ -25,16 +25,20 @@ def test_matrix_of_units_and_forms(pipeline, data_dir):
     matrix = matrix_for(pipeline)
     assert periods(pipeline.warehouse) == [PERIOD]
     units = {u["code"]: u["cells"] for u in matrix["units"]}
-    assert units["061-02"]["commune"] == {"state": "missing"}
+    assert units["061-02"]["commune"] == {"state": "missing", "rejection_outstanding": False}
     lb = units["061-03"]["health"]
     assert (lb["state"], lb["file"], lb["version"], lb["superseded"]) == ("accepted", "dinh_chinh.csv", 2, 1)
     assert lb["link"].startswith("/dags/ingest_submissions/runs/")
     assert units["061-02"]["health"]["superseded"] == 0
-    assert units["061-02"]["models"] == {"state": "none"}  # models are expected once per period, not per commune
+    # models are expected once per period, not per commune
+    assert units["061-02"]["models"] == {"state": "none", "rejection_outstanding": False}
+    assert lb["rejection_outstanding"]  # sai.csv, later than the correction, is refused: Lục Bình is flagged
+    assert not units["061-02"]["health"]["rejection_outstanding"]
     assert units["061-05"]["models"]["state"] == "accepted"
     [rejected] = matrix["rejected"]
     assert rejected["file"] == "sai.csv" and "the_bhyt_ho_ngheo" in rejected["messages"][0]
-    assert matrix["counts"] == {"accepted": 14 * 4 - 1 + 3, "missing": 1, "none": 11, "rejected": 1}
+    assert rejected["communes"] == rejected["outstanding"] == ["Lục Bình"] and rejected["answered_by"] == []
+    assert matrix["counts"] == {"accepted": 14 * 4 - 1 + 3, "missing": 1, "none": 11, "rejected": 1, "outstanding": 1}
 
 
 PROBE = r"""

@@ -56,7 +56,7 @@ def rules_of(problems):
 
 
 def test_sample_files_pass_their_suites(validator, forms, resolver, cats):
-    from giamngheo.reading import discover
+    from giamngheo.inbox import discover
 
     by_form = {}
     for file in discover(SAMPLE_INBOX, "2022-H1", forms):

@@ -4,7 +4,7 @@ import os
 
 from sqlalchemy import text
 
-from giamngheo.reading import discover
+from giamngheo.inbox import discover
 from tests.conftest import PERIOD
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 from tests.seed_figures import SEED_2022_H1

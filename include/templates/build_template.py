@@ -336,7 +336,8 @@ def build(out: Path = OUT) -> Path:
               "{% endif %}.")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p for r in completeness.rejected %}")
-    para(doc, "- Tệp bị từ chối: {{ r.file }} (biểu '{{ r.form }}', nhận lúc {{ r.arrival }} UTC). Lý do:")
+    para(doc, "- Tệp bị từ chối, chưa được thay bằng tệp đúng: {{ r.file }} (biểu '{{ r.form }}', "
+              "{{ r.communes }}, nhận lúc {{ r.arrival }} UTC). Lý do:")
     tag(doc, "{%p for reason in r.reasons %}")
     para(doc, "+ {{ reason }}", size=12)
     tag(doc, "{%p endfor %}")

@@ -1,8 +1,8 @@
--- accepted submissions of the same form and period that arrived earlier and cover a commune of this load
-with staged_units as (
-    select distinct org_unit
-    from fact_stage
-    where load_id = :load_id
+-- accepted submissions of the same form and period that arrived earlier and cover a slice of this one
+with own_slices as (
+    select org_unit
+    from submission_slice
+    where submission_id = :submission_id
 ),
 
 earlier as (
@@ -12,10 +12,11 @@ earlier as (
       and s.period = :period
       and s.form = :form
       and s.status = 'accepted'
+      and s.id <> :submission_id
       and (s.arrival_at < :arrival_at or (s.arrival_at = :arrival_at and s.file_name < :file_name))
 )
 
-select count(distinct f.submission_id) as earlier_versions
-from fact as f
-inner join earlier as e on e.id = f.submission_id
-where f.org_unit in (select org_unit from staged_units)
+select count(distinct sl.submission_id) as earlier_versions
+from submission_slice as sl
+inner join earlier as e on e.id = sl.submission_id
+where sl.org_unit in (select org_unit from own_slices)

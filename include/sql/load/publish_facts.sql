@@ -1,16 +1,25 @@
--- staged rows become facts; a commune already covered by a newer submission is loaded as history
-with newer as (
+-- staged rows become facts; a slice already covered by a newer accepted submission is loaded as history
+with newer_accepted as (
     select
-        f.org_unit,
-        min(f.submission_id) as newer_submission
-    from fact as f
-    inner join submission as s on s.id = f.submission_id
-    where f.is_current
-      and f.period = :period
-      and f.form = :form
-      and f.org_unit in (select org_unit from fact_stage where load_id = :load_id)
+        sl.org_unit,
+        s.id,
+        row_number() over (partition by sl.org_unit order by s.arrival_at desc, s.file_name desc) as recency
+    from submission_slice as sl
+    inner join submission as s on s.id = sl.submission_id
+    where s.district = :district
+      and s.period = :period
+      and s.form = :form
+      and s.status = 'accepted'
+      and sl.org_unit in (select org_unit from fact_stage where load_id = :load_id)
       and (s.arrival_at > :arrival_at or (s.arrival_at = :arrival_at and s.file_name > :file_name))
-    group by f.org_unit
+),
+
+newer as (
+    select
+        org_unit,
+        id as newer_submission
+    from newer_accepted
+    where recency = 1
 )
 
 insert into fact (

@@ -1,11 +1,11 @@
--- the slices (form, period, commune) this load replaces: current rows of older submissions
+-- the slices (form, period, commune) this submission covers: current rows of older submissions stop being current
 update fact
 set is_current = false,
     superseded_by = :submission_id
 where is_current
   and period = :period
   and form = :form
-  and org_unit in (select org_unit from fact_stage where load_id = :load_id)
+  and org_unit in (select org_unit from submission_slice where submission_id = :submission_id)
   and submission_id in (
       select id
       from submission

@@ -1,11 +1,11 @@
 -- a re-run of the same file updates its ledger row (status, messages), never its first sighting
 insert into submission (
     id, district, period, form, file_name, file_path, sha256, size_bytes, arrival_at, received_at,
-    status, version, row_count, messages, docs_path, processed_by
+    status, version, row_count, messages, docs_path, processed_by, archive_path
 )
 values (
     :id, :district, :period, :form, :file_name, :file_path, :sha256, :size_bytes, :arrival_at, :received_at,
-    :status, :version, :row_count, :messages, :docs_path, :processed_by
+    :status, :version, :row_count, :messages, :docs_path, :processed_by, :archive_path
 )
 on conflict (id) do update
 set status = excluded.status,
@@ -14,4 +14,5 @@ set status = excluded.status,
     messages = excluded.messages,
     docs_path = excluded.docs_path,
     file_path = excluded.file_path,
-    processed_by = excluded.processed_by
+    processed_by = excluded.processed_by,
+    archive_path = excluded.archive_path

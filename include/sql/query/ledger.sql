@@ -20,6 +20,7 @@ select
     s.row_count,
     s.messages,
     s.docs_path,
+    s.archive_path,
     coalesce(fc.facts, 0) as facts,
     coalesce(fc.current_facts, 0) as current_facts
 from submission as s

@@ -1,46 +1,35 @@
--- per (form, commune) of a district's period: the submission whose rows are current, and how many
--- earlier submissions of that slice it superseded
-with slices as (
+-- per (form, commune) of a district's period: the accepted submission that is current for the slice
+-- (the latest to arrive) and how many earlier accepted submissions of that slice it superseded
+with accepted_slices as (
     select
-        form,
-        org_unit,
-        submission_id,
-        max(case when is_current then 1 else 0 end) as is_current
-    from fact
-    where period = :period
-      and org_unit in (select code from org_unit where parent_code = :district)
-    group by form, org_unit, submission_id
-),
-
-current_slices as (
-    select
-        form,
-        org_unit,
-        submission_id
-    from slices
-    where is_current = 1
-),
-
-history as (
-    select
-        form,
-        org_unit,
-        count(*) as superseded
-    from slices
-    where is_current = 0
-    group by form, org_unit
+        s.form,
+        sl.org_unit,
+        s.id as submission_id,
+        s.file_name,
+        s.version,
+        s.arrival_at,
+        s.processed_by,
+        s.archive_path,
+        row_number() over (partition by s.form, sl.org_unit order by s.arrival_at desc, s.file_name desc) as recency,
+        count(*) over (partition by s.form, sl.org_unit) as versions
+    from submission as s
+    inner join submission_slice as sl on sl.submission_id = s.id
+    where s.district = :district
+      and s.period = :period
+      and s.status = 'accepted'
+      and sl.org_unit <> ''
 )
 
 select
-    c.form,
-    c.org_unit,
-    s.id as submission_id,
-    s.file_name,
-    s.version,
-    s.arrival_at,
-    s.processed_by,
-    coalesce(h.superseded, 0) as superseded
-from current_slices as c
-inner join submission as s on s.id = c.submission_id
-left join history as h on h.form = c.form and h.org_unit = c.org_unit
-order by c.form, c.org_unit
+    form,
+    org_unit,
+    submission_id,
+    file_name,
+    version,
+    arrival_at,
+    processed_by,
+    archive_path,
+    versions - 1 as superseded
+from accepted_slices
+where recency = 1
+order by form, org_unit

@@ -1,0 +1,145 @@
+"""The inbox: which files wait in ``inbox/<period>/<form>/``, and their archived copies.
+
+A file is named by its place (district, period, form, name) and its content (SHA-256). Every
+received file is copied, content-addressed, under ``<data dir>/archive/`` before it is read, so
+that the warehouse and any past report can be rebuilt after the inbox is cleaned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .forms import Form
+from .periods import Period
+
+SUFFIXES = (".xlsx", ".csv")
+# spreadsheet formats a clerk may send by mistake: rejected with advice, never silently ignored
+REFUSED_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """One file found in ``inbox/<period>/<form>/`` (``inbox/<district>/<period>/<form>/`` when keyed)."""
+
+    path: Path
+    period: str
+    form: str
+    name: str
+    arrival: float  # modification time in the inbox (epoch seconds)
+    size: int
+    district: str = ""
+    keyed: bool = False  # the inbox holds several districts, one folder each
+    sha256: str = ""  # the content's digest, once known (find_work passes it to the task)
+
+    @property
+    def label(self) -> str:
+        """How the file is named to people: ``2022-H1/health/ttyt.xlsx`` (``061/2022-H1/…`` when keyed)."""
+        label = f"{self.period}/{self.form}/{self.name}"
+        return f"{self.district}/{label}" if self.keyed else label
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "period": self.period, "form": self.form, "name": self.name,
+                "arrival": self.arrival, "size": self.size, "district": self.district, "keyed": self.keyed,
+                "sha256": self.sha256, "label": self.label}
+
+    def refreshed(self) -> "InboxFile":
+        """The same path as it is now (a re-sent file has a new time and size)."""
+        stat = self.path.stat()
+        return InboxFile(self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size,
+                         self.district, self.keyed)  # the content may have changed: no digest
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "InboxFile":
+        return cls(Path(data["path"]), data["period"], data["form"], data["name"],
+                   float(data["arrival"]), int(data["size"]), data.get("district", ""), bool(data.get("keyed")),
+                   data.get("sha256", ""))
+
+
+def is_submission_name(name: str) -> bool:
+    """Excel lock files (``~$…``) and hidden files are not submissions."""
+    return not name.startswith(("~$", ".")) and name.lower().endswith(SUFFIXES + REFUSED_SUFFIXES)
+
+
+def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], settle_seconds: float = 0,
+             now: float | None = None, waiting: list[str] | None = None, district: str = "",
+             keyed: bool = False) -> list[InboxFile]:
+    """The period's submission files, oldest arrival first (then by name).
+
+    A file modified less than ``settle_seconds`` ago may still be being written: it is left
+    for a later run (its label goes to ``waiting``). ``inbox_dir`` is one district's inbox."""
+    import time
+
+    now = time.time() if now is None else now
+    period = str(Period.parse(str(period)))
+    root = Path(inbox_dir) / period
+    found: list[InboxFile] = []
+    for form in sorted(forms):
+        folder = root / form
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if not path.is_file() or path.is_symlink() or not is_submission_name(path.name):
+                continue
+            stat = path.stat()
+            if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
+                if waiting is not None:
+                    waiting.append(f"{district}/{period}/{form}/{path.name}" if keyed else f"{period}/{form}/{path.name}")
+                continue
+            found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
+    return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
+
+
+def stray_entries(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> list[str]:
+    """Folders of the period's inbox that name no form, and files lying outside any form folder
+    (a misspelt ``helth/`` must not swallow a unit's file without a word)."""
+    root = Path(inbox_dir) / str(Period.parse(str(period)))
+    if not root.is_dir():
+        return []
+    stray = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith((".", "~$")) or child.name in forms:
+            continue
+        if child.is_dir() or child.name.lower().endswith(SUFFIXES):
+            stray.append(f"{root.name}/{child.name}")
+    return stray
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive_copy(path: Path, archive_dir: Path) -> tuple[str, Path]:
+    """Copy ``path`` into the content-addressed archive, hashing it on the way; return its SHA-256
+    and the archived copy (``<archive>/<aa>/<sha256><suffix>``). The file is read once; an existing
+    copy of the same content is kept as it is. The copy is written to a temporary name and renamed,
+    so a crash never leaves a partial file under a content name."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        target = archive_dir / sha[:2] / f"{sha}{Path(path).suffix.lower()}"
+        if target.exists():
+            os.unlink(tmp_name)
+        else:
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp_name, target)
+        return sha, target
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise

@@ -1,0 +1,1 @@
+"""Alembic migrations of the warehouse schema (see :func:`giamngheo.warehouse.Warehouse.migrate`)."""

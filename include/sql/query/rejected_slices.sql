@@ -1,0 +1,85 @@
+-- every rejected file of a district's period, one row per slice it covers, with the later accepted
+-- file that answered that slice (answered_by is null while the rejection is outstanding).
+-- A slice (form, commune) is answered by a later accepted file covering the same commune. A file whose
+-- communes could not be read (org_unit '') is answered by a later accepted file of the same form with the
+-- same file name (the unit re-sent it), or one covering every commune of the district.
+-- "Later" is the ledger's order: arrival (modification time in the inbox), then file name.
+with district_communes as (
+    select code
+    from org_unit
+    where parent_code = :district
+      and level = 'commune'
+),
+
+received as (
+    select
+        s.id,
+        s.form,
+        s.file_name,
+        s.arrival_at,
+        s.status,
+        s.version,
+        s.messages,
+        s.processed_by,
+        s.docs_path,
+        s.archive_path,
+        sl.org_unit
+    from submission as s
+    inner join submission_slice as sl on sl.submission_id = s.id
+    where s.district = :district
+      and s.period = :period
+),
+
+rejected as (
+    select *
+    from received
+    where status = 'rejected'
+),
+
+accepted as (
+    select *
+    from received
+    where status = 'accepted'
+),
+
+whole_form as (
+    select id
+    from accepted
+    where org_unit in (select code from district_communes)
+    group by id
+    having count(*) = (select count(*) from district_communes)
+),
+
+answers as (
+    select
+        r.id as rejected_id,
+        r.org_unit,
+        a.file_name as answer_file,
+        row_number() over (partition by r.id, r.org_unit order by a.arrival_at, a.file_name) as earliest
+    from rejected as r
+    inner join accepted as a
+        on a.form = r.form
+        and (a.arrival_at > r.arrival_at or (a.arrival_at = r.arrival_at and a.file_name > r.file_name))
+        and (
+            a.org_unit = r.org_unit
+            or (r.org_unit = '' and (a.file_name = r.file_name or a.id in (select id from whole_form)))
+        )
+)
+
+select
+    r.id,
+    r.form,
+    r.file_name,
+    r.arrival_at,
+    r.version,
+    r.messages,
+    r.processed_by,
+    r.docs_path,
+    r.archive_path,
+    r.org_unit,
+    u.name as unit_name,
+    ans.answer_file as answered_by
+from rejected as r
+left join answers as ans on ans.rejected_id = r.id and ans.org_unit = r.org_unit and ans.earliest = 1
+left join org_unit as u on u.code = r.org_unit
+order by r.form, r.arrival_at desc, r.file_name, r.org_unit
