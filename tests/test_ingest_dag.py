@@ -82,6 +82,18 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     assert ledger["sai_dinh_dang.csv"]["status"] == "rejected" and ledger["sai_dinh_dang.csv"]["facts"] == 0
     assert ledger["dinh_chinh_vi_huong.csv"]["version"] == 2
     assert os.path.exists(ledger["sai_dinh_dang.csv"]["docs_path"])
+    third_events = new_events(airflow_home, before)
+    assert third_events[f"giamngheo://warehouse/{PERIOD}/health"] == 2  # the correction and the rejection
+
+    # the rejected file stays in the inbox: the next run does not read it again, and is green
+    checksum = warehouse(data_dir).checksum()
+    fourth = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
+    output = fourth.stdout + fourth.stderr
+    assert fourth.returncode == 0, output[-3000:]
+    assert "0 to ingest in 0 task(s)" in output
+    assert "rejections still outstanding: 1" in output and "sai_dinh_dang.csv — Lục Bình" in output
+    assert warehouse(data_dir).checksum() == checksum
+    assert new_events(airflow_home, before) == third_events  # nothing loaded or rejected, nothing announced
 
     # the report DAG drafts the period: a draft, since a file is rejected, listing it
     report = run_dag_test(airflow_home, data_dir, "draft_report", CONF)
