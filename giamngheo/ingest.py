@@ -254,9 +254,7 @@ class Pipeline:
             pending.setdefault(file.form, []).append((index, file, file.sha256, archived, read))
 
         for form_code, items in pending.items():
-            districts = sorted({file.district for _, file, *_ in items})
-            communes = sorted(u.code for d in districts for u in self.reference.communes_of(d))
-            checks = self.validator.validate(form_code, [read for *_, read in items], communes)
+            checks = self.validator.validate(form_code, [read for *_, read in items])
             for (index, file, sha, archived, read), check in zip(items, checks, strict=True):
                 if check.problems:
                     covered = [r["xa"] for r in read.records or [] if r.get("xa")]

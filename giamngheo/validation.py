@@ -2,8 +2,25 @@
 
 One suite per form, kept as reviewable JSON in ``expectations/`` and derived
 from the form registry (``python -m giamngheo suites`` rewrites them; a test
-fails when they drift). Every rule of FORMS.md is an expectation there, with
-its message to the clerk in Vietnamese and English in ``meta``.
+fails when they drift). Every rule about the *values* of a file's rows is an
+expectation there, with its message to the clerk in Vietnamese and English in
+``meta``, and every expectation can fail (``tests/test_expectations.py``
+mutates good data to make each one fire).
+
+What stays in Python, in the reader (:mod:`giamngheo.reading`), and why:
+
+- **the header** (required, unknown and repeated columns): GX sees one frame
+  for a batch of files, built with every column of the form, so it cannot tell
+  that one file of the batch lacked a column; the reader sees each file's header;
+- **communes** (known, required): a name is resolved to a code by matching the
+  district's communes loosely ("X. Vi Hương", "vi huong") and, when nothing
+  matches, the message names the closest ones; a code GX could check afterwards
+  comes from that same list, so an expectation on it could never fail;
+- **the total row** against the sum of the rows above, **row counts** (no data
+  rows, more than ``MAX_DATA_ROWS``), and **number notation and units**: these
+  are facts of the file as written (the total row is not a data row; a file
+  with no rows is no rows in the frame; ``1.234,5`` must be parsed before GX
+  sees a number).
 
 A :class:`Validator` pays for importing GX and building its context once;
 :meth:`Validator.validate` then checks any number of files of a form in one
@@ -97,24 +114,13 @@ def limit_column(code: str) -> str:
     return f"_limit__{code}"
 
 
-COMMUNES_PARAMETER = "commune_codes"
-
-
 def suite_for(form: Form, categories: list[Category]) -> dict:
-    """The expectation suite of ``form`` as a JSON-able dict.
-
-    Category codes are listed in the suite. The communes are not: they depend on which
-    districts a run covers, so the suite names a parameter (``$PARAMETER``) that each
-    validation run fills with the codes of its files' districts."""
+    """The expectation suite of ``form`` as a JSON-able dict (see the module's docstring for the
+    rules that stay in the reader: header, communes, total row, row counts, notation)."""
     exps: list[dict] = []
     for col in form.columns:
-        if not col.rules.get("optional"):
-            exps.append(_exp("expect_column_to_exist", "missing_column", "thiếu cột", "column missing", column=col.code))
-    for col in form.columns:
         if col.type == "unit":
-            exps.append(_exp("expect_column_values_to_not_be_null", "required", "thiếu tên xã, thị trấn", "the commune name is missing", column=col.code))
-            exps.append(_exp("expect_column_values_to_be_in_set", "known_unit", "không phải xã, thị trấn trong danh mục", "not a commune of the reference data",
-                             column=col.code, value_set={"$PARAMETER": COMMUNES_PARAMETER}))
+            continue  # resolved (and refused, with the closest names) by the reader
         elif col.type == "category":
             codes = sorted(c.code for c in categories if c.dimension == col.dimension)
             if not col.optional:
@@ -226,12 +232,9 @@ class Validator:
                 files += [index] * len(read.records)
         return add_derived_columns(typed_frame(records, form, {FILE_INDEX: files}), form)
 
-    def validate(self, form_code: str, reads: list[ReadResult], commune_codes: list[str]) -> list[FileValidation]:
-        """Validate files of one form in one GX run; the reading problems come first.
-
-        ``commune_codes``: the communes of the districts the files come from."""
+    def validate(self, form_code: str, reads: list[ReadResult]) -> list[FileValidation]:
+        """Validate files of one form in one GX run; the reading problems come first."""
         form = self.forms[form_code]
-        parameters = {COMMUNES_PARAMETER: sorted(commune_codes)}
         out = [FileValidation(list(read.problems)) for read in reads]
         readable = [read for read in reads if read.records is not None]
         if not readable:
@@ -239,12 +242,10 @@ class Validator:
         batch = self._batch(form, reads)
         definition = self._definitions[form_code]
         # a pass/fail run first (half the cost); the failing rows are only looked for when something failed
-        result = definition.run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters,
-                                result_format={"result_format": "BOOLEAN_ONLY"})
+        result = definition.run(batch_parameters={"dataframe": batch}, result_format={"result_format": "BOOLEAN_ONLY"})
         if not result.success:
             result = definition.run(
                 batch_parameters={"dataframe": batch},
-                expectation_parameters=parameters,
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [FILE_INDEX, ROW]},
             )
         seen: set[tuple] = set()
@@ -260,7 +261,7 @@ class Validator:
         if self.docs_dir:
             for index, read in enumerate(reads):
                 if out[index].problems and read.records is not None:
-                    out[index].docs = self._build_docs(form, read, parameters)
+                    out[index].docs = self._build_docs(form, read)
         return out
 
     def _problems_of(self, item, form: Form, reads: list[ReadResult]):
@@ -295,13 +296,13 @@ class Validator:
                 value = None
             yield index, Problem(read.file, row, column, value, rule, meta.get("vi", ""), meta.get("en", ""))
 
-    def _build_docs(self, form: Form, read: ReadResult, parameters: dict) -> Path | None:
+    def _build_docs(self, form: Form, read: ReadResult) -> Path | None:
         from great_expectations.core.run_identifier import RunIdentifier
 
         run_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-120:]
         batch = add_derived_columns(read.frame.assign(**{FILE_INDEX: 0}), form)
         try:
-            self._checkpoints[form.code].run(batch_parameters={"dataframe": batch}, expectation_parameters=parameters,
+            self._checkpoints[form.code].run(batch_parameters={"dataframe": batch},
                                              run_id=RunIdentifier(run_name=run_name))
         except Exception:  # docs are a convenience; the rejection itself stands
             log.exception("could not build Data Docs for %s", read.file)

@@ -48,7 +48,7 @@ def validate(tmp_path, validator, forms, resolver, cats, form, files: dict[str, 
     for name, rows in files.items():
         path = write_csv(tmp_path / name, rows)
         reads.append(read_submission(path, forms[form], resolver, cats, display_name=name))
-    return {name: check.problems for name, check in zip(files, validator.validate(form, reads, list(resolver.units)))}
+    return {name: check.problems for name, check in zip(files, validator.validate(form, reads))}
 
 
 def rules_of(problems):
@@ -62,7 +62,7 @@ def test_sample_files_pass_their_suites(validator, forms, resolver, cats):
     for file in discover(SAMPLE_INBOX, "2022-H1", forms):
         by_form.setdefault(file.form, []).append(read_submission(file.path, forms[file.form], resolver, cats, file.label))
     for form, reads in by_form.items():
-        assert [c.problems for c in validator.validate(form, reads, list(resolver.units))] == [[] for _ in reads], form
+        assert [c.problems for c in validator.validate(form, reads)] == [[] for _ in reads], form
 
 
 @pytest.mark.parametrize("row, expected", [

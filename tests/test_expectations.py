@@ -1,0 +1,123 @@
+"""Every expectation in expectations/*.json can fail: good data is mutated to make each one fire.
+
+For each form, a sample file that passes its suite is copied once per expectation, and each copy is
+changed just enough to break that expectation; all copies of a form are validated in one GX run,
+and each copy must come back with a problem of its expectation's rule and column.
+"""
+
+import copy
+import json
+import re
+from dataclasses import replace
+
+import pytest
+
+from giamngheo.inbox import discover
+from giamngheo.reading import read_submission
+from giamngheo.validation import limit_column
+from tests.conftest import ROOT, SAMPLE_INBOX
+
+CONDITION = re.compile(r"^(\w+) (not in|in) \[(.*)\]$")
+
+
+def rows_where(records: list[dict], condition: str | None) -> list[dict]:
+    if not condition:
+        return records
+    if "==" in condition:
+        column, value = (part.strip() for part in condition.split("=="))
+        return [r for r in records if r.get(column) == float(value)]
+    column, operator, listed = CONDITION.match(condition).groups()
+    codes = json.loads(f"[{listed}]")
+    return [r for r in records if (r.get(column) in codes) == (operator == "in")]
+
+
+def break_it(expectation: dict, records: list[dict], form) -> None:
+    """Change ``records`` so that ``expectation`` fails (in place)."""
+    kind, kw = expectation["type"], expectation["kwargs"]
+    column = kw.get("column")
+    if kind == "expect_column_values_to_not_be_null":
+        row = rows_where(records, kw.get("row_condition"))[0]
+        row[column] = None
+        row[f"{column}__dp"] = None
+    elif kind == "expect_column_values_to_be_null":
+        row = rows_where(records, kw.get("row_condition"))[0]
+        row[column], row[f"{column}__dp"] = 1.0, 0.0
+    elif kind == "expect_column_values_to_be_between":
+        row = records[0]
+        if column.endswith("__dp"):
+            row[column] = float(kw["max_value"] + 1)
+        elif kw.get("min_value") is not None:
+            row[column] = float(kw["min_value"]) if kw.get("strict_min") else float(kw["min_value"]) - 1
+        else:
+            row[column] = float(kw["max_value"]) + 1
+    elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        row = next(r for r in records if r.get(kw["column_B"]) is not None)
+        if kw["column_A"].startswith("_limit__"):
+            a, b = form.column(kw["column_B"]).rules["le_difference"]
+            row[kw["column_B"]] = row[a] - row[b] + 1
+        else:
+            row[kw["column_B"]] = row[kw["column_A"]] + 1
+    elif kind == "expect_column_values_to_be_in_set" and expectation["meta"]["rule"] == "zero_when_zero":
+        other = kw["row_condition"].split("==")[0].strip()
+        row = records[0]
+        row[other], row[column], row[f"{column}__dp"] = 0.0, 5.0, 0.0
+    elif kind == "expect_column_values_to_be_in_set":
+        records[0][column] = "khong_co_ma_nay"
+    elif kind == "expect_column_value_lengths_to_be_between":
+        records[0][column] = "x" * (kw["max_value"] + 1)
+    elif kind == "expect_compound_columns_to_be_unique":
+        twin = copy.deepcopy(records[0])
+        twin["_row"] = max(r["_row"] for r in records) + 1
+        records.append(twin)
+    else:
+        raise AssertionError(f"no mutation for {kind}: add one, or say in the suite why it cannot fail")
+
+
+def expected_column(expectation: dict, form) -> str:
+    kw = expectation["kwargs"]
+    if "column_B" in kw:
+        return kw["column_B"]
+    if "column_list" in kw:
+        return form.grain[-1]
+    return kw["column"].removesuffix("__dp")
+
+
+@pytest.fixture(scope="module")
+def validator(forms):
+    """A GX context without Data Docs: a hundred rejected mutants need no HTML pages."""
+    from giamngheo.validation import Validator
+
+    return Validator(ROOT / "expectations", forms)
+
+
+@pytest.mark.parametrize("form_code", ["health", "education", "bank", "commune", "models"])
+def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats):
+    form = forms[form_code]
+    suite = json.loads((ROOT / "expectations" / f"{form_code}.json").read_text(encoding="utf-8"))
+    expectations = suite["expectations"]
+    keys = [(e["meta"]["rule"], expected_column(e, form)) for e in expectations]
+    assert len(set(keys)) == len(keys), "two expectations of a form share a rule and column"
+    assert not any(e["kwargs"].get("column", "").startswith(limit_column("")) for e in expectations)
+
+    # the sample's files of the form, read and merged into one good file with every case in it
+    files = [f for f in discover(SAMPLE_INBOX, "2022-H1", forms) if f.form == form_code]
+    reads = [read_submission(f.path, form, resolver, cats, display_name=f.name) for f in files]
+    unique: dict[tuple, dict] = {}
+    for record in (r for read in reads for r in read.records):  # each (grain) once, numbered apart
+        unique.setdefault(tuple(record.get(c) for c in form.grain), record)
+    records = list(unique.values())
+    for number, record in enumerate(records, start=2):
+        record["_row"] = number
+    good = replace(reads[0], records=records, file="good.csv")
+    assert [c.problems for c in validator.validate(form_code, [good])] == [[]]
+
+    broken = []
+    for index, expectation in enumerate(expectations):
+        records = copy.deepcopy(good.records)
+        break_it(expectation, records, form)
+        broken.append(replace(good, file=f"mutant-{index}.csv", records=records, raw={}, reported=set(), _frame=None))
+    checks = validator.validate(form_code, broken)
+    for expectation, key, check in zip(expectations, keys, checks, strict=True):
+        fired = {(p.rule, p.column) for p in check.problems}
+        assert key in fired, f"{form_code}: {expectation['type']} {expectation['kwargs']} did not fire ({fired})"
+    print(f"{form_code}: {len(expectations)} expectations, each made to fail")
