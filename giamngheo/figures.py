@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .forms import Form
 from .numbers import format_count, format_number
 from .periods import Period
 from .reference import Category, OrgUnit
@@ -28,11 +29,20 @@ from .reference import Category, OrgUnit
 RADIO_HIGH = Decimal(80)  # the report names communes at 80% and above together
 
 
+class UnknownCode(KeyError):
+    """A figure asked for a form, indicator or category the forms contract does not name."""
+
+
 @dataclass
 class ReportValues:
-    """Per-commune values of one report (flows over its half-years, stocks at its end)."""
+    """Per-commune values of one report (flows over its half-years, stocks at its end).
 
-    rows: list[dict] = field(default_factory=list)
+    ``forms`` (and ``categories``) are the contract every code asked for is checked against: a
+    typo in an indicator code is an error, never a 0 in the report."""
+
+    rows: list[dict]
+    forms: dict[str, Form]
+    categories: list[Category] = field(default_factory=list)
 
     def __post_init__(self):
         self._cells: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -40,17 +50,31 @@ class ReportValues:
             key = (row["form"], row["indicator"], row.get("category") or "")
             self._cells[key][row["org_unit"]] += Decimal(str(row["value"]))
 
+    def check(self, form: str, indicator: str | None = None, category: str = "") -> None:
+        spec = self.forms.get(form)
+        if spec is None:
+            raise UnknownCode(f"no form {form!r} in forms.yaml")
+        if indicator is not None and indicator not in {c.code for c in spec.figures}:
+            raise UnknownCode(f"form {form!r} has no figure {indicator!r} in forms.yaml")
+        if category:
+            dimension = spec.category_column.dimension if spec.category_column else None
+            if (dimension, category) not in {(c.dimension, c.code) for c in self.categories}:
+                raise UnknownCode(f"form {form!r} has no category {category!r} (categories.csv)")
+
     def by_unit(self, form: str, indicator: str, category: str = "") -> dict[str, Decimal]:
+        self.check(form, indicator, category)
         return dict(self._cells.get((form, indicator, category), {}))
 
     def total(self, form: str, indicator: str, category: str = "") -> Decimal:
         return sum(self.by_unit(form, indicator, category).values(), Decimal(0))
 
     def has(self, form: str) -> bool:
+        self.check(form)
         return any(key[0] == form for key in self._cells)
 
     def items(self, form: str) -> list[dict]:
         """Rows of an item form (``models``), one dict per (commune, item) with its indicators."""
+        self.check(form)
         out: dict[tuple, dict] = {}
         for row in self.rows:
             if row["form"] != form:
@@ -139,6 +163,8 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
         radio_groups.append({"label": f"{money(level, places)}%", "communes": unit_names(codes, units)})
 
     models = []
+    values.check("models", "so_ho_tham_gia")
+    values.check("models", "kinh_phi")
     for entry in sorted(values.items("models"), key=lambda e: (units[e["org_unit"]].code, e["item"])):
         unit = units[entry["org_unit"]]
         place = f"thị trấn {unit.name}" if unit.kind == "thi_tran" else f"xã {unit.name}"

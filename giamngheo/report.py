@@ -95,7 +95,7 @@ class ReportBuilder:
 
     def values(self, period: Period) -> ReportValues:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
-        return ReportValues(rows)
+        return ReportValues(rows, self.forms, self.categories)
 
     def context(self, period: Period, values: ReportValues) -> dict:
         figures = build_figures(values, period, self.communes, self.categories)

@@ -11,7 +11,7 @@ def figures_for(pipeline, period: str) -> dict:
     p = Period.parse(period)
     rows = pipeline.warehouse.report_values(*report_periods(p), pipeline.settings.district_code)
     communes = [u for u in pipeline.units if u.parent_code == pipeline.settings.district_code]
-    return build_figures(ReportValues(rows), p, communes, pipeline.categories)
+    return build_figures(ReportValues(rows, pipeline.forms, pipeline.categories), p, communes, pipeline.categories)
 
 
 def test_every_figure_of_the_2022_h1_report(pipeline):
@@ -71,3 +71,34 @@ def test_another_period_holds_none_of_the_2022_figures(pipeline, data_dir):
     pipeline.ingest(pipeline.discover(PERIOD))
     f = figures_for(pipeline, "2023-H1")
     assert f["health"]["cards"] == "00" and f["models"] == [] and f["jobs"]["rate"] == "—"
+
+
+def test_an_unknown_code_is_an_error_never_a_zero(forms, cats):
+    import pytest
+
+    from giamngheo.figures import UnknownCode
+
+    values = ReportValues([], forms, cats)
+    assert values.total("health", "the_bhyt") == 0  # a known indicator with no data is 0
+    with pytest.raises(UnknownCode, match="the_bhty"):
+        values.total("health", "the_bhty")
+    with pytest.raises(UnknownCode, match="helth"):
+        values.by_unit("helth", "the_bhyt")
+    with pytest.raises(UnknownCode, match="gao"):
+        values.total("education", "so_hoc_sinh", "gao")
+
+
+def test_every_code_the_report_names_is_in_the_forms_contract(forms):
+    """Figures and charts ask for (form, indicator) pairs by name: each must be in forms.yaml."""
+    import re
+
+    from tests.conftest import ROOT
+
+    calls = re.compile(r"""(?:total|by_unit|check)\(\s*"(\w+)"(?:\s*,\s*"(\w+)")?""")
+    found = set()
+    for module in ("figures.py", "charts.py", "report.py"):
+        found |= set(calls.findall((ROOT / "giamngheo" / module).read_text(encoding="utf-8")))
+    assert len(found) > 20
+    for form, indicator in found:
+        assert form in forms, form
+        assert not indicator or indicator in {c.code for c in forms[form].figures}, (form, indicator)
