@@ -23,13 +23,14 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db airflow demo run bench test suites sample template system-deps clean
+.PHONY: help install airflow-db airflow demo run bench lint test suites sample template system-deps clean
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
 	@echo "make airflow                      the Airflow UI and scheduler on http://localhost:8080 (same DATA_DIR)"
-	@echo "make test                         the whole test suite"
+	@echo "make test                         the linters, then the whole test suite"
+	@echo "make lint                         ruff (lint and format check) and mypy on the package"
 	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
@@ -87,8 +88,14 @@ airflow: airflow-db
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 		$(BIN)/airflow standalone
 
+# ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # the tests run against SQLite and a real PostgreSQL server (started here from Debian's packages)
-test: airflow-db
+test: lint airflow-db
 	@pgurl=$$(scripts/pg-test-server.sh) || { echo "no PostgreSQL test server: its tests will skip (fail in CI)"; pgurl=; }; \
 	GIAMNGHEO_TEST_PG_URL=$$pgurl $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 

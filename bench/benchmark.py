@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import platform
@@ -66,17 +65,20 @@ def cpu_model() -> str:
 
 
 def parse_costs(repeat: int) -> dict:
-    probe = ("import importlib.util, sys, time; t0 = time.perf_counter(); import airflow.sdk; t1 = time.perf_counter();"
-             "spec = importlib.util.spec_from_file_location('d', sys.argv[1]);"
-             "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
-             "print(t1 - t0, time.perf_counter() - t1)")
+    probe = (
+        "import importlib.util, sys, time; t0 = time.perf_counter(); import airflow.sdk; t1 = time.perf_counter();"
+        "spec = importlib.util.spec_from_file_location('d', sys.argv[1]);"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
+        "print(t1 - t0, time.perf_counter() - t1)"
+    )
     env = {**os.environ, "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "PYTHONPATH": str(ROOT / "plugins")}
     out = {}
     for dag in sorted((ROOT / "dags").glob("*.py")):
         sdk, extra = [], []
         for _ in range(repeat):
-            result = subprocess.run([sys.executable, "-c", probe, str(dag)], env=env, capture_output=True, text=True,
-                                    check=True)
+            result = subprocess.run(
+                [sys.executable, "-c", probe, str(dag)], env=env, capture_output=True, text=True, check=True
+            )
             a, b = map(float, result.stdout.split()[-2:])
             sdk.append(a)
             extra.append(b)
@@ -108,7 +110,9 @@ def bare_insert(rows: list[dict], db: Path) -> float:
     conn.execute("create table if not exists floor (a text, b text, c text, d text, e text, f text, v real, r int)")
     started = time.perf_counter()
     with conn:
-        conn.executemany("insert into floor values (?, ?, ?, ?, ?, ?, ?, ?)", [tuple(r[c] for c in STAGE) for r in rows])
+        conn.executemany(
+            "insert into floor values (?, ?, ?, ?, ?, ?, ?, ?)", [tuple(r[c] for c in STAGE) for r in rows]
+        )
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
@@ -124,8 +128,17 @@ def psql_copy_rate(rows: list[dict], admin_url: str, work: Path) -> dict:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(tuple(r[c] for c in STAGE) for r in rows)
     url = libpq_url(admin_url)
-    subprocess.run(["psql", url, "-q", "-c", "drop table if exists bench_floor; create table bench_floor "
-                    "(a text, b text, c text, d text, e text, f text, v numeric(20,3), r int)"], check=True)
+    subprocess.run(
+        [
+            "psql",
+            url,
+            "-q",
+            "-c",
+            "drop table if exists bench_floor; create table bench_floor "
+            "(a text, b text, c text, d text, e text, f text, v numeric(20,3), r int)",
+        ],
+        check=True,
+    )
     times = []
     for _ in range(3):
         subprocess.run(["psql", url, "-q", "-c", "truncate bench_floor"], check=True)
@@ -151,10 +164,16 @@ def fresh_pg_database(admin_url: str, name: str) -> str:
 
 
 def deployment_env(data_dir: Path, reference: Path, warehouse_url: str, max_tasks: int) -> dict[str, str]:
-    return {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_REFERENCE_DIR": str(reference),
-            "GIAMNGHEO_DISTRICT": "all", "GIAMNGHEO_WAREHOUSE_URL": warehouse_url,
-            "GIAMNGHEO_PROJECT_DIR": str(ROOT), "GIAMNGHEO_SETTLE_SECONDS": "0",
-            "GIAMNGHEO_MAX_TASKS": str(max_tasks), "GX_ANALYTICS_ENABLED": "False"}
+    return {
+        "GIAMNGHEO_DATA_DIR": str(data_dir),
+        "GIAMNGHEO_REFERENCE_DIR": str(reference),
+        "GIAMNGHEO_DISTRICT": "all",
+        "GIAMNGHEO_WAREHOUSE_URL": warehouse_url,
+        "GIAMNGHEO_PROJECT_DIR": str(ROOT),
+        "GIAMNGHEO_SETTLE_SECONDS": "0",
+        "GIAMNGHEO_MAX_TASKS": str(max_tasks),
+        "GX_ANALYTICS_ENABLED": "False",
+    }
 
 
 def use_env(env: dict[str, str]) -> None:
@@ -164,14 +183,22 @@ def use_env(env: dict[str, str]) -> None:
 # ---------------------------------------------------------------- steps, per file
 
 
-def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, repeat: int, max_tasks: int,
-          pg_admin_url: str | None, share: float = 1.0) -> dict:
+def steps(
+    data_dir: Path,
+    reference: Path,
+    districts: list[str],
+    work: Path,
+    repeat: int,
+    max_tasks: int,
+    pg_admin_url: str | None,
+    share: float = 1.0,
+) -> dict:
     use_env(deployment_env(data_dir, reference, f"sqlite:///{work / 'steps.sqlite'}", max_tasks))
     started = time.perf_counter()
     from giamngheo.batches import ingestion_batches
     from giamngheo.config import get_settings
-    from giamngheo.ingest import Pipeline
     from giamngheo.inbox import sha256_of
+    from giamngheo.ingest import Pipeline
     from giamngheo.reading import read_submission
     from giamngheo.validation import Validator
     from giamngheo.warehouse import Warehouse, stage_rows
@@ -187,8 +214,16 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
     read_times, floor_read_times, reads = [], [], []
     for file in files:
         t0 = time.perf_counter()
-        reads.append(read_submission(file.path, pipeline.forms[file.form], pipeline.resolver_for(file.district),
-                                     pipeline.categories, file.label, pipeline.forms))
+        reads.append(
+            read_submission(
+                file.path,
+                pipeline.forms[file.form],
+                pipeline.resolver_for(file.district),
+                pipeline.categories,
+                file.label,
+                pipeline.forms,
+            )
+        )
         read_times.append(time.perf_counter() - t0)
         floor = []
         for _ in range(repeat):
@@ -218,7 +253,7 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
 
     load_times, floor_load_times, all_rows = [], [], []
     floor_db = work / "floor.sqlite"
-    for file, read in zip(files, reads):
+    for file, read in zip(files, reads, strict=True):
         sha = sha256_of(file.path)
         rows = list(stage_rows(pipeline.forms[file.form], read.records, "bench"))
         all_rows += rows
@@ -234,17 +269,25 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
         "setup_s": {"imports_and_pipeline": setup_pipeline, "great_expectations": setup_gx},
         "per_file_s": {
             "read": {"median": median(read_times), "floor": median(floor_read_times)},
-            "validate": {"median": median(validate_per_file), "mean": sum(validate_per_file) / len(files),
-                         "floor": None},
+            "validate": {
+                "median": median(validate_per_file),
+                "mean": sum(validate_per_file) / len(files),
+                "floor": None,
+            },
             "load": {"median": median(load_times), "floor": median(floor_load_times)},
         },
-        "per_file_mean_s": {"read": sum(read_times) / len(files), "validate": sum(validate_per_file) / len(files),
-                            "load": sum(load_times) / len(files),
-                            "floor_read": sum(floor_read_times) / len(files),
-                            "floor_load": sum(floor_load_times) / len(files)},
+        "per_file_mean_s": {
+            "read": sum(read_times) / len(files),
+            "validate": sum(validate_per_file) / len(files),
+            "load": sum(load_times) / len(files),
+            "floor_read": sum(floor_read_times) / len(files),
+            "floor_load": sum(floor_load_times) / len(files),
+        },
         "rows": len(all_rows),
-        "sqlite_rows_per_s": {"publish": len(all_rows) / sum(load_times),
-                              "executemany": len(all_rows) / sum(floor_load_times)},
+        "sqlite_rows_per_s": {
+            "publish": len(all_rows) / sum(load_times),
+            "executemany": len(all_rows) / sum(floor_load_times),
+        },
     }
     for step in result["per_file_s"].values():
         step["ratio"] = step["median"] / step["floor"] if step["floor"] else None
@@ -254,7 +297,7 @@ def steps(data_dir: Path, reference: Path, districts: list[str], work: Path, rep
         warehouse = Warehouse(url, pipeline.settings.sql_dir)
         warehouse.initialise(pipeline.units, pipeline.categories, pipeline.forms)
         pg_times = []
-        for file, read in zip(files, reads):
+        for file, read in zip(files, reads, strict=True):
             sha = sha256_of(file.path)
             t0 = time.perf_counter()
             warehouse.publish(file, sha, pipeline.forms[file.form], read.records)
@@ -288,8 +331,8 @@ def _task(env: dict[str, str], batch: dict) -> dict:
     """What one ``ingest_files`` task instance does, in a fresh process."""
     started = time.perf_counter()
     use_env(env)
-    from giamngheo.ingest import Pipeline, outcome_counts
     from giamngheo.inbox import InboxFile
+    from giamngheo.ingest import Pipeline, outcome_counts
 
     outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]])
     return {"files": len(outcomes), "seconds": time.perf_counter() - started, **outcome_counts(outcomes)}
@@ -329,9 +372,15 @@ def period(env: dict[str, str], workers: int) -> dict:
         pool.apply(_announce, (env,))
     wall = time.perf_counter() - started
     files = sum(t["files"] for t in tasks)
-    return {"files": files, "tasks": len(tasks), "find_s": found, "wall_s": wall, "files_per_s": files / wall,
-            "accepted": sum(t.get("accepted", 0) for t in tasks),
-            "task_s": {"median": median([t["seconds"] for t in tasks]), "max": max(t["seconds"] for t in tasks)}}
+    return {
+        "files": files,
+        "tasks": len(tasks),
+        "find_s": found,
+        "wall_s": wall,
+        "files_per_s": files / wall,
+        "accepted": sum(t.get("accepted", 0) for t in tasks),
+        "task_s": {"median": median([t["seconds"] for t in tasks]), "max": max(t["seconds"] for t in tasks)},
+    }
 
 
 # ---------------------------------------------------------------- reports
@@ -365,8 +414,12 @@ def reports(env: dict[str, str], districts: list[str], workers: int, repeat: int
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(workers, maxtasksperchild=1) as pool:
         pool.starmap(_render, [(env, b["items"]) for b in batches], chunksize=1)
-    return {"one_district_s": median(one), "all_districts": len(districts), "tasks": len(batches),
-            "all_s": time.perf_counter() - started}
+    return {
+        "one_district_s": median(one),
+        "all_districts": len(districts),
+        "tasks": len(batches),
+        "all_s": time.perf_counter() - started,
+    }
 
 
 # ---------------------------------------------------------------- through Airflow
@@ -387,27 +440,42 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
     shutil.copy2(ROOT / "bench" / "dags" / "bench_empty_tasks.py", dags / "bench_empty_tasks.py")
     airflow_env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "GIAMNGHEO"))}
     airflow_env.update(env)
-    airflow_env.update({
-        "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": str(workers), "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-    })
+    airflow_env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": str(workers),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        }
+    )
     airflow = str(Path(sys.executable).parent / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=airflow_env, check=True, capture_output=True, timeout=600)
     ids = {"ingest_submissions", "draft_report", "bench_empty_tasks"}
-    with standalone([airflow, "standalone"], home, data_dir, airflow_env, ROOT, ids,
-                    log_copy=work / "airflow-standalone.log") as server:
+    with standalone(
+        [airflow, "standalone"], home, data_dir, airflow_env, ROOT, ids, log_copy=work / "airflow-standalone.log"
+    ) as server:
         empty = server.trigger_and_time("bench_empty_tasks", {"tasks": 32})
         server.api("PATCH", "/dags/draft_report", json={"is_paused": True})  # timed on its own below
         ingest = server.trigger_and_time("ingest_submissions", {"period": PERIOD}, timeout=7200)
         report = server.trigger_and_time("draft_report", {"period": PERIOD}, timeout=7200)
         fresh = freshness(server, data_dir, float(env["GIAMNGHEO_SETTLE_SECONDS"]))
-    return {"parallelism": workers,
-            "empty_tasks": {"tasks": 32, "run_s": empty["seconds"],
-                            "per_task_s": empty["seconds"] * workers / 33, "state": empty["state"]},
-            "ingest_run": ingest, "report_run": report, "freshness": fresh}
+    return {
+        "parallelism": workers,
+        "empty_tasks": {
+            "tasks": 32,
+            "run_s": empty["seconds"],
+            "per_task_s": empty["seconds"] * workers / 33,
+            "state": empty["state"],
+        },
+        "ingest_run": ingest,
+        "report_run": report,
+        "freshness": fresh,
+    }
 
 
 def freshness(server, data_dir: Path, settle: float) -> dict:
@@ -430,9 +498,12 @@ def freshness(server, data_dir: Path, settle: float) -> dict:
     commune = next(u for u in org_units(Path(os.environ["GIAMNGHEO_REFERENCE_DIR"])) if u.parent_code == "001")
     values = commune_values(random.Random(2026))
     landed = time.time()
-    sample.write_csv(data_dir / "inbox" / "001" / PERIOD / "commune" / "dinh_chinh.csv", ["xa", *COMMUNE_CODES],
-                     [[commune.name, *[sample.vn(values[c], 2 if values[c] % 1 else 0) for c in COMMUNE_CODES]]],
-                     encoding="utf-8-sig")
+    sample.write_csv(
+        data_dir / "inbox" / "001" / PERIOD / "commune" / "dinh_chinh.csv",
+        ["xa", *COMMUNE_CODES],
+        [[commune.name, *[sample.vn(values[c], 2 if values[c] % 1 else 0) for c in COMMUNE_CODES]]],
+        encoding="utf-8-sig",
+    )
 
     def loaded() -> bool:
         from giamngheo.config import get_settings
@@ -441,15 +512,21 @@ def freshness(server, data_dir: Path, settle: float) -> dict:
         settings = get_settings()
         warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
         try:
-            return any(r["file_name"] == "dinh_chinh.csv" and r["status"] == "accepted"
-                       for r in warehouse.ledger(PERIOD, "001"))
+            return any(
+                r["file_name"] == "dinh_chinh.csv" and r["status"] == "accepted"
+                for r in warehouse.ledger(PERIOD, "001")
+            )
         finally:
             warehouse.dispose()
 
     server.wait("the watcher's ingestion", loaded, timeout=600, every=0.5)
     to_ledger = time.time() - landed
-    server.wait("the re-drafted report", lambda: report.exists() and report.stat().st_mtime > max(before, landed),
-                timeout=600, every=0.5)
+    server.wait(
+        "the re-drafted report",
+        lambda: report.exists() and report.stat().st_mtime > max(before, landed),
+        timeout=600,
+        every=0.5,
+    )
     return {"settle_s": settle, "to_ledger_s": to_ledger, "to_report_s": time.time() - landed}
 
 
@@ -458,12 +535,16 @@ def freshness(server, data_dir: Path, settle: float) -> dict:
 
 def table(result: dict) -> str:
     ms = 1000
-    lines = [f"size {result['size']}: {result['districts']} district(s), {result['files']} files; "
-             f"{result['machine']['cpus']} CPUs ({result['machine']['cpu']}), Python {result['machine']['python']}",
-             f"{'step':<44}{'median':>12}{'floor':>12}{'ratio':>9}"]
+    lines = [
+        f"size {result['size']}: {result['districts']} district(s), {result['files']} files; "
+        f"{result['machine']['cpus']} CPUs ({result['machine']['cpu']}), Python {result['machine']['python']}",
+        f"{'step':<44}{'median':>12}{'floor':>12}{'ratio':>9}",
+    ]
     for name, dag in result["parse"].items():
-        lines.append(f"{'parse ' + name:<44}{dag['dag_file_extra_s'] * ms:>10.0f}ms{dag['airflow_sdk_s'] * ms:>10.0f}ms"
-                     f"{dag['dag_file_extra_s'] / dag['airflow_sdk_s']:>8.2f}x  (floor: import airflow.sdk)")
+        lines.append(
+            f"{'parse ' + name:<44}{dag['dag_file_extra_s'] * ms:>10.0f}ms{dag['airflow_sdk_s'] * ms:>10.0f}ms"
+            f"{dag['dag_file_extra_s'] / dag['airflow_sdk_s']:>8.2f}x  (floor: import airflow.sdk)"
+        )
     s = result["steps"]
     for step, v in s["per_file_s"].items():
         floor = f"{v['floor'] * ms:>10.3f}ms" if v["floor"] else f"{'—':>12}"
@@ -472,18 +553,26 @@ def table(result: dict) -> str:
     mean = s["per_file_mean_s"]
     ingest = mean["read"] + mean["validate"] + mean["load"]
     floor = mean["floor_read"] + mean["floor_load"]
-    lines.append(f"{'ingest per file (mean read+validate+load)':<44}{ingest * ms:>10.3f}ms{floor * ms:>10.3f}ms"
-                 f"{ingest / floor:>8.1f}x")
+    lines.append(
+        f"{'ingest per file (mean read+validate+load)':<44}{ingest * ms:>10.3f}ms{floor * ms:>10.3f}ms"
+        f"{ingest / floor:>8.1f}x"
+    )
     lines.append(f"{'GX setup, once per task':<44}{s['setup_s']['great_expectations']:>11.2f}s")
     if "postgresql" in s:
         pg = s["postgresql"]
-        lines.append(f"{'PostgreSQL publish, rows/s':<44}{pg['publish_rows_per_s']:>12.0f}"
-                     f"{pg['psql_copy']['rows_per_s']:>12.0f}{pg['ratio_to_psql_copy']:>8.2f}x  (floor: psql \\copy)")
-        lines.append(f"{'PostgreSQL COPY into staging, rows/s':<44}{pg['stage_copy_rows_per_s']:>12.0f}"
-                     f"{pg['psql_copy']['rows_per_s']:>12.0f}{pg['stage_ratio_to_psql_copy']:>8.2f}x")
+        lines.append(
+            f"{'PostgreSQL publish, rows/s':<44}{pg['publish_rows_per_s']:>12.0f}"
+            f"{pg['psql_copy']['rows_per_s']:>12.0f}{pg['ratio_to_psql_copy']:>8.2f}x  (floor: psql \\copy)"
+        )
+        lines.append(
+            f"{'PostgreSQL COPY into staging, rows/s':<44}{pg['stage_copy_rows_per_s']:>12.0f}"
+            f"{pg['psql_copy']['rows_per_s']:>12.0f}{pg['stage_ratio_to_psql_copy']:>8.2f}x"
+        )
     for backend, p in result["period"].items():
-        lines.append(f"{'period, ' + backend + ', ' + str(p['tasks']) + ' tasks':<44}{p['wall_s']:>11.1f}s"
-                     f"{'':>12}{'':>9}  {p['files_per_s']:.1f} files/s")
+        lines.append(
+            f"{'period, ' + backend + ', ' + str(p['tasks']) + ' tasks':<44}{p['wall_s']:>11.1f}s"
+            f"{'':>12}{'':>9}  {p['files_per_s']:.1f} files/s"
+        )
     r = result["reports"]
     lines.append(f"{'render one district':<44}{r['one_district_s']:>11.2f}s")
     lines.append(f"{'render all ' + str(r['all_districts']) + ' districts':<44}{r['all_s']:>11.1f}s")
@@ -493,11 +582,15 @@ def table(result: dict) -> str:
         lines.append(f"{'airflow: ingestion run':<44}{a['ingest_run']['seconds']:>11.1f}s  {a['ingest_run']['state']}")
         lines.append(f"{'airflow: report run':<44}{a['report_run']['seconds']:>11.1f}s  {a['report_run']['state']}")
         fresh = a["freshness"]
-        lines.append(f"{'freshness: file landed -> ledger':<44}{fresh['to_ledger_s']:>11.1f}s  "
-                     f"(settle time {fresh['settle_s']:.0f} s included)")
+        lines.append(
+            f"{'freshness: file landed -> ledger':<44}{fresh['to_ledger_s']:>11.1f}s  "
+            f"(settle time {fresh['settle_s']:.0f} s included)"
+        )
         lines.append(f"{'freshness: file landed -> report re-drafted':<44}{fresh['to_report_s']:>11.1f}s")
-    lines.append(f"peak RSS: {result['peak_rss_mb']['self']:.0f} MB (this process), "
-                 f"{result['peak_rss_mb']['children']:.0f} MB (largest child)")
+    lines.append(
+        f"peak RSS: {result['peak_rss_mb']['self']:.0f} MB (this process), "
+        f"{result['peak_rss_mb']['children']:.0f} MB (largest child)"
+    )
     return "\n".join(lines)
 
 
@@ -506,15 +599,30 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="district")
     parser.add_argument("--districts", type=int, help="override the size's number of districts")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="tasks at once (the LocalExecutor's parallelism); default: CPUs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="tasks at once (the LocalExecutor's parallelism); default: CPUs",
+    )
     parser.add_argument("--max-tasks", type=int, default=32, help="GIAMNGHEO_MAX_TASKS of the runs")
-    parser.add_argument("--sample-districts", type=int, default=40,
-                        help="the per-file steps are measured on at most this many districts")
-    parser.add_argument("--airflow", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run the period through airflow standalone")
-    parser.add_argument("--postgres-url", default=os.environ.get("GIAMNGHEO_BENCH_PG_URL"),
-                        help="admin URL of a PostgreSQL server for the PostgreSQL figures")
+    parser.add_argument(
+        "--sample-districts",
+        type=int,
+        default=40,
+        help="the per-file steps are measured on at most this many districts",
+    )
+    parser.add_argument(
+        "--airflow",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the period through airflow standalone",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("GIAMNGHEO_BENCH_PG_URL"),
+        help="admin URL of a PostgreSQL server for the PostgreSQL figures",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     args = parser.parse_args(argv)
@@ -528,10 +636,17 @@ def main(argv=None) -> int:
         from bench.synthetic import write_deployment
 
         result: dict = {
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": cpu_model(),
-                        "platform": platform.platform()},
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "cpu": cpu_model(),
+                "platform": platform.platform(),
+            },
             "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
-            "size": args.size, "districts": n, "workers": args.workers, "max_tasks": args.max_tasks,
+            "size": args.size,
+            "districts": n,
+            "workers": args.workers,
+            "max_tasks": args.max_tasks,
         }
         print(f"generating {n} district(s)…", flush=True)
         started = time.perf_counter()
@@ -547,8 +662,9 @@ def main(argv=None) -> int:
         print(f"steps on {len(sample)} district(s)…", flush=True)
         step_dir = work / "steps"
         step_dir.mkdir()
-        result["steps"] = steps(data_dir, reference, sample, step_dir, args.repeat, args.max_tasks, args.postgres_url,
-                                share=len(sample) / n)
+        result["steps"] = steps(
+            data_dir, reference, sample, step_dir, args.repeat, args.max_tasks, args.postgres_url, share=len(sample) / n
+        )
         result["steps"]["districts"] = len(sample)
 
         result["period"] = {}
@@ -571,8 +687,10 @@ def main(argv=None) -> int:
             env = deployment_env(airflow_data, reference, f"sqlite:///{work / 'airflow.sqlite'}", args.max_tasks)
             result["airflow"] = through_airflow(airflow_data, env, work, args.workers)
 
-    result["peak_rss_mb"] = {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                             "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    result["peak_rss_mb"] = {
+        "self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
     args.out.write_text(json.dumps(result, indent=1))
     print(table(result))
     print(f"JSON: {args.out}")

@@ -3,6 +3,7 @@ triggerer) through its REST API v2. Used by the end-to-end tests and by the benc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -57,8 +58,9 @@ class AirflowServer:
         return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float = 420) -> str:
-        return self.wait(f"{dag_id} {run_id}", lambda: (s := self.run_state(dag_id, run_id)) in ("success", "failed")
-                         and s, timeout)
+        return self.wait(
+            f"{dag_id} {run_id}", lambda: (s := self.run_state(dag_id, run_id)) in ("success", "failed") and s, timeout
+        )
 
     def healthy(self) -> bool:
         try:
@@ -81,16 +83,29 @@ class AirflowServer:
 
 
 @contextmanager
-def standalone(command: list[str], home: Path, data_dir: Path, env: dict[str, str], cwd: Path,
-               dag_ids: set[str], log_copy: Path | None = None):
+def standalone(
+    command: list[str],
+    home: Path,
+    data_dir: Path,
+    env: dict[str, str],
+    cwd: Path,
+    dag_ids: set[str],
+    log_copy: Path | None = None,
+):
     """Start ``command`` (``airflow standalone`` or ``make airflow``) on a free port; yield a logged-in
     :class:`AirflowServer` once the given DAGs are parsed; stop every component afterwards."""
     port = free_port()
     env = {**env, "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API__PORT": str(port)}
     log = home / "standalone.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([*command, f"AIRFLOW_PORT={port}"] if command[0] == "make" else command,
-                                   cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [*command, f"AIRFLOW_PORT={port}"] if command[0] == "make" else command,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = AirflowServer(home, data_dir, port, process, log)
     try:
         server.wait("the API server", server.healthy, timeout=240)
@@ -100,14 +115,10 @@ def standalone(command: list[str], home: Path, data_dir: Path, env: dict[str, st
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # whatever of the group outlived its parent (a worker still running a task)
+        with contextlib.suppress(ProcessLookupError):  # whatever of the group outlived its parent (a worker)
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if log_copy is not None:
             log_copy.parent.mkdir(parents=True, exist_ok=True)
             log_copy.write_bytes(log.read_bytes())

@@ -42,22 +42,89 @@ _spec = importlib.util.spec_from_file_location("make_sample", ROOT / "include" /
 sample = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sample)  # the sample's writers: vn(), write_csv(), write_xlsx(), split()
 
-SYLLABLES = ["An", "Bình", "Cẩm", "Đông", "Đôn", "Giang", "Hà", "Hòa", "Hưng", "Khánh", "Lạc", "Long", "Lục",
-             "Mỹ", "Nam", "Nghĩa", "Phong", "Phú", "Phúc", "Quang", "Quân", "Sơn", "Tân", "Thanh", "Thành",
-             "Thịnh", "Thuận", "Tiến", "Trung", "Tú", "Vĩnh", "Vi", "Xuân", "Yên", "Hương", "Lâm", "Kim", "Ngọc"]
-POLICIES = [("Miễn, giảm học phí", "money"), ("Hỗ trợ chi phí học tập", "money"),
-            ("Hỗ trợ ăn trưa trẻ mẫu giáo", "money"), ("Học bổng, phương tiện học tập cho học sinh khuyết tật", "money"),
-            ("Hỗ trợ tiền ăn, nhà ở học sinh bán trú", "money"), ("Hỗ trợ gạo học sinh bán trú", "rice")]
+SYLLABLES = [
+    "An",
+    "Bình",
+    "Cẩm",
+    "Đông",
+    "Đôn",
+    "Giang",
+    "Hà",
+    "Hòa",
+    "Hưng",
+    "Khánh",
+    "Lạc",
+    "Long",
+    "Lục",
+    "Mỹ",
+    "Nam",
+    "Nghĩa",
+    "Phong",
+    "Phú",
+    "Phúc",
+    "Quang",
+    "Quân",
+    "Sơn",
+    "Tân",
+    "Thanh",
+    "Thành",
+    "Thịnh",
+    "Thuận",
+    "Tiến",
+    "Trung",
+    "Tú",
+    "Vĩnh",
+    "Vi",
+    "Xuân",
+    "Yên",
+    "Hương",
+    "Lâm",
+    "Kim",
+    "Ngọc",
+]
+POLICIES = [
+    ("Miễn, giảm học phí", "money"),
+    ("Hỗ trợ chi phí học tập", "money"),
+    ("Hỗ trợ ăn trưa trẻ mẫu giáo", "money"),
+    ("Học bổng, phương tiện học tập cho học sinh khuyết tật", "money"),
+    ("Hỗ trợ tiền ăn, nhà ở học sinh bán trú", "money"),
+    ("Hỗ trợ gạo học sinh bán trú", "rice"),
+]
 PROGRAMMES = ["Cho vay hộ nghèo", "Cho vay hộ cận nghèo", "xuat_khau_lao_dong"]
-HEALTH_LABELS = ["STT", "Xã, thị trấn", "Số thẻ BHYT đã cấp", "Trong đó: thẻ BHYT hộ nghèo", "Lượt khám bệnh",
-                 "Trong đó: lượt khám hộ nghèo", "Chi phí khám chữa bệnh hộ nghèo (đồng)",
-                 "Phụ nữ DTTS hộ nghèo sinh con được hỗ trợ (NĐ 39/2015)", "Kinh phí hỗ trợ sinh con (đồng)",
-                 "Trẻ dưới 1 tuổi", "Trẻ được tiêm chủng đầy đủ", "Số vụ ngộ độc thực phẩm"]
-COMMUNE_CODES = ["tong_so_ho", "ho_ngheo_dau_nam", "ho_can_ngheo_dau_nam", "chi_tieu_giam_ho_ngheo",
-                 "chi_tieu_viec_lam_moi", "viec_lam_moi_trong_nuoc", "lao_dong_nuoc_ngoai", "bo_doi_xuat_ngu_tu_van",
-                 "luot_tu_van_lao_dong", "nha_o_van_dong", "nha_o_ho_tro_chuong_trinh", "ho_dung_nuoc_hop_ve_sinh",
-                 "dau_thu_truyen_hinh", "ty_le_nghe_dai", "so_bang_tin", "so_thon", "tien_dien_luot_ho",
-                 "tien_dien_kinh_phi"]
+HEALTH_LABELS = [
+    "STT",
+    "Xã, thị trấn",
+    "Số thẻ BHYT đã cấp",
+    "Trong đó: thẻ BHYT hộ nghèo",
+    "Lượt khám bệnh",
+    "Trong đó: lượt khám hộ nghèo",
+    "Chi phí khám chữa bệnh hộ nghèo (đồng)",
+    "Phụ nữ DTTS hộ nghèo sinh con được hỗ trợ (NĐ 39/2015)",
+    "Kinh phí hỗ trợ sinh con (đồng)",
+    "Trẻ dưới 1 tuổi",
+    "Trẻ được tiêm chủng đầy đủ",
+    "Số vụ ngộ độc thực phẩm",
+]
+COMMUNE_CODES = [
+    "tong_so_ho",
+    "ho_ngheo_dau_nam",
+    "ho_can_ngheo_dau_nam",
+    "chi_tieu_giam_ho_ngheo",
+    "chi_tieu_viec_lam_moi",
+    "viec_lam_moi_trong_nuoc",
+    "lao_dong_nuoc_ngoai",
+    "bo_doi_xuat_ngu_tu_van",
+    "luot_tu_van_lao_dong",
+    "nha_o_van_dong",
+    "nha_o_ho_tro_chuong_trinh",
+    "ho_dung_nuoc_hop_ve_sinh",
+    "dau_thu_truyen_hinh",
+    "ty_le_nghe_dai",
+    "so_bang_tin",
+    "so_thon",
+    "tien_dien_luot_ho",
+    "tien_dien_kinh_phi",
+]
 
 
 def district_code(number: int) -> str:
@@ -112,15 +179,24 @@ def commune_values(rng: random.Random) -> dict[str, float]:
     near_poor = rng.randint(0, (households - poor) // 3)
     villages = rng.randint(5, 20)
     return {
-        "tong_so_ho": households, "ho_ngheo_dau_nam": poor, "ho_can_ngheo_dau_nam": near_poor,
-        "chi_tieu_giam_ho_ngheo": rng.randint(0, poor // 4 if poor else 0), "chi_tieu_viec_lam_moi": rng.randint(10, 90),
-        "viec_lam_moi_trong_nuoc": rng.randint(0, 80), "lao_dong_nuoc_ngoai": rng.randint(0, 3),
-        "bo_doi_xuat_ngu_tu_van": rng.randint(0, 15), "luot_tu_van_lao_dong": rng.randint(0, 120),
-        "nha_o_van_dong": rng.randint(0, 5), "nha_o_ho_tro_chuong_trinh": rng.randint(0, 5),
-        "ho_dung_nuoc_hop_ve_sinh": rng.randint(households // 2, households), "dau_thu_truyen_hinh": rng.randint(0, 90),
+        "tong_so_ho": households,
+        "ho_ngheo_dau_nam": poor,
+        "ho_can_ngheo_dau_nam": near_poor,
+        "chi_tieu_giam_ho_ngheo": rng.randint(0, poor // 4 if poor else 0),
+        "chi_tieu_viec_lam_moi": rng.randint(10, 90),
+        "viec_lam_moi_trong_nuoc": rng.randint(0, 80),
+        "lao_dong_nuoc_ngoai": rng.randint(0, 3),
+        "bo_doi_xuat_ngu_tu_van": rng.randint(0, 15),
+        "luot_tu_van_lao_dong": rng.randint(0, 120),
+        "nha_o_van_dong": rng.randint(0, 5),
+        "nha_o_ho_tro_chuong_trinh": rng.randint(0, 5),
+        "ho_dung_nuoc_hop_ve_sinh": rng.randint(households // 2, households),
+        "dau_thu_truyen_hinh": rng.randint(0, 90),
         "ty_le_nghe_dai": round(rng.uniform(40, 100), rng.choice([0, 1, 2])),
-        "so_bang_tin": rng.randint(1, villages), "so_thon": villages,
-        "tien_dien_luot_ho": rng.randint(0, 400), "tien_dien_kinh_phi": rng.randint(0, 60) * 1_000_000,
+        "so_bang_tin": rng.randint(1, villages),
+        "so_thon": villages,
+        "tien_dien_luot_ho": rng.randint(0, 400),
+        "tien_dien_kinh_phi": rng.randint(0, 60) * 1_000_000,
     }
 
 
@@ -138,12 +214,30 @@ def write_district(inbox: Path, number: int, period: str, units: list[tuple[str,
         visits = rng.randint(300, 3000)
         births = rng.randint(0, 2)
         babies = rng.randint(10, 80)
-        rows.append([i + 1, name, cards, rng.randint(0, cards), visits, rng.randint(0, visits),
-                     rng.randint(0, 90) * 1_000_000, births, births * 2_000_000, babies, rng.randint(0, babies), 0])
+        rows.append(
+            [
+                i + 1,
+                name,
+                cards,
+                rng.randint(0, cards),
+                visits,
+                rng.randint(0, visits),
+                rng.randint(0, 90) * 1_000_000,
+                births,
+                births * 2_000_000,
+                babies,
+                rng.randint(0, babies),
+                0,
+            ]
+        )
     total = [None, "Tổng cộng"] + [sum(r[k] for r in rows) for k in range(2, 12)]
-    sample.write_xlsx(root / "health" / f"TTYT_huyen_{code}.xlsx",
-                      ["SỞ Y TẾ", f"TRUNG TÂM Y TẾ HUYỆN SỐ {number}", "BIỂU TỔNG HỢP CHÍNH SÁCH HỖ TRỢ VỀ Y TẾ"],
-                      HEALTH_LABELS, rows, total)
+    sample.write_xlsx(
+        root / "health" / f"TTYT_huyen_{code}.xlsx",
+        ["SỞ Y TẾ", f"TRUNG TÂM Y TẾ HUYỆN SỐ {number}", "BIỂU TỔNG HỢP CHÍNH SÁCH HỖ TRỢ VỀ Y TẾ"],
+        HEALTH_LABELS,
+        rows,
+        total,
+    )
     files += 1
 
     rows = []
@@ -153,8 +247,13 @@ def write_district(inbox: Path, number: int, period: str, units: list[tuple[str,
             money = sample.vn(rng.randint(0, 300) * 100_000) if paid_in == "money" else ""
             rice = f"{sample.vn(rng.randint(0, 9000))} kg" if paid_in == "rice" else ""
             rows.append([name, label, sample.vn(pupils), money, rice])
-    sample.write_csv(root / "education" / f"PGD_{code}.csv", ["xa", "chinh_sach", "so_hoc_sinh", "kinh_phi", "gao_kg"],
-                     rows, encoding="cp1258", title_rows=[f"PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN SỐ {number}"])
+    sample.write_csv(
+        root / "education" / f"PGD_{code}.csv",
+        ["xa", "chinh_sach", "so_hoc_sinh", "kinh_phi", "gao_kg"],
+        rows,
+        encoding="cp1258",
+        title_rows=[f"PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN SỐ {number}"],
+    )
     files += 1
 
     rows = []
@@ -163,36 +262,65 @@ def write_district(inbox: Path, number: int, period: str, units: list[tuple[str,
             borrowers = rng.randint(0, 150)
             amount = rng.randint(1, 9_000_000) / 1000 if borrowers else 0
             rows.append([name, programme, borrowers, f"{sample.vn(amount, 3)} triệu"])
-    sample.write_xlsx(root / "bank" / f"NHCSXH_{code}.xlsx", ["NGÂN HÀNG CHÍNH SÁCH XÃ HỘI"],
-                      ["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"], rows)
+    sample.write_xlsx(
+        root / "bank" / f"NHCSXH_{code}.xlsx",
+        ["NGÂN HÀNG CHÍNH SÁCH XÃ HỘI"],
+        ["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"],
+        rows,
+    )
     files += 1
 
     labels = [sample_label(c) for c in COMMUNE_CODES]
-    for i, ((name, _kind), clerk) in enumerate(zip(units, written)):
+    for i, ((name, _kind), clerk) in enumerate(zip(units, written, strict=True)):
         values = commune_values(rng)
         numbers = [values[c] for c in COMMUNE_CODES]
         if i % 3 == 0:
-            sample.write_xlsx(root / "commune" / f"UBND_{slug(name).replace(' ', '_')}.xlsx",
-                              [f"UBND {clerk.upper()}", "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC GIẢM NGHÈO"],
-                              ["STT", "Xã, thị trấn"] + labels, [[1, clerk] + numbers])
+            sample.write_xlsx(
+                root / "commune" / f"UBND_{slug(name).replace(' ', '_')}.xlsx",
+                [f"UBND {clerk.upper()}", "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC GIẢM NGHÈO"],
+                ["STT", "Xã, thị trấn"] + labels,
+                [[1, clerk] + numbers],
+            )
         elif i % 3 == 1:
-            texts = [f"{sample.vn(v, 2 if v % 1 else 0)}%" if c == "ty_le_nghe_dai" else sample.vn(v)
-                     for c, v in zip(COMMUNE_CODES, numbers)]
-            sample.write_csv(root / "commune" / f"{slug(name).lower().replace(' ', '_')}.csv", ["xa"] + COMMUNE_CODES,
-                             [[clerk] + texts], encoding="utf-8-sig")
+            texts = [
+                f"{sample.vn(v, 2 if v % 1 else 0)}%" if c == "ty_le_nghe_dai" else sample.vn(v)
+                for c, v in zip(COMMUNE_CODES, numbers, strict=True)
+            ]
+            sample.write_csv(
+                root / "commune" / f"{slug(name).lower().replace(' ', '_')}.csv",
+                ["xa"] + COMMUNE_CODES,
+                [[clerk] + texts],
+                encoding="utf-8-sig",
+            )
         else:
-            texts = [sample.vn(v, 2 if v % 1 else 0) + (" đồng" if c == "tien_dien_kinh_phi" else "")
-                     for c, v in zip(COMMUNE_CODES, numbers)]
-            sample.write_csv(root / "commune" / f"bao cao giam ngheo {name}.csv",
-                             ["XÃ, THỊ TRẤN"] + [label.upper() for label in labels], [[clerk] + texts], nfd=True)
+            texts = [
+                sample.vn(v, 2 if v % 1 else 0) + (" đồng" if c == "tien_dien_kinh_phi" else "")
+                for c, v in zip(COMMUNE_CODES, numbers, strict=True)
+            ]
+            sample.write_csv(
+                root / "commune" / f"bao cao giam ngheo {name}.csv",
+                ["XÃ, THỊ TRẤN"] + [label.upper() for label in labels],
+                [[clerk] + texts],
+                nfd=True,
+            )
         files += 1
 
     for m in range(rng.choice([0, 1, 1, 2, 2, 3])):  # 1.5 model files a district on average
         name = written[rng.randrange(len(written))]
-        sample.write_csv(root / "models" / f"mo_hinh_{m + 1}.csv", ["xa", "ten_mo_hinh", "du_an", "so_ho_tham_gia",
-                                                                     "kinh_phi"],
-                         [[name, f"Mô hình sinh kế số {m + 1}", f"DA{rng.randint(1, 7)}", str(rng.randint(5, 40)),
-                           f"{sample.vn(rng.randint(20, 400) * 1_000_000)} đồng"]], encoding="utf-8-sig")
+        sample.write_csv(
+            root / "models" / f"mo_hinh_{m + 1}.csv",
+            ["xa", "ten_mo_hinh", "du_an", "so_ho_tham_gia", "kinh_phi"],
+            [
+                [
+                    name,
+                    f"Mô hình sinh kế số {m + 1}",
+                    f"DA{rng.randint(1, 7)}",
+                    str(rng.randint(5, 40)),
+                    f"{sample.vn(rng.randint(20, 400) * 1_000_000)} đồng",
+                ]
+            ],
+            encoding="utf-8-sig",
+        )
         files += 1
 
     for path in root.rglob("*"):
@@ -201,7 +329,7 @@ def write_district(inbox: Path, number: int, period: str, units: list[tuple[str,
     return files
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sample_label(code: str) -> str:
     from giamngheo.forms import registry
 
@@ -244,9 +372,11 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     result = write_deployment(args.out, args.districts, args.period, args.workers)
-    print(f"{result['files']} files for {result['districts']} districts under {result['inbox']} "
-          f"(reference data: {result['reference']}); use GIAMNGHEO_DISTRICT=all "
-          f"GIAMNGHEO_REFERENCE_DIR={result['reference']} GIAMNGHEO_DATA_DIR={args.out}")
+    print(
+        f"{result['files']} files for {result['districts']} districts under {result['inbox']} "
+        f"(reference data: {result['reference']}); use GIAMNGHEO_DISTRICT=all "
+        f"GIAMNGHEO_REFERENCE_DIR={result['reference']} GIAMNGHEO_DATA_DIR={args.out}"
+    )
     return 0
 
 

@@ -46,8 +46,9 @@ from half_year_timetable import HalfYearTimetable
     doc_md=__doc__,
     tags=["giamngheo", "report"],
     default_args=default_args(max_retry_delay_minutes=10),
-    params={"period": period_param("YYYY-H1 (6 tháng đầu năm) or YYYY-H2 (báo cáo năm); "
-                                   "empty: the run's own half-year")},
+    params={
+        "period": period_param("YYYY-H1 (6 tháng đầu năm) or YYYY-H2 (báo cáo năm); empty: the run's own half-year")
+    },
 )
 def draft_report():
     @task
@@ -58,11 +59,16 @@ def draft_report():
         from giamngheo.report import plan_reports
 
         context = get_current_context()
-        extras = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
-                  for event in events]
+        extras = [
+            event.extra or {} for events in (context.get("triggering_asset_events") or {}).values() for event in events
+        ]
         start = context.get("data_interval_start")
-        batches = plan_reports(get_settings(), context["params"].get("period"), extras,
-                               start.in_timezone(LOCAL_TZ).date() if start else None)
+        batches = plan_reports(
+            get_settings(),
+            context["params"].get("period"),
+            extras,
+            start.in_timezone(LOCAL_TZ).date() if start else None,
+        )
         print(f"{sum(len(b['items']) for b in batches)} report(s) in {len(batches)} task(s)")
         return batches
 
@@ -79,8 +85,7 @@ def draft_report():
             print(f"Số liệu theo xã / figures by commune: {result.xlsx}")
             print(result.pdf_message)
             if result.draft:
-                print(f"DỰ THẢO: {result.draft_reason} — {result.missing} biểu thiếu, "
-                      f"{result.rejected} tệp bị từ chối")
+                print(f"DỰ THẢO: {result.draft_reason} — {result.missing} biểu thiếu, {result.rejected} tệp bị từ chối")
         return [{"period": r.period, "docx": r.docx, "draft": r.draft} for r in results]
 
     render.expand(batch=reports_to_draft())

@@ -61,8 +61,12 @@ from inbox_watch import InboxArrivalTrigger
 
 log = logging.getLogger(__name__)
 WAREHOUSE_LOADS = AssetAlias("giamngheo-warehouse-loads")
-INBOX = Asset(name="giamngheo_inbox", uri="giamngheo://inbox", group="giamngheo",
-              watchers=[AssetWatcher(name="giamngheo_inbox_arrivals", trigger=InboxArrivalTrigger())])
+INBOX = Asset(
+    name="giamngheo_inbox",
+    uri="giamngheo://inbox",
+    group="giamngheo",
+    watchers=[AssetWatcher(name="giamngheo_inbox_arrivals", trigger=InboxArrivalTrigger())],
+)
 
 
 def warehouse_asset(period: str, form: str) -> Asset:
@@ -88,8 +92,9 @@ def ingest_submissions():
 
         context = get_current_context()
         day = (context.get("logical_date") or pendulum.now(LOCAL_TZ)).in_timezone(LOCAL_TZ).date()
-        arrivals = [event.extra or {} for events in (context.get("triggering_asset_events") or {}).values()
-                    for event in events]
+        arrivals = [
+            event.extra or {} for events in (context.get("triggering_asset_events") or {}).values() for event in events
+        ]
         work = find_work(context["params"].get("period"), day, arrivals)
         context["ti"].xcom_push(key="periods", value=work["periods"])
         return work["batches"]
@@ -99,6 +104,7 @@ def ingest_submissions():
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
         every other file of the batch is loaded and what became of each is pushed (XCom `outcomes`)."""
         from airflow.sdk.exceptions import AirflowFailException
+
         from giamngheo.inbox import InboxFile
         from giamngheo.ingest import Pipeline, outcome_counts
 
@@ -112,11 +118,15 @@ def ingest_submissions():
         for outcome in rejected:
             log.error("%s", outcome.message)  # the rejections first in the log, before any traceback
         for outcome in outcomes:
-            print(f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
-                  f"{outcome.superseded} superseded){' — ' + outcome.message if outcome.status == 'unchanged' else ''}")
+            print(
+                f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
+                f"{outcome.superseded} superseded){' — ' + outcome.message if outcome.status == 'unchanged' else ''}"
+            )
         if rejected:
-            raise AirflowFailException("\n\n".join(o.message for o in rejected[:20])
-                                       + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else ""))
+            raise AirflowFailException(
+                "\n\n".join(o.message for o in rejected[:20])
+                + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else "")
+            )
         return outcome_counts(outcomes)
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
@@ -133,8 +143,9 @@ def ingest_submissions():
             Pipeline().warehouse.analyse()  # the planner's statistics, before the reports query the new data
         for load in loads:
             events.add(warehouse_asset(load["period"], load["form"]), extra=load)
-            print(f"{load['period']}/{load['form']}: {', '.join(load['statuses'])}, "
-                  f"{len(load['districts'])} district(s)")
+            print(
+                f"{load['period']}/{load['form']}: {', '.join(load['statuses'])}, {len(load['districts'])} district(s)"
+            )
         return loads
 
     @task(trigger_rule="all_done", retries=0)
@@ -142,6 +153,7 @@ def ingest_submissions():
         """Tell what became of every file; fail the run if a file was newly rejected or not processed.
         Rejections still outstanding from earlier runs are listed, without failing the run."""
         from airflow.sdk.exceptions import AirflowFailException
+
         from giamngheo.ingest import Pipeline, outstanding_in, run_summary
 
         ti = get_current_context()["ti"]
@@ -160,7 +172,8 @@ def ingest_submissions():
         if failed:
             raise AirflowFailException(
                 f"{len(failed)} tệp chưa được nạp / file(s) not loaded:\n"
-                + "\n\n".join(o["message"] or o["file"] for o in failed[:50]))
+                + "\n\n".join(o["message"] or o["file"] for o in failed[:50])
+            )
         return {status: len(outcomes) for status, outcomes in statuses.items()}
 
     batches = find_files()

@@ -20,6 +20,7 @@ below that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 AIRFLOW_MAP_LIMIT = 1024
 
@@ -33,15 +34,15 @@ class Batch:
         return {"label": self.label, "items": self.items}
 
 
-def pack(groups: list[tuple[str, list]], max_chunks: int) -> list[list[tuple[str, list]]]:
+def pack(groups: list[tuple[Any, list]], max_chunks: int) -> list[list[tuple[Any, list]]]:
     """Cut an ordered list of (key, items) groups into at most ``max_chunks`` contiguous chunks
     of similar size; a group is never split."""
     if max_chunks < 1:
         raise ValueError("max_chunks must be at least 1")
     groups = [(key, items) for key, items in groups if items]
     left = sum(len(items) for _, items in groups)
-    chunks: list[list[tuple[str, list]]] = []
-    current: list[tuple[str, list]] = []
+    chunks: list[list[tuple[Any, list]]] = []
+    current: list[tuple[Any, list]] = []
     size = 0
     for key, items in groups:
         current.append((key, items))
@@ -92,6 +93,10 @@ def report_batches(periods: list[str], districts: list[str], max_tasks: int, key
     for period in periods:
         for chunk in pack([(d, [d]) for d in districts], per_period):
             codes = [key for key, _ in chunk]
-            batches.append(Batch(f"{period} · {_span(codes)} ({len(codes)} huyện / districts)",
-                                 [{"period": period, "district": d} for d in codes]).to_dict())
+            batches.append(
+                Batch(
+                    f"{period} · {_span(codes)} ({len(codes)} huyện / districts)",
+                    [{"period": period, "district": d} for d in codes],
+                ).to_dict()
+            )
     return batches

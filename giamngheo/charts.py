@@ -66,9 +66,14 @@ def poor_household_share(values: ReportValues, communes: list[OrgUnit], path: Pa
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     bars = ax.barh([_short(u) for u in units], shares, color="#b5533c")
-    for bar, share in zip(bars, shares):
-        ax.text(bar.get_width() + 0.3, bar.get_y() + bar.get_height() / 2,
-                f"{share:.1f}".replace(".", ","), va="center", fontsize=8)
+    for bar, share in zip(bars, shares, strict=True):
+        ax.text(
+            bar.get_width() + 0.3,
+            bar.get_y() + bar.get_height() / 2,
+            f"{share:.1f}".replace(".", ","),
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlabel("% hộ nghèo đầu năm trên tổng số hộ")
     ax.set_title("Tỷ lệ hộ nghèo đầu năm, theo xã")
     ax.spines[["top", "right"]].set_visible(False)

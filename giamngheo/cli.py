@@ -52,8 +52,11 @@ def cmd_totals(args) -> int:
     rows = pipeline.warehouse.district_totals(args.period, args.district or pipeline.settings.district_code)
     if args.json:
         numeric = ("total", "min_value", "max_value")
-        print(json.dumps([{k: float(v) if k in numeric else v for k, v in r.items()} for r in rows],
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                [{k: float(v) if k in numeric else v for k, v in r.items()} for r in rows], ensure_ascii=False, indent=1
+            )
+        )
         return 0
     labels = {(c.dimension, c.code): c.label for c in pipeline.categories}
     print(f"Tổng hợp toàn huyện, kỳ {args.period} / district totals for {args.period}")
@@ -71,8 +74,10 @@ def cmd_totals(args) -> int:
         value = _figure(row["total"], places)
         if column.type == "percent":  # a ratio per commune: its range says more than a sum
             value = f"{_figure(row['min_value'], places)}–{_figure(row['max_value'], places)}"
-        print(f"  {row['label']}{category}: {value} {UNIT_WORDS.get(row['unit_type'], '')}".rstrip()
-              + f"  ({row['units']} xã)")
+        print(
+            f"  {row['label']}{category}: {value} {UNIT_WORDS.get(row['unit_type'], '')}".rstrip()
+            + f"  ({row['units']} xã)"
+        )
     if not rows:
         print("  (không có số liệu / no data)")
         return 1
@@ -82,8 +87,10 @@ def cmd_totals(args) -> int:
 def cmd_ledger(args) -> int:
     pipeline = _pipeline()
     for row in pipeline.warehouse.ledger(args.period, args.district or pipeline.settings.district_code):
-        print(f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
-              f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}")
+        print(
+            f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
+            f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}"
+        )
     return 0
 
 

@@ -42,11 +42,24 @@ def rejections(warehouse, period: str, district: str) -> list[dict]:
     communes it covers, which are still outstanding, and the files that answered the others."""
     files: dict[str, dict] = {}
     for row in warehouse.query("query/rejected_slices", period=str(period), district=district):
-        entry = files.setdefault(row["id"], {
-            "id": row["id"], "form": row["form"], "file": row["file_name"], "arrival_at": row["arrival_at"],
-            "version": row["version"], "messages": row["messages"], "processed_by": row["processed_by"],
-            "docs_path": row["docs_path"], "archive_path": row["archive_path"],
-            "communes": [], "outstanding": [], "outstanding_codes": [], "answered_by": []})
+        entry = files.setdefault(
+            row["id"],
+            {
+                "id": row["id"],
+                "form": row["form"],
+                "file": row["file_name"],
+                "arrival_at": row["arrival_at"],
+                "version": row["version"],
+                "messages": row["messages"],
+                "processed_by": row["processed_by"],
+                "docs_path": row["docs_path"],
+                "archive_path": row["archive_path"],
+                "communes": [],
+                "outstanding": [],
+                "outstanding_codes": [],
+                "answered_by": [],
+            },
+        )
         name = row["unit_name"] or "(chưa đọc được xã / communes unreadable)"
         entry["communes"].append(name)
         if row["answered_by"] is None:
@@ -79,15 +92,23 @@ def check_completeness(warehouse, period: str, forms: dict[str, Form], communes:
         lacking = [u.full_name for u in ordered if u.code not in have]
         if lacking:
             result.missing.append({"form": form.code, "form_label": form.label, "units": lacking})
-    for entry in sorted(outstanding_rejections(warehouse, period, district),
-                        key=lambda e: (e["form"], e["arrival_at"], e["file"])):
+    for entry in sorted(
+        outstanding_rejections(warehouse, period, district), key=lambda e: (e["form"], e["arrival_at"], e["file"])
+    ):
         problems = json.loads(entry["messages"] or "[]")
         reasons = [_reason(p) for p in problems[:3]]
         if len(problems) > 3:
             reasons.append(f"… và {len(problems) - 3} lỗi khác")
-        result.rejected.append({"form": entry["form"], "form_label": forms[entry["form"]].label,
-                                "file": entry["file"], "arrival": entry["arrival_at"][:16].replace("T", " "),
-                                "communes": ", ".join(entry["outstanding"]), "reasons": reasons})
+        result.rejected.append(
+            {
+                "form": entry["form"],
+                "form_label": forms[entry["form"]].label,
+                "file": entry["file"],
+                "arrival": entry["arrival_at"][:16].replace("T", " "),
+                "communes": ", ".join(entry["outstanding"]),
+                "reasons": reasons,
+            }
+        )
     return result
 
 

@@ -4,13 +4,13 @@
 |-----------------------------|-------------------------------------------|---------------------------------|
 | ``GIAMNGHEO_DATA_DIR``      | data directory (``inbox/``, ``reports/``) | ``<project>/.data/demo``        |
 | ``GIAMNGHEO_WAREHOUSE_URL`` | SQLAlchemy URL of the warehouse           | SQLite file in the data dir     |
-| ``GIAMNGHEO_DISTRICT``      | the district(s) this deployment runs: one code, a comma list, or ``all`` | ``061`` (Bạch Thông) |
+| ``GIAMNGHEO_DISTRICT``      | the district(s) run: one code, a comma list, or ``all`` | ``061`` (Bạch Thông) |
 | ``GIAMNGHEO_REFERENCE_DIR`` | org units, categories and forms           | ``include/reference``           |
 | ``GIAMNGHEO_PROJECT_DIR``   | where ``include/`` and ``expectations/`` are | the checkout holding this package |
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 | ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
-| ``GIAMNGHEO_MAX_TASKS``     | most mapped task instances per DAG run (files or districts are batched beyond) | ``32`` |
+| ``GIAMNGHEO_MAX_TASKS``     | most mapped task instances per DAG run (work is batched beyond) | ``32`` |
 
 One district (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and
 ``reports/<period>/``. A deployment that runs several districts (a province, the
@@ -74,7 +74,7 @@ class Settings:
         """Where GX Data Docs of rejected files are kept."""
         return self._district_dir("validation")
 
-    def for_district(self, code: str) -> "Settings":
+    def for_district(self, code: str) -> Settings:
         return replace(self, district_code=code)
 
     def district_codes(self, units) -> list[str]:
@@ -119,8 +119,9 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         district_spec=env.get("GIAMNGHEO_DISTRICT") or "061",
         reference_path=Path(env["GIAMNGHEO_REFERENCE_DIR"]).resolve() if env.get("GIAMNGHEO_REFERENCE_DIR") else None,
         max_file_bytes=int(float(env.get("GIAMNGHEO_MAX_FILE_MB") or 20) * 1024 * 1024),
-        report_settings_path=Path(env.get("GIAMNGHEO_REPORT_SETTINGS")
-                                  or project_dir / "include" / "report" / "settings.yaml").resolve(),
+        report_settings_path=Path(
+            env.get("GIAMNGHEO_REPORT_SETTINGS") or project_dir / "include" / "report" / "settings.yaml"
+        ).resolve(),
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
         max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
     )

@@ -80,8 +80,9 @@ class ReportValues:
             if row["form"] != form:
                 continue
             key = (row["org_unit"], row["item"])
-            entry = out.setdefault(key, {"org_unit": row["org_unit"], "item": row["item"],
-                                         "attribute": row.get("attribute") or ""})
+            entry = out.setdefault(
+                key, {"org_unit": row["org_unit"], "item": row["item"], "attribute": row.get("attribute") or ""}
+            )
             entry[row["indicator"]] = Decimal(str(row["value"]))
         return list(out.values())
 
@@ -97,7 +98,7 @@ def percent(part: Decimal, whole: Decimal, places: int) -> str:
     return format_number(part * 100 / whole, places)
 
 
-def count(value: Decimal) -> str:
+def count(value: Decimal | int) -> str:
     """A count in running text: 04, 86, 12.345."""
     return format_count(int(value))
 
@@ -120,8 +121,7 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
-def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
-                  categories: list[Category]) -> dict:
+def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit], categories: list[Category]) -> dict:
     """Everything the template prints, as formatted text (plus the raw numbers charts need)."""
     units = {u.code: u for u in communes}
     cat = {(c.dimension, c.code): c for c in categories}
@@ -138,9 +138,14 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
     education = []
     for policy in (c for c in categories if c.dimension == "policy"):
         pupils = total("education", "so_hoc_sinh", policy.code)
-        entry = {"code": policy.code, "label": policy.label, "legal_basis": policy.legal_basis,
-                 "pupils": count(pupils), "amount": money(total("education", "kinh_phi", policy.code)),
-                 "rice_kg": money(total("education", "gao_kg", policy.code))}
+        entry = {
+            "code": policy.code,
+            "label": policy.label,
+            "legal_basis": policy.legal_basis,
+            "pupils": count(pupils),
+            "amount": money(total("education", "kinh_phi", policy.code)),
+            "rice_kg": money(total("education", "gao_kg", policy.code)),
+        }
         education.append(entry)
 
     loans = {}
@@ -169,35 +174,58 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
         unit = units[entry["org_unit"]]
         place = f"thị trấn {unit.name}" if unit.kind == "thi_tran" else f"xã {unit.name}"
         project = entry["attribute"].split("|")[0] if entry["attribute"] else ""
-        models.append({"name": lower_first(entry["item"]), "place": place, "project": project,
-                       "project_label": cat[("project", project)].label if ("project", project) in cat else "",
-                       "households": count(entry.get("so_ho_tham_gia", Decimal(0))),
-                       "amount": money(entry.get("kinh_phi", Decimal(0))),
-                       "amount_million": money(entry.get("kinh_phi", Decimal(0)) / 1_000_000, 3)})
+        households, amount = Decimal(entry.get("so_ho_tham_gia", 0)), Decimal(entry.get("kinh_phi", 0))
+        models.append(
+            {
+                "name": lower_first(entry["item"]),
+                "place": place,
+                "project": project,
+                "project_label": cat[("project", project)].label if ("project", project) in cat else "",
+                "households": count(households),
+                "amount": money(amount),
+                "amount_million": money(amount / 1_000_000, 3),
+            }
+        )
 
     return {
-        "period": {"code": str(period), "label": period.label_vi, "year": period.year, "half": period.half,
-                   "months": "06 tháng" if period.half == 1 else "12 tháng"},
+        "period": {
+            "code": str(period),
+            "label": period.label_vi,
+            "year": period.year,
+            "half": period.half,
+            "months": "06 tháng" if period.half == 1 else "12 tháng",
+        },
         "communes": {"count": count(len(communes))},
-        "poverty": {"target_households": count(target), "target_rate": percent(target, households, 2),
-                    "households": count(households)},
-        "jobs": {"total": count(jobs_home + jobs_abroad), "plan": count(jobs_plan),
-                 "rate": percent(jobs_home + jobs_abroad, jobs_plan, 2),
-                 "home": count(jobs_home), "abroad": count(jobs_abroad),
-                 "demobilised_advised": count(total("commune", "bo_doi_xuat_ngu_tu_van")),
-                 "workers_advised": count(total("commune", "luot_tu_van_lao_dong"))},
+        "poverty": {
+            "target_households": count(target),
+            "target_rate": percent(target, households, 2),
+            "households": count(households),
+        },
+        "jobs": {
+            "total": count(jobs_home + jobs_abroad),
+            "plan": count(jobs_plan),
+            "rate": percent(jobs_home + jobs_abroad, jobs_plan, 2),
+            "home": count(jobs_home),
+            "abroad": count(jobs_abroad),
+            "demobilised_advised": count(total("commune", "bo_doi_xuat_ngu_tu_van")),
+            "workers_advised": count(total("commune", "luot_tu_van_lao_dong")),
+        },
         "education": education,
-        "housing": {"mobilised": count(total("commune", "nha_o_van_dong")),
-                    "approved": count(total("commune", "nha_o_ho_tro_chuong_trinh"))},
+        "housing": {
+            "mobilised": count(total("commune", "nha_o_van_dong")),
+            "approved": count(total("commune", "nha_o_ho_tro_chuong_trinh")),
+        },
         "water": {"rate": percent(total("commune", "ho_dung_nuoc_hop_ve_sinh"), households, 1)},
         "health": {
-            "cards": count(total("health", "the_bhyt")), "cards_poor": count(total("health", "the_bhyt_ho_ngheo")),
+            "cards": count(total("health", "the_bhyt")),
+            "cards_poor": count(total("health", "the_bhyt_ho_ngheo")),
             "visits": count(total("health", "luot_kham")),
             "visits_poor": count(total("health", "luot_kham_ho_ngheo")),
             "cost_poor": money(total("health", "chi_phi_kham_ho_ngheo")),
             "births": count(total("health", "ho_tro_sinh_con_nguoi")),
             "births_amount": money(total("health", "ho_tro_sinh_con_kinh_phi")),
-            "vaccinated": count(vaccinated), "infants": count(infants),
+            "vaccinated": count(vaccinated),
+            "infants": count(infants),
             "vaccination_rate": percent(vaccinated, infants, 1),
             "poisoning": count(total("health", "vu_ngo_doc_thuc_pham")),
             "no_poisoning": total("health", "vu_ngo_doc_thuc_pham") == 0,
@@ -211,8 +239,10 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
             "villages": count(total("commune", "so_thon")),
         },
         "loans": loans,
-        "electricity": {"households": count(total("commune", "tien_dien_luot_ho")),
-                        "amount": money(total("commune", "tien_dien_kinh_phi"))},
+        "electricity": {
+            "households": count(total("commune", "tien_dien_luot_ho")),
+            "amount": money(total("commune", "tien_dien_kinh_phi")),
+        },
         "models": models,
         "models_count": count(len(models)),
         "models_amount": money(values.total("models", "kinh_phi")),

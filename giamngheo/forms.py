@@ -73,8 +73,19 @@ class Form:
         return tuple(c for c in self.columns if c.type == "category" and c.code not in self.grain)
 
 
-_RULE_KEYS = {"min", "gt", "max", "le", "le_difference", "zero_when_zero", "only_for", "empty_for",
-              "optional", "max_length", "max_decimals"}
+_RULE_KEYS = {
+    "min",
+    "gt",
+    "max",
+    "le",
+    "le_difference",
+    "zero_when_zero",
+    "only_for",
+    "empty_for",
+    "optional",
+    "max_length",
+    "max_decimals",
+}
 
 
 def header_key(text: object) -> str:
@@ -92,8 +103,14 @@ def _column(raw: dict) -> Column:
     unknown = set(raw) - _RULE_KEYS - {"code", "label", "type", "kind", "dimension"}
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)} in column {raw.get('code')}")
-    return Column(code=raw["code"], label=raw["label"], type=raw["type"], kind=raw.get("kind"),
-                  dimension=raw.get("dimension"), rules=rules)
+    return Column(
+        code=raw["code"],
+        label=raw["label"],
+        type=raw["type"],
+        kind=raw.get("kind"),
+        dimension=raw.get("dimension"),
+        rules=rules,
+    )
 
 
 def load_forms(path: Path) -> dict[str, Form]:

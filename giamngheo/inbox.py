@@ -42,21 +42,39 @@ class InboxFile:
         return f"{self.district}/{label}" if self.keyed else label
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "period": self.period, "form": self.form, "name": self.name,
-                "arrival": self.arrival, "size": self.size, "district": self.district, "keyed": self.keyed,
-                "sha256": self.sha256, "label": self.label}
+        return {
+            "path": str(self.path),
+            "period": self.period,
+            "form": self.form,
+            "name": self.name,
+            "arrival": self.arrival,
+            "size": self.size,
+            "district": self.district,
+            "keyed": self.keyed,
+            "sha256": self.sha256,
+            "label": self.label,
+        }
 
-    def refreshed(self) -> "InboxFile":
+    def refreshed(self) -> InboxFile:
         """The same path as it is now (a re-sent file has a new time and size)."""
         stat = self.path.stat()
-        return InboxFile(self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size,
-                         self.district, self.keyed)  # the content may have changed: no digest
+        return InboxFile(
+            self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size, self.district, self.keyed
+        )  # the content may have changed: no digest
 
     @classmethod
-    def from_dict(cls, data: dict) -> "InboxFile":
-        return cls(Path(data["path"]), data["period"], data["form"], data["name"],
-                   float(data["arrival"]), int(data["size"]), data.get("district", ""), bool(data.get("keyed")),
-                   data.get("sha256", ""))
+    def from_dict(cls, data: dict) -> InboxFile:
+        return cls(
+            Path(data["path"]),
+            data["period"],
+            data["form"],
+            data["name"],
+            float(data["arrival"]),
+            int(data["size"]),
+            data.get("district", ""),
+            bool(data.get("keyed")),
+            data.get("sha256", ""),
+        )
 
 
 def is_submission_name(name: str) -> bool:
@@ -64,9 +82,16 @@ def is_submission_name(name: str) -> bool:
     return not name.startswith(("~$", ".")) and name.lower().endswith(SUFFIXES + REFUSED_SUFFIXES)
 
 
-def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], settle_seconds: float = 0,
-             now: float | None = None, waiting: list[str] | None = None, district: str = "",
-             keyed: bool = False) -> list[InboxFile]:
+def discover(
+    inbox_dir: Path,
+    period: Period | str,
+    forms: dict[str, Form],
+    settle_seconds: float = 0,
+    now: float | None = None,
+    waiting: list[str] | None = None,
+    district: str = "",
+    keyed: bool = False,
+) -> list[InboxFile]:
     """The period's submission files, oldest arrival first (then by name).
 
     A file modified less than ``settle_seconds`` ago may still be being written: it is left
@@ -87,7 +112,9 @@ def discover(inbox_dir: Path, period: Period | str, forms: dict[str, Form], sett
             stat = path.stat()
             if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
                 if waiting is not None:
-                    waiting.append(f"{district}/{period}/{form}/{path.name}" if keyed else f"{period}/{form}/{path.name}")
+                    waiting.append(
+                        f"{district}/{period}/{form}/{path.name}" if keyed else f"{period}/{form}/{path.name}"
+                    )
                 continue
             found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))

@@ -18,14 +18,18 @@ import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
 from .inbox import InboxFile, archive_copy, discover, sha256_of, stray_entries
 from .periods import Period
 from .problems import Problem, format_problems
-from .reading import read_submission
+from .reading import ReadResult, read_submission
 from .reference import ReferenceData, UnitResolver
 from .warehouse import Warehouse, iso_utc
+
+if TYPE_CHECKING:
+    from .validation import Validator  # importing GX costs seconds: only when a task validates
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,9 @@ def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
     return counts
 
 
-def find_work(period: str | None, day: date, arrivals: list[dict] | None = None,
-              pipeline: "Pipeline | None" = None) -> dict:
+def find_work(
+    period: str | None, day: date, arrivals: list[dict] | None = None, pipeline: Pipeline | None = None
+) -> dict:
     """What an ingestion run does: the new or changed files of its periods, cut into task batches
     (``{"periods": [...], "batches": [...]}``).
 
@@ -90,26 +95,28 @@ def find_work(period: str | None, day: date, arrivals: list[dict] | None = None,
     payloads = [p for p in payloads if isinstance(p, dict)]
     landed = {p for payload in payloads for p in payload.get("periods") or []}
     districts = sorted({d for payload in payloads for d in payload.get("districts") or []} & set(pipeline.districts))
-    if period:
-        periods = [str(Period.parse(period))]
-    else:
-        periods = sorted(landed) if landed else periods_for(day)
+    periods = [str(Period.parse(period))] if period else (sorted(landed) if landed else periods_for(day))
     waiting: list[str] = []
     look_in = districts if (landed and districts and not period) else None
     files = [f for p in periods for f in pipeline.discover(p, waiting, look_in)]
     todo, known = pipeline.needing_ingestion(files)
     batches = ingestion_batches([f.to_dict() for f in todo], pipeline.settings.max_tasks)
-    print(f"{len(files)} file(s) for {', '.join(periods)}: {len(known)} already processed, "
-          f"{len(todo)} to ingest in {len(batches)} task(s)")
+    print(
+        f"{len(files)} file(s) for {', '.join(periods)}: {len(known)} already processed, "
+        f"{len(todo)} to ingest in {len(batches)} task(s)"
+    )
     for label in waiting:
         log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
     for entry in (e for p in periods for e in pipeline.stray(p)):
-        log.warning("Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s "
-                    "(forms: %s)", entry, ", ".join(sorted(pipeline.forms)))
+        log.warning(
+            "Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s (forms: %s)",
+            entry,
+            ", ".join(sorted(pipeline.forms)),
+        )
     return {"periods": periods, "batches": batches}
 
 
-def outstanding_in(pipeline: "Pipeline", periods: list[str], districts: list[str] | None = None) -> list[dict]:
+def outstanding_in(pipeline: Pipeline, periods: list[str], districts: list[str] | None = None) -> list[dict]:
     """Rejections of these periods that no later accepted file has answered, in every district."""
     from .completeness import outstanding_rejections
 
@@ -118,9 +125,15 @@ def outstanding_in(pipeline: "Pipeline", periods: list[str], districts: list[str
         for period in periods:
             for entry in outstanding_rejections(pipeline.warehouse, period, district):
                 label = f"{period}/{entry['form']}/{entry['file']}"
-                found.append({**entry, "district": district, "period": period,
-                              "label": f"{district}/{label}" if pipeline.settings.keyed else label,
-                              "communes": ", ".join(entry["outstanding"])})
+                found.append(
+                    {
+                        **entry,
+                        "district": district,
+                        "period": period,
+                        "label": f"{district}/{label}" if pipeline.settings.keyed else label,
+                        "communes": ", ".join(entry["outstanding"]),
+                    }
+                )
     return found
 
 
@@ -133,9 +146,10 @@ def announcements(outcomes: list[dict]) -> list[dict]:
             entry = slices.setdefault((outcome["period"], outcome["form"]), {"districts": set(), "statuses": set()})
             entry["districts"].add(outcome["district"])
             entry["statuses"].add(outcome["status"])
-    return [{"period": period, "form": form, "districts": sorted(entry["districts"]),
-             "statuses": sorted(entry["statuses"])}
-            for (period, form), entry in sorted(slices.items())]
+    return [
+        {"period": period, "form": form, "districts": sorted(entry["districts"]), "statuses": sorted(entry["statuses"])}
+        for (period, form), entry in sorted(slices.items())
+    ]
 
 
 def run_summary(batches: list[dict], outcomes: list[dict]) -> dict:
@@ -164,7 +178,7 @@ class Pipeline:
         self._resolvers: dict[str, UnitResolver] = {}
         self.resolver = self.resolver_for(self.settings.district_code)
         self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
-        self._validator = None
+        self._validator: Validator | None = None
 
     def resolver_for(self, district: str) -> UnitResolver:
         """Commune names of one district (a file names only its own district's communes)."""
@@ -176,7 +190,7 @@ class Pipeline:
         return self.settings.for_district(district)
 
     @property
-    def validator(self):
+    def validator(self) -> Validator:
         if self._validator is None:
             from .validation import Validator
 
@@ -186,14 +200,22 @@ class Pipeline:
     def initialise(self) -> None:
         self.warehouse.initialise(self.units, self.categories, self.forms)
 
-    def discover(self, period: str, waiting: list[str] | None = None,
-                 districts: list[str] | None = None) -> list[InboxFile]:
+    def discover(
+        self, period: str, waiting: list[str] | None = None, districts: list[str] | None = None
+    ) -> list[InboxFile]:
         """The period's files in the inbox of each district (all of the deployment's by default)."""
         found: list[InboxFile] = []
         for district in districts or self.districts:
             inbox = self.district_settings(district).inbox_dir
-            found += discover(inbox, period, self.forms, self.settings.settle_seconds, waiting=waiting,
-                              district=district, keyed=self.settings.keyed)
+            found += discover(
+                inbox,
+                period,
+                self.forms,
+                self.settings.settle_seconds,
+                waiting=waiting,
+                district=district,
+                keyed=self.settings.keyed,
+            )
         return found
 
     def check_inside_inbox(self, file: InboxFile) -> None:
@@ -216,8 +238,11 @@ class Pipeline:
 
     def stray(self, period: str) -> list[str]:
         """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
-        return [f"{d}/{entry}" if self.settings.keyed else entry for d in self.districts
-                for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)]
+        return [
+            f"{d}/{entry}" if self.settings.keyed else entry
+            for d in self.districts
+            for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)
+        ]
 
     def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged (its content is in the
@@ -229,12 +254,13 @@ class Pipeline:
         """
         files = [self.placed(f) for f in files]
         outcomes: dict[int, IngestOutcome] = {}
-        pending: dict[str, list[tuple[int, InboxFile, str, Path, object]]] = {}
+        pending: dict[str, list[tuple[int, InboxFile, str, Path, ReadResult]]] = {}
         for index, file in enumerate(files):
             self.check_inside_inbox(file)
             if not file.path.is_file():
                 raise FileNotFoundError(
-                    f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox")
+                    f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox"
+                )
             self.wait_until_settled(file)
             file = files[index] = file.refreshed()
             sha, archived = archive_copy(file.path, self.settings.archive_dir)  # the one read of the inbox file
@@ -245,12 +271,25 @@ class Pipeline:
                 continue
             if file.size > self.settings.max_file_bytes:
                 limit = self.settings.max_file_bytes // (1024 * 1024)
-                problem = Problem(file.label, None, None, file.size, "file_too_large",
-                                  f"tệp lớn hơn giới hạn {limit} MB", f"the file is larger than the {limit} MB limit")
+                problem = Problem(
+                    file.label,
+                    None,
+                    None,
+                    file.size,
+                    "file_too_large",
+                    f"tệp lớn hơn giới hạn {limit} MB",
+                    f"the file is larger than the {limit} MB limit",
+                )
                 outcomes[index] = self._reject(file, [problem], (), None, processed_by, archived)
                 continue
-            read = read_submission(archived, self.forms[file.form], self.resolver_for(file.district),
-                                   self.categories, display_name=file.label, all_forms=self.forms)
+            read = read_submission(
+                archived,
+                self.forms[file.form],
+                self.resolver_for(file.district),
+                self.categories,
+                display_name=file.label,
+                all_forms=self.forms,
+            )
             pending.setdefault(file.form, []).append((index, file, file.sha256, archived, read))
 
         for form_code, items in pending.items():
@@ -260,20 +299,32 @@ class Pipeline:
                     covered = [r["xa"] for r in read.records or [] if r.get("xa")]
                     outcomes[index] = self._reject(file, check.problems, covered, check.docs, processed_by, archived)
                 else:
-                    result = self.warehouse.publish(file, sha, self.forms[form_code], read.records, processed_by,
-                                                    archived)
+                    result = self.warehouse.publish(
+                        file, sha, self.forms[form_code], read.records, processed_by, archived
+                    )
                     outcomes[index] = IngestOutcome(
-                        file.label, file.form, file.period, result.status, result.submission_id,
-                        result.version, result.rows, result.facts, result.superseded, district=file.district,
-                        slices=result.slices or [])
+                        file.label,
+                        file.form,
+                        file.period,
+                        result.status,
+                        result.submission_id,
+                        result.version,
+                        result.rows,
+                        result.facts,
+                        result.superseded,
+                        district=file.district,
+                        slices=result.slices or [],
+                    )
         return [outcomes[i] for i in range(len(files))]
 
     def placed(self, file: InboxFile) -> InboxFile:
         """A file found without a district (by a bare ``discover``) belongs to the deployment's district."""
         if file.district:
             if file.district not in self.districts:
-                raise PermissionError(f"{file.label}: huyện {file.district} không thuộc triển khai này / "
-                                      f"district {file.district} is not one of this deployment's")
+                raise PermissionError(
+                    f"{file.label}: huyện {file.district} không thuộc triển khai này / "
+                    f"district {file.district} is not one of this deployment's"
+                )
             return file
         return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
 
@@ -303,19 +354,46 @@ class Pipeline:
         return todo, known
 
     def _unchanged(self, file: InboxFile, known: dict) -> IngestOutcome:
-        word = {"accepted": "đã nạp trước đó / already accepted",
-                "rejected": "đã bị từ chối trước đó / already rejected"}[known["status"]]
-        return IngestOutcome(file.label, file.form, file.period, "unchanged", known["id"], int(known["version"]),
-                             message=f"{word}: {known['file_name']} — nội dung giống hệt, không đọc lại / "
-                                     "identical content, not read again",
-                             district=file.district, known_status=known["status"])
+        word = {
+            "accepted": "đã nạp trước đó / already accepted",
+            "rejected": "đã bị từ chối trước đó / already rejected",
+        }[known["status"]]
+        return IngestOutcome(
+            file.label,
+            file.form,
+            file.period,
+            "unchanged",
+            known["id"],
+            int(known["version"]),
+            message=f"{word}: {known['file_name']} — nội dung giống hệt, không đọc lại / "
+            "identical content, not read again",
+            district=file.district,
+            known_status=known["status"],
+        )
 
-    def _reject(self, file: InboxFile, problems: list[Problem], communes, docs: Path | None,
-                processed_by: str | None, archived: Path | None) -> IngestOutcome:
+    def _reject(
+        self,
+        file: InboxFile,
+        problems: list[Problem],
+        communes,
+        docs: Path | None,
+        processed_by: str | None,
+        archived: Path | None,
+    ) -> IngestOutcome:
         result = self.warehouse.record_rejection(file, file.sha256, problems, communes, docs, processed_by, archived)
         message = format_problems(file.label, problems)
         if docs:
             message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs}"
-        return IngestOutcome(file.label, file.form, file.period, "rejected", result.submission_id, result.version,
-                             message=message, problems=[p.to_dict() for p in problems],
-                             docs=str(docs) if docs else None, district=file.district, slices=result.slices or [])
+        return IngestOutcome(
+            file.label,
+            file.form,
+            file.period,
+            "rejected",
+            result.submission_id,
+            result.version,
+            message=message,
+            problems=[p.to_dict() for p in problems],
+            docs=str(docs) if docs else None,
+            district=file.district,
+            slices=result.slices or [],
+        )

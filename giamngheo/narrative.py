@@ -58,8 +58,14 @@ class Narrative:
     unknown: list[str] = field(default_factory=list)
 
     def flags(self) -> list[dict]:
-        out = [{"section": SECTIONS[k][1], "vi": f"dùng lại nội dung kỳ {p}, cần cập nhật",
-                "en": f"text of {p} reused, to be updated"} for k, p in self.borrowed.items()]
+        out = [
+            {
+                "section": SECTIONS[k][1],
+                "vi": f"dùng lại nội dung kỳ {p}, cần cập nhật",
+                "en": f"text of {p} reused, to be updated",
+            }
+            for k, p in self.borrowed.items()
+        ]
         out += [{"section": SECTIONS[k][1], "vi": "chưa có nội dung", "en": "no text yet"} for k in self.missing]
         return out
 

@@ -34,7 +34,9 @@ UNIT_SUFFIXES: dict[str, str] = {
     "kg": "kg",
 }
 _SUFFIX_RE = re.compile(
-    r"^(?P<number>.*?)\s*(?P<unit>" + "|".join(re.escape(u) for u in sorted(UNIT_SUFFIXES, key=len, reverse=True)) + r")$"
+    r"^(?P<number>.*?)\s*(?P<unit>"
+    + "|".join(re.escape(u) for u in sorted(UNIT_SUFFIXES, key=len, reverse=True))
+    + r")$"
 )
 
 UNIT_NAMES_VI = {
@@ -71,7 +73,7 @@ def parse_number(cell: object, unit: str) -> Decimal:
     cell, or text. Text follows the Vietnamese convention and may end with a
     unit suffix, which must agree with ``unit``. Raises NumberProblem.
     """
-    if isinstance(cell, bool) or isinstance(cell, (datetime, date, time)):
+    if isinstance(cell, (bool, datetime, date, time)):
         raise NumberProblem(
             cell,
             "ô chứa ngày/giờ hoặc giá trị logic, không phải số",

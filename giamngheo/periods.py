@@ -19,16 +19,14 @@ class Period:
     half: int
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         match = _PERIOD.match(str(text).strip().upper())
         if not match:
-            raise PeriodError(
-                f"Kỳ báo cáo không hợp lệ / invalid period {text!r}: dùng dạng YYYY-H1 hoặc YYYY-H2"
-            )
+            raise PeriodError(f"Kỳ báo cáo không hợp lệ / invalid period {text!r}: dùng dạng YYYY-H1 hoặc YYYY-H2")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def containing(cls, day: date) -> "Period":
+    def containing(cls, day: date) -> Period:
         return cls(day.year, 1 if day.month <= 6 else 2)
 
     def __str__(self) -> str:
@@ -43,7 +41,7 @@ class Period:
         return date(self.year, 6, 30) if self.half == 1 else date(self.year, 12, 31)
 
     @property
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return Period(self.year - 1, 2) if self.half == 1 else Period(self.year, 1)
 
     @property

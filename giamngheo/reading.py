@@ -15,8 +15,8 @@ from pathlib import Path
 from .forms import Form, header_key
 from .numbers import NumberProblem, decimal_places, parse_number
 from .problems import Problem
-from .sheets import FileProblem, raw_rows
 from .reference import Category, UnitNameError, UnitResolver, is_total_label, loose_key
+from .sheets import FileProblem, raw_rows
 
 HEADER_SEARCH_ROWS = 30
 MAX_DATA_ROWS = 5000
@@ -44,7 +44,7 @@ class ReadResult:
     def frame(self):
         """The rows as a typed pandas frame with a ``_row`` column (built on first use: validation
         builds one frame for a whole batch of files from the records instead)."""
-        if self.records is None:
+        if self.records is None or self.spec is None:
             return None
         if self._frame is None:
             self._frame = typed_frame(self.records, self.spec)
@@ -61,8 +61,7 @@ def typed_frame(records: list[dict], form: Form, extra: dict[str, list] | None =
     for col in form.columns:
         if col.is_figure:
             for code in (col.code, f"{col.code}__dp"):
-                columns[code] = np.array([np.nan if r.get(code) is None else r[code] for r in records],
-                                         dtype="float64")
+                columns[code] = np.array([np.nan if r.get(code) is None else r[code] for r in records], dtype="float64")
         else:
             columns[col.code] = [r.get(col.code) for r in records]
     columns.update(extra or {})
@@ -111,10 +110,10 @@ def _split_table(body: list[tuple[int, list]]):
         blank = all(c is None for c in cells)
         if blank:
             if table:
-                return table, None, body[position + 1:]
+                return table, None, body[position + 1 :]
             continue
         if any(is_total_label(c) for c in cells if isinstance(c, str)):
-            return table, (row_no, cells), body[position + 1:]
+            return table, (row_no, cells), body[position + 1 :]
         table.append((row_no, cells))
     return table, None, []
 
@@ -157,40 +156,68 @@ def read_submission(
                 hint_vi = f"; tệp có vẻ là biểu '{other.code}' ({other.label}), đặt nhầm thư mục?"
                 hint_en = f"; the file looks like form '{other.code}' — put in the wrong folder?"
                 break
-        problem(None, None, None, "header_not_found",
-                f"không tìm thấy dòng tiêu đề của biểu '{form.code}' (cần cột 'xa' và các cột "
-                f"{', '.join(c.code for c in form.columns[1:])}){hint_vi}",
-                f"no header row of form '{form.code}' found (expected 'xa' and "
-                f"{', '.join(c.code for c in form.columns[1:])}){hint_en}")
+        problem(
+            None,
+            None,
+            None,
+            "header_not_found",
+            f"không tìm thấy dòng tiêu đề của biểu '{form.code}' (cần cột 'xa' và các cột "
+            f"{', '.join(c.code for c in form.columns[1:])}){hint_vi}",
+            f"no header row of form '{form.code}' found (expected 'xa' and "
+            f"{', '.join(c.code for c in form.columns[1:])}){hint_en}",
+        )
         return result
 
     header_row_no, header_cells = rows[header_index]
     lookup = _header_lookup(form)
-    table, total, footer = _split_table(rows[header_index + 1:])
+    table, total, footer = _split_table(rows[header_index + 1 :])
     positions: dict[str, int] = {}
+    valid_columns = ", ".join(c.code for c in form.columns)
     for index, cell in enumerate(header_cells):
         if cell is None:
             if any(index < len(cells) and cells[index] is not None for _, cells in table):
-                problem(header_row_no, None, None, "unknown_column",
-                        f"cột thứ {index + 1} có dữ liệu nhưng không có tiêu đề",
-                        f"column {index + 1} holds data but has no header")
+                problem(
+                    header_row_no,
+                    None,
+                    None,
+                    "unknown_column",
+                    f"cột thứ {index + 1} có dữ liệu nhưng không có tiêu đề",
+                    f"column {index + 1} holds data but has no header",
+                )
             continue
         code = lookup.get(header_key(cell))
         if code is None:
             if loose_key(cell) in _IGNORED_HEADERS:
                 continue
-            problem(header_row_no, None, cell, "unknown_column",
-                    f"cột '{cell}' không thuộc biểu '{form.code}'; các cột hợp lệ: {', '.join(c.code for c in form.columns)}",
-                    f"column '{cell}' is not part of form '{form.code}'; valid columns: {', '.join(c.code for c in form.columns)}")
+            problem(
+                header_row_no,
+                None,
+                cell,
+                "unknown_column",
+                f"cột '{cell}' không thuộc biểu '{form.code}'; các cột hợp lệ: {valid_columns}",
+                f"column '{cell}' is not part of form '{form.code}'; valid columns: {valid_columns}",
+            )
         elif code in positions:
-            problem(header_row_no, code, cell, "duplicate_column",
-                    f"cột '{code}' xuất hiện hai lần", f"column '{code}' appears twice")
+            problem(
+                header_row_no,
+                code,
+                cell,
+                "duplicate_column",
+                f"cột '{code}' xuất hiện hai lần",
+                f"column '{code}' appears twice",
+            )
         else:
             positions[code] = index
     for col in form.columns:
         if col.code not in positions and not col.rules.get("optional"):
-            problem(header_row_no, col.code, None, "missing_column",
-                    f"thiếu cột '{col.code}' ({col.label})", f"column '{col.code}' ({col.label}) is missing")
+            problem(
+                header_row_no,
+                col.code,
+                None,
+                "missing_column",
+                f"thiếu cột '{col.code}' ({col.label})",
+                f"column '{col.code}' ({col.label}) is missing",
+            )
     if "xa" in positions:
         for row_no, cells in footer:
             cell = cells[positions["xa"]] if positions["xa"] < len(cells) else None
@@ -198,9 +225,14 @@ def read_submission(
                 resolver.resolve(cell)
             except UnitNameError:
                 continue
-            problem(row_no, "xa", cell, "row_after_table_end",
-                    "dòng dữ liệu nằm sau dòng trống hoặc dòng tổng cộng; hãy xóa dòng trống trong bảng",
-                    "a data row stands below a blank row or the total row; remove blank rows inside the table")
+            problem(
+                row_no,
+                "xa",
+                cell,
+                "row_after_table_end",
+                "dòng dữ liệu nằm sau dòng trống hoặc dòng tổng cộng; hãy xóa dòng trống trong bảng",
+                "a data row stands below a blank row or the total row; remove blank rows inside the table",
+            )
     if result.problems:
         return result
 
@@ -209,8 +241,14 @@ def read_submission(
     for row_no, cells in table:
         values = {code: (cells[i] if i < len(cells) else None) for code, i in positions.items()}
         if len(records) >= MAX_DATA_ROWS:
-            problem(row_no, None, None, "too_many_rows",
-                    f"tệp có hơn {MAX_DATA_ROWS} dòng dữ liệu", f"the file has more than {MAX_DATA_ROWS} data rows")
+            problem(
+                row_no,
+                None,
+                None,
+                "too_many_rows",
+                f"tệp có hơn {MAX_DATA_ROWS} dòng dữ liệu",
+                f"the file has more than {MAX_DATA_ROWS} data rows",
+            )
             return result
         record: dict = {"_row": row_no}
         for col in form.columns:
@@ -225,8 +263,8 @@ def read_submission(
                     problem(row_no, col.code, cell, "unknown_unit", err.reason_vi, err.reason_en)
                     result.reported.add((row_no, col.code))
             elif col.type == "category":
-                record[col.code] = None if cell is None else category_lookup.get(col.dimension, {}).get(
-                    loose_key(cell), str(cell))
+                codes = category_lookup.get(col.dimension or "", {})
+                record[col.code] = None if cell is None else codes.get(loose_key(cell), str(cell))
             elif col.type == "text":
                 record[col.code] = None if cell is None else str(_display(cell))
             else:
@@ -244,8 +282,14 @@ def read_submission(
         records.append(record)
 
     if not records:
-        problem(None, None, None, "no_data_rows", "tệp chỉ có tiêu đề, không có dòng dữ liệu",
-                "the file has a header but no data rows")
+        problem(
+            None,
+            None,
+            None,
+            "no_data_rows",
+            "tệp chỉ có tiêu đề, không có dòng dữ liệu",
+            "the file has a header but no data rows",
+        )
         return result
 
     result.records = records
@@ -261,12 +305,23 @@ def read_submission(
             try:
                 stated = float(parse_number(cell, col.type))
             except NumberProblem as err:
-                problem(total_row, col.code, cell, err.rule, "dòng tổng cộng: " + err.reason_vi,
-                        "total row: " + err.reason_en)
+                problem(
+                    total_row,
+                    col.code,
+                    cell,
+                    err.rule,
+                    "dòng tổng cộng: " + err.reason_vi,
+                    "total row: " + err.reason_en,
+                )
                 continue
             computed = float(sum(r[col.code] for r in records if r.get(col.code) is not None))
             if abs(stated - computed) > 1e-6 * max(1.0, abs(computed)):
-                problem(total_row, col.code, cell, "total_mismatch",
-                        f"dòng tổng cộng ghi {_display(stated)} nhưng tổng các dòng phía trên là {_display(computed)}",
-                        f"the total row says {_display(stated)} but the rows above add up to {_display(computed)}")
+                problem(
+                    total_row,
+                    col.code,
+                    cell,
+                    "total_mismatch",
+                    f"dòng tổng cộng ghi {_display(stated)} nhưng tổng các dòng phía trên là {_display(computed)}",
+                    f"the total row says {_display(stated)} but the rows above add up to {_display(computed)}",
+                )
     return result

@@ -104,8 +104,9 @@ def load_org_units(reference_dir: Path) -> list[OrgUnit]:
 
 def load_categories(reference_dir: Path) -> list[Category]:
     with open(Path(reference_dir) / "categories.csv", encoding="utf-8", newline="") as fh:
-        return [Category(**{k: unicodedata.normalize("NFC", v or "") for k, v in row.items()})
-                for row in csv.DictReader(fh)]
+        return [
+            Category(**{k: unicodedata.normalize("NFC", v or "") for k, v in row.items()}) for row in csv.DictReader(fh)
+        ]
 
 
 class UnitNameError(ValueError):
@@ -130,7 +131,7 @@ class UnitResolver:
                 self._by_name.setdefault(loose_key(name), set()).add(unit.code)
 
     @classmethod
-    def for_district(cls, units: list[OrgUnit], district_code: str) -> "UnitResolver":
+    def for_district(cls, units: list[OrgUnit], district_code: str) -> UnitResolver:
         return cls(communes_of(units, district_code))
 
     def resolve(self, value: object) -> str:
@@ -144,10 +145,14 @@ class UnitResolver:
             return codes.pop()
         if len(codes) > 1:
             names = sorted(self.units[c].full_name for c in codes)
-            raise UnitNameError(value, f"tên '{value}' khớp với nhiều đơn vị", f"name '{value}' matches several units", names)
+            raise UnitNameError(
+                value, f"tên '{value}' khớp với nhiều đơn vị", f"name '{value}' matches several units", names
+            )
         close = difflib.get_close_matches(base, list(self._by_name), n=3, cutoff=0.5)
         names = [self.units[c].full_name for key in close for c in sorted(self._by_name[key])]
-        raise UnitNameError(value, f"không có xã, thị trấn nào tên '{value}'", f"no commune or town is named '{value}'", names)
+        raise UnitNameError(
+            value, f"không có xã, thị trấn nào tên '{value}'", f"no commune or town is named '{value}'", names
+        )
 
 
 def district_of(communes: list[OrgUnit]) -> str:
@@ -155,7 +160,10 @@ def district_of(communes: list[OrgUnit]) -> str:
     parents = {u.parent_code for u in communes}
     if len(parents) != 1:
         raise ValueError(f"communes of one district expected, got parents {sorted(map(str, parents))}")
-    return parents.pop()
+    parent = parents.pop()
+    if parent is None:
+        raise ValueError("communes without a district")
+    return parent
 
 
 @lru_cache(maxsize=4)
@@ -178,7 +186,7 @@ class ReferenceData:
     communes: list[OrgUnit]
 
     @classmethod
-    def load(cls, reference_dir: Path, district_code: str) -> "ReferenceData":
+    def load(cls, reference_dir: Path, district_code: str) -> ReferenceData:
         from .forms import registry
 
         units = list(org_units(reference_dir))

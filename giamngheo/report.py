@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from .completeness import check_completeness
-from .faults import pause_point
 from .config import Settings, get_settings
+from .faults import pause_point
 from .figures import ReportValues, build_figures, lower_first, report_periods
 from .narrative import load_narrative
 from .periods import Period
@@ -63,7 +63,9 @@ def document_date(period: Period, delay_days: int) -> date:
 def period_context(period: Period) -> dict:
     h1 = period.half == 1
     return {
-        "code": str(period), "year": period.year, "label": period.label_vi,
+        "code": str(period),
+        "year": period.year,
+        "label": period.label_vi,
         "label_capitalised": period.label_vi[:1].upper() + period.label_vi[1:],
         "running_label": f"06 tháng đầu năm {period.year}" if h1 else f"năm {period.year}",
         "months": "06 tháng" if h1 else f"năm {period.year}",
@@ -77,9 +79,13 @@ def document_settings(doc: dict, district) -> dict:
     reference data, and its signer is left for the office to fill."""
     if str(doc.get("district_code") or district.code) == district.code:
         return doc
-    return {**doc, "issuing_body": f"{district.kind_label.upper()} {district.name.upper()}",
-            "district": district.name, "place": district.name,
-            "signer": {**doc.get("signer", {}), "name": ""}}
+    return {
+        **doc,
+        "issuing_body": f"{district.kind_label.upper()} {district.name.upper()}",
+        "district": district.name,
+        "place": district.name,
+        "signer": {**doc.get("signer", {}), "name": ""},
+    }
 
 
 class ReportBuilder:
@@ -99,11 +105,16 @@ class ReportBuilder:
 
     def context(self, period: Period, values: ReportValues) -> dict:
         figures = build_figures(values, period, self.communes, self.categories)
-        doc = document_settings(load_report_settings(self.settings.report_settings_path),
-                                self.district_unit())
+        doc = document_settings(load_report_settings(self.settings.report_settings_path), self.district_unit())
         when = document_date(period, doc.get("delay_days", 15))
-        doc.update({"number_text": doc.get("number") or "\u00a0" * 6, "day_text": "\u00a0" * 6,
-                    "month": when.month, "year": when.year})
+        doc.update(
+            {
+                "number_text": doc.get("number") or "\u00a0" * 6,
+                "day_text": "\u00a0" * 6,
+                "month": when.month,
+                "year": when.year,
+            }
+        )
         narrative = load_narrative(self.settings.inbox_dir, period)
         completeness = check_completeness(self.warehouse, str(period), self.forms, self.communes)
         reasons = []
@@ -130,8 +141,8 @@ class ReportBuilder:
         }
 
     def render(self, period_text: str, pdf: bool = True) -> ReportResult:
-        from docxtpl import DocxTemplate, InlineImage
         from docx.shared import Mm
+        from docxtpl import DocxTemplate, InlineImage
 
         from . import charts
 
@@ -158,8 +169,12 @@ class ReportBuilder:
             write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
             lineage_staged = tmp_dir / f"nguon-so-lieu-{period}.json"
             lineage = self.warehouse.report_lineage(*report_periods(period), self.settings.district_code)
-            lineage_staged.write_text(json.dumps({"period": str(period), "document": final.name, "sources": lineage},
-                                                 ensure_ascii=False, indent=1), encoding="utf-8")
+            lineage_staged.write_text(
+                json.dumps(
+                    {"period": str(period), "document": final.name, "sources": lineage}, ensure_ascii=False, indent=1
+                ),
+                encoding="utf-8",
+            )
             pause_point("render")  # crash tests kill the process here: the previous report must survive
             # publish: the previous document goes to history/, then the new one takes its place atomically
             if final.exists():
@@ -171,10 +186,18 @@ class ReportBuilder:
             xlsx = out_dir / xlsx_staged.name
             os.replace(xlsx_staged, xlsx)
             os.replace(lineage_staged, out_dir / lineage_staged.name)
-        pdf_path, pdf_message = (convert_to_pdf(final) if pdf else (None, "PDF không được yêu cầu / PDF not requested"))
-        return ReportResult(str(period), str(final), str(xlsx), str(pdf_path) if pdf_path else None, pdf_message,
-                            context["draft"], context["draft_reason"], len(context["completeness"]["missing"]),
-                            len(context["completeness"]["rejected"]))
+        pdf_path, pdf_message = convert_to_pdf(final) if pdf else (None, "PDF không được yêu cầu / PDF not requested")
+        return ReportResult(
+            str(period),
+            str(final),
+            str(xlsx),
+            str(pdf_path) if pdf_path else None,
+            pdf_message,
+            context["draft"],
+            context["draft_reason"],
+            len(context["completeness"]["missing"]),
+            len(context["completeness"]["rejected"]),
+        )
 
 
 def choose_periods(param: str | None, event_extras: list[dict], interval_start: date | None) -> list[str]:
@@ -198,8 +221,9 @@ def render_report(settings: Settings | None = None, period: str = "", pdf: bool 
         builder.warehouse.dispose()
 
 
-def plan_reports(settings: Settings, param: str | None, event_extras: list[dict],
-                 interval_start: date | None) -> list[dict]:
+def plan_reports(
+    settings: Settings, param: str | None, event_extras: list[dict], interval_start: date | None
+) -> list[dict]:
     """The report batches of a run: the periods of :func:`choose_periods`, for the districts whose
     data changed (asset events name them) or, on schedule or on demand, every district."""
     from .batches import report_batches
@@ -222,12 +246,14 @@ def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> l
     and their PDF copies in one LibreOffice run."""
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
-        results = [ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=False)
-                   for item in items]
+        results = [
+            ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=False)
+            for item in items
+        ]
     finally:
         warehouse.dispose()
     if pdf and results:
-        for result, (path, message) in zip(results, convert_many_to_pdf([Path(r.docx) for r in results])):
+        for result, (path, message) in zip(results, convert_many_to_pdf([Path(r.docx) for r in results]), strict=True):
             result.pdf, result.pdf_message = (str(path) if path else None), message
     return results
 
@@ -244,8 +270,13 @@ def convert_many_to_pdf(documents: list[Path]) -> list[tuple[Path | None, str]]:
     """PDF copies beside the documents, from one LibreOffice process (its start costs more than a page)."""
     binary = libreoffice()
     if not binary:
-        return [(None, "LibreOffice chưa được cài: bỏ qua bản PDF / LibreOffice is not installed: PDF skipped "
-                       "(apt-get install libreoffice-writer-nogui)")] * len(documents)
+        return [
+            (
+                None,
+                "LibreOffice chưa được cài: bỏ qua bản PDF / LibreOffice is not installed: PDF skipped "
+                "(apt-get install libreoffice-writer-nogui)",
+            )
+        ] * len(documents)
     with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as work:
         inputs = []
         for index, docx in enumerate(documents):  # documents of several districts share a name
@@ -253,15 +284,27 @@ def convert_many_to_pdf(documents: list[Path]) -> list[tuple[Path | None, str]]:
             link.symlink_to(Path(docx).resolve())
             inputs.append(link)
         result = subprocess.run(
-            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(Path(work) / "out"), *map(str, inputs)],
-            capture_output=True, text=True, timeout=300 + 30 * len(documents))
-        out = []
-        for docx, link in zip(documents, inputs):
+            [
+                binary,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(Path(work) / "out"),
+                *map(str, inputs),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300 + 30 * len(documents),
+        )
+        out: list[tuple[Path | None, str]] = []
+        for docx, link in zip(documents, inputs, strict=True):
             made = Path(work) / "out" / link.with_suffix(".pdf").name
             if not made.exists():
-                out.append((None, f"LibreOffice không chuyển được sang PDF / conversion failed: "
-                                  f"{result.stderr.strip()[:300]}"))
+                out.append(
+                    (None, f"LibreOffice không chuyển được sang PDF / conversion failed: {result.stderr.strip()[:300]}")
+                )
                 continue
             pdf = Path(docx).with_suffix(".pdf")
             shutil.move(str(made), pdf)

@@ -47,9 +47,11 @@ def double_encoded(text: str) -> bool:
 def _check_text(text: str) -> None:
     """Replacement characters or double-encoded UTF-8 mean the file was saved in a wrong encoding."""
     if "\ufffd" in text or double_encoded(text):
-        raise FileProblem("csv_encoding",
-                          "chữ tiếng Việt trong tệp bị lỗi mã hóa (mojibake); hãy lưu dạng 'CSV UTF-8' từ Excel",
-                          "the Vietnamese text is garbled (mojibake); save the file as 'CSV UTF-8' from Excel")
+        raise FileProblem(
+            "csv_encoding",
+            "chữ tiếng Việt trong tệp bị lỗi mã hóa (mojibake); hãy lưu dạng 'CSV UTF-8' từ Excel",
+            "the Vietnamese text is garbled (mojibake); save the file as 'CSV UTF-8' from Excel",
+        )
 
 
 def check_xlsx_container(path: Path) -> None:
@@ -62,36 +64,48 @@ def check_xlsx_container(path: Path) -> None:
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel's encrypted (password) format
-        raise FileProblem("encrypted_xlsx",
-                          "tệp Excel có đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
-                          "the Excel file is password-protected; remove the password and send it again")
+        raise FileProblem(
+            "encrypted_xlsx",
+            "tệp Excel có đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
+            "the Excel file is password-protected; remove the password and send it again",
+        )
     if not zipfile.is_zipfile(path):
-        raise FileProblem("unreadable_xlsx",
-                          "tệp không phải Excel .xlsx hợp lệ (có thể hỏng hoặc đổi đuôi); hãy lưu lại dạng Excel Workbook",
-                          "not a valid .xlsx file (damaged or renamed); save it again as an Excel Workbook")
+        raise FileProblem(
+            "unreadable_xlsx",
+            "tệp không phải Excel .xlsx hợp lệ (có thể hỏng hoặc đổi đuôi); hãy lưu lại dạng Excel Workbook",
+            "not a valid .xlsx file (damaged or renamed); save it again as an Excel Workbook",
+        )
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)
         packed = max(1, sum(m.compress_size for m in members))
         if unpacked > MAX_XLSX_UNPACKED_BYTES or unpacked / packed > MAX_XLSX_RATIO:
-            raise FileProblem("xlsx_too_large",
-                              f"tệp Excel giải nén ra quá lớn ({unpacked // (1024 * 1024)} MB); chỉ gửi bảng số liệu",
-                              f"the Excel file unpacks to too much ({unpacked // (1024 * 1024)} MB, ratio "
-                              f"{unpacked / packed:.0f}); send the table only")
+            raise FileProblem(
+                "xlsx_too_large",
+                f"tệp Excel giải nén ra quá lớn ({unpacked // (1024 * 1024)} MB); chỉ gửi bảng số liệu",
+                f"the Excel file unpacks to too much ({unpacked // (1024 * 1024)} MB, ratio "
+                f"{unpacked / packed:.0f}); send the table only",
+            )
         for member in members:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
             with archive.open(member) as fh:
                 head = fh.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise FileProblem("xml_dtd", "tệp Excel chứa khai báo XML không được phép (DTD)",
-                                  f"the Excel file declares an XML DTD ({member.filename}), which is refused")
+                raise FileProblem(
+                    "xml_dtd",
+                    "tệp Excel chứa khai báo XML không được phép (DTD)",
+                    f"the Excel file declares an XML DTD ({member.filename}), which is refused",
+                )
             if member.file_size < 1024 * 1024 and not member.filename.startswith("xl/worksheets/"):
                 try:
                     SafeET.fromstring(archive.read(member))
                 except (DefusedXmlException, SafeET.ParseError) as err:
-                    raise FileProblem("unreadable_xlsx", f"tệp Excel hỏng ({member.filename})",
-                                      f"the Excel file is damaged ({member.filename}: {err})") from None
+                    raise FileProblem(
+                        "unreadable_xlsx",
+                        f"tệp Excel hỏng ({member.filename})",
+                        f"the Excel file is damaged ({member.filename}: {err})",
+                    ) from None
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
@@ -169,6 +183,8 @@ def raw_rows(path: Path) -> list[tuple[int, list]]:
         return _xlsx_rows(path)
     if suffix == ".csv":
         return _csv_rows(path)
-    raise FileProblem("file_type", f"loại tệp '{suffix}' không được nhận; hãy lưu lại dạng Excel Workbook (.xlsx) "
-                                   "hoặc CSV UTF-8",
-                      f"file type '{suffix}' is not accepted; save it as an Excel Workbook (.xlsx) or CSV UTF-8")
+    raise FileProblem(
+        "file_type",
+        f"loại tệp '{suffix}' không được nhận; hãy lưu lại dạng Excel Workbook (.xlsx) hoặc CSV UTF-8",
+        f"file type '{suffix}' is not accepted; save it as an Excel Workbook (.xlsx) or CSV UTF-8",
+    )

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from .forms import Form
 from .completeness import rejections
+from .forms import Form
 from .reference import OrgUnit, district_of
 
 
@@ -24,41 +24,65 @@ def periods(warehouse) -> list[str]:
 
 def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit], period: str) -> dict:
     district = district_of(communes)
-    cells = {(r["form"], r["org_unit"]): r
-             for r in warehouse.query("query/submission_cells", period=period, district=district)}
+    cells = {
+        (r["form"], r["org_unit"]): r
+        for r in warehouse.query("query/submission_cells", period=period, district=district)
+    }
     received = rejections(warehouse, period, district)
     flagged = {(r["form"], code) for r in received for code in r["outstanding_codes"]}
-    units = []
+    units: list[dict] = []
     for unit in sorted(communes, key=lambda u: u.code):
-        row = {"code": unit.code, "name": unit.full_name, "cells": {}}
+        row_cells: dict[str, dict] = {}
+        row = {"code": unit.code, "name": unit.full_name, "cells": row_cells}
         for form in forms.values():
             found = cells.get((form.code, unit.code))
             if found is None:  # a form expected once per period (models) is not missing per commune
-                cell = {"state": "missing" if form.expected == "each_commune" else "none"}
+                cell: dict = {"state": "missing" if form.expected == "each_commune" else "none"}
             else:
                 cell = {
-                    "state": "accepted", "file": found["file_name"], "version": found["version"],
-                    "arrival": found["arrival_at"][:16].replace("T", " "), "link": found["processed_by"],
+                    "state": "accepted",
+                    "file": found["file_name"],
+                    "version": found["version"],
+                    "arrival": found["arrival_at"][:16].replace("T", " "),
+                    "link": found["processed_by"],
                     "superseded": int(found["superseded"]),
                 }
             cell["rejection_outstanding"] = (form.code, unit.code) in flagged
-            row["cells"][form.code] = cell
+            row_cells[form.code] = cell
         units.append(row)
     rejected = []
     for r in received:
         problems = json.loads(r["messages"] or "[]")
-        rejected.append({"form": r["form"], "file": r["file"], "version": r["version"],
-                         "arrival": r["arrival_at"][:16].replace("T", " "), "link": r["processed_by"],
-                         "communes": r["communes"], "outstanding": r["outstanding"],
-                         "answered_by": r["answered_by"],
-                         "messages": [f"{p.get('message_vi')} / {p.get('message_en')}"
-                                      + (f" (dòng/row {p['row']}, cột/column {p['column']}, giá trị/value '{p['value']}')"
-                                         if p.get("row") is not None else "") for p in problems]})
+        rejected.append(
+            {
+                "form": r["form"],
+                "file": r["file"],
+                "version": r["version"],
+                "arrival": r["arrival_at"][:16].replace("T", " "),
+                "link": r["processed_by"],
+                "communes": r["communes"],
+                "outstanding": r["outstanding"],
+                "answered_by": r["answered_by"],
+                "messages": [
+                    f"{p.get('message_vi')} / {p.get('message_en')}"
+                    + (
+                        f" (dòng/row {p['row']}, cột/column {p['column']}, giá trị/value '{p['value']}')"
+                        if p.get("row") is not None
+                        else ""
+                    )
+                    for p in problems
+                ],
+            }
+        )
     counts = {"accepted": 0, "missing": 0, "none": 0}
-    for row in units:
-        for cell in row["cells"].values():
+    for unit_row in units:
+        for cell in unit_row["cells"].values():
             counts[cell["state"]] += 1
     outstanding = sum(1 for r in rejected if r["outstanding"])
-    return {"period": period, "forms": [{"code": f.code, "label": f.label} for f in forms.values()],
-            "units": units, "rejected": rejected,
-            "counts": {**counts, "rejected": len(rejected), "outstanding": outstanding}}
+    return {
+        "period": period,
+        "forms": [{"code": f.code, "label": f.label} for f in forms.values()],
+        "units": units,
+        "rejected": rejected,
+        "counts": {**counts, "rejected": len(rejected), "outstanding": outstanding},
+    }

@@ -64,16 +64,41 @@ def _figure_expectations(form: Form, col: Column) -> list[dict]:
     r = col.rules
     out: list[dict] = []
     if not col.optional:
-        out.append(_exp("expect_column_values_to_not_be_null", "required", "ô trống: cột này phải có số liệu", "empty cell: this column needs a figure", column=col.code))
+        out.append(
+            _exp(
+                "expect_column_values_to_not_be_null",
+                "required",
+                "ô trống: cột này phải có số liệu",
+                "empty cell: this column needs a figure",
+                column=col.code,
+            )
+        )
     if "only_for" in r or "empty_for" in r:
-        (other, codes), = (r.get("only_for") or r.get("empty_for")).items()
+        ((other, codes),) = (r.get("only_for") or r["empty_for"]).items()
         filled_where = _row_in(other, codes, negate="empty_for" in r)
         empty_where = _row_in(other, codes, negate="only_for" in r)
-        out.append(_exp("expect_column_values_to_not_be_null", "required", f"ô trống: cột này phải có số liệu khi {filled_where}",
-                        f"empty cell: a figure is needed where {filled_where}",
-                        column=col.code, row_condition=filled_where, condition_parser="pandas"))
-        out.append(_exp("expect_column_values_to_be_null", "must_be_empty", f"phải để trống khi {empty_where}", f"must stay empty where {empty_where}",
-                        column=col.code, row_condition=empty_where, condition_parser="pandas"))
+        out.append(
+            _exp(
+                "expect_column_values_to_not_be_null",
+                "required",
+                f"ô trống: cột này phải có số liệu khi {filled_where}",
+                f"empty cell: a figure is needed where {filled_where}",
+                column=col.code,
+                row_condition=filled_where,
+                condition_parser="pandas",
+            )
+        )
+        out.append(
+            _exp(
+                "expect_column_values_to_be_null",
+                "must_be_empty",
+                f"phải để trống khi {empty_where}",
+                f"must stay empty where {empty_where}",
+                column=col.code,
+                row_condition=empty_where,
+                condition_parser="pandas",
+            )
+        )
     low, strict = (r["gt"], True) if "gt" in r else (r.get("min"), False)
     high = r.get("max")
     if low is not None or high is not None:
@@ -83,30 +108,72 @@ def _figure_expectations(form: Form, col: Column) -> list[dict]:
             vi, en = f"không được nhỏ hơn {low} (số âm)", f"must not be below {low}"
         else:
             vi, en = f"phải nằm trong khoảng {low}–{high}", f"must be between {low} and {high}"
-        out.append(_exp("expect_column_values_to_be_between", "range", vi, en, column=col.code,
-                        min_value=low, max_value=high, strict_min=strict))
+        out.append(
+            _exp(
+                "expect_column_values_to_be_between",
+                "range",
+                vi,
+                en,
+                column=col.code,
+                min_value=low,
+                max_value=high,
+                strict_min=strict,
+            )
+        )
     places = col.max_decimals
-    out.append(_exp("expect_column_values_to_be_between", "decimals",
-                    "phải là số nguyên" if places == 0 else f"tối đa {places} chữ số thập phân",
-                    "must be a whole number" if places == 0 else f"at most {places} decimal places",
-                    column=f"{col.code}__dp", min_value=0, max_value=places))
+    out.append(
+        _exp(
+            "expect_column_values_to_be_between",
+            "decimals",
+            "phải là số nguyên" if places == 0 else f"tối đa {places} chữ số thập phân",
+            "must be a whole number" if places == 0 else f"at most {places} decimal places",
+            column=f"{col.code}__dp",
+            min_value=0,
+            max_value=places,
+        )
+    )
     if "le" in r:
         other = form.column(r["le"])
-        out.append(_exp("expect_column_pair_values_a_to_be_greater_than_b", "subset_le_total",
-                        f"không được lớn hơn '{other.label}' ({other.code})",
-                        f"must not exceed '{other.code}' ({other.label})",
-                        column_A=other.code, column_B=col.code, or_equal=True, ignore_row_if="either_value_is_missing"))
+        out.append(
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "subset_le_total",
+                f"không được lớn hơn '{other.label}' ({other.code})",
+                f"must not exceed '{other.code}' ({other.label})",
+                column_A=other.code,
+                column_B=col.code,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
     if "le_difference" in r:
         a, b = r["le_difference"]
-        out.append(_exp("expect_column_pair_values_a_to_be_greater_than_b", "subset_le_total",
-                        f"không được lớn hơn {a} − {b}", f"must not exceed {a} − {b}",
-                        column_A=limit_column(col.code), column_B=col.code, or_equal=True,
-                        ignore_row_if="either_value_is_missing"))
+        out.append(
+            _exp(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "subset_le_total",
+                f"không được lớn hơn {a} − {b}",
+                f"must not exceed {a} − {b}",
+                column_A=limit_column(col.code),
+                column_B=col.code,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
     if "zero_when_zero" in r:
         other = r["zero_when_zero"]
-        out.append(_exp("expect_column_values_to_be_in_set", "zero_when_zero",
-                        f"phải bằng 0 khi {other} bằng 0", f"must be 0 where {other} is 0",
-                        column=col.code, value_set=[0], row_condition=f"{other} == 0", condition_parser="pandas"))
+        out.append(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                "zero_when_zero",
+                f"phải bằng 0 khi {other} bằng 0",
+                f"must be 0 where {other} is 0",
+                column=col.code,
+                value_set=[0],
+                row_condition=f"{other} == 0",
+                condition_parser="pandas",
+            )
+        )
     return out
 
 
@@ -124,23 +191,60 @@ def suite_for(form: Form, categories: list[Category]) -> dict:
         elif col.type == "category":
             codes = sorted(c.code for c in categories if c.dimension == col.dimension)
             if not col.optional:
-                exps.append(_exp("expect_column_values_to_not_be_null", "required", "ô trống: phải ghi mã hoặc tên", "empty cell: a code or label is needed",
-                                 column=col.code))
-            exps.append(_exp("expect_column_values_to_be_in_set", "known_code", f"mã không hợp lệ; dùng một trong: {', '.join(codes)}",
-                             f"unknown code; use one of: {', '.join(codes)}", column=col.code, value_set=codes))
+                exps.append(
+                    _exp(
+                        "expect_column_values_to_not_be_null",
+                        "required",
+                        "ô trống: phải ghi mã hoặc tên",
+                        "empty cell: a code or label is needed",
+                        column=col.code,
+                    )
+                )
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    "known_code",
+                    f"mã không hợp lệ; dùng một trong: {', '.join(codes)}",
+                    f"unknown code; use one of: {', '.join(codes)}",
+                    column=col.code,
+                    value_set=codes,
+                )
+            )
         elif col.type == "text":
-            exps.append(_exp("expect_column_values_to_not_be_null", "required", "ô trống: phải ghi nội dung", "empty cell: text is needed", column=col.code))
+            exps.append(
+                _exp(
+                    "expect_column_values_to_not_be_null",
+                    "required",
+                    "ô trống: phải ghi nội dung",
+                    "empty cell: text is needed",
+                    column=col.code,
+                )
+            )
             if "max_length" in col.rules:
                 n = col.rules["max_length"]
-                exps.append(_exp("expect_column_value_lengths_to_be_between", "max_length", f"dài quá {n} ký tự", f"longer than {n} characters",
-                                 column=col.code, min_value=1, max_value=n))
+                exps.append(
+                    _exp(
+                        "expect_column_value_lengths_to_be_between",
+                        "max_length",
+                        f"dài quá {n} ký tự",
+                        f"longer than {n} characters",
+                        column=col.code,
+                        min_value=1,
+                        max_value=n,
+                    )
+                )
         else:
             exps.extend(_figure_expectations(form, col))
     grain = ", ".join(form.grain)
-    exps.append(_exp("expect_compound_columns_to_be_unique", "duplicate_row",
-                     f"trùng lặp: ({grain}) xuất hiện nhiều lần trong một tệp",
-                     f"duplicate: ({grain}) appears more than once in the file",
-                     column_list=[FILE_INDEX, *form.grain]))
+    exps.append(
+        _exp(
+            "expect_compound_columns_to_be_unique",
+            "duplicate_row",
+            f"trùng lặp: ({grain}) xuất hiện nhiều lần trong một tệp",
+            f"duplicate: ({grain}) appears more than once in the file",
+            column_list=[FILE_INDEX, *form.grain],
+        )
+    )
     return {"name": f"{form.code}_submission", "form": form.code, "expectations": exps}
 
 
@@ -193,11 +297,17 @@ class Validator:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         if self.docs_dir:
-            self.context.add_data_docs_site(site_name="submissions", site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
+            self.context.add_data_docs_site(
+                site_name="submissions",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
         datasource = self.context.data_sources.add_pandas("submissions")
         self.suites: dict[str, dict] = {}
         self._definitions = {}
@@ -206,20 +316,26 @@ class Validator:
             spec = load_suite(expectations_dir, code)
             self.suites[code] = spec
             expectations = [
-                get_expectation_impl(e["type"])(**e["kwargs"], meta=e["meta"],
-                                                 notes=f"{e['meta']['vi']} / {e['meta']['en']}")
+                get_expectation_impl(e["type"])(
+                    **e["kwargs"], meta=e["meta"], notes=f"{e['meta']['vi']} / {e['meta']['en']}"
+                )
                 for e in spec["expectations"]
             ]
             suite = self.context.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=expectations))
             batch_definition = datasource.add_dataframe_asset(code).add_batch_definition_whole_dataframe(code)
             definition = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=code, data=batch_definition, suite=suite))
+                gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
+            )
             self._definitions[code] = definition
             if self.docs_dir:
-                self._checkpoints[code] = self.context.checkpoints.add(gx.Checkpoint(
-                    name=f"{code}_docs", validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["submissions"])],
-                    result_format={"result_format": "COMPLETE"}))
+                self._checkpoints[code] = self.context.checkpoints.add(
+                    gx.Checkpoint(
+                        name=f"{code}_docs",
+                        validation_definitions=[definition],
+                        actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["submissions"])],
+                        result_format={"result_format": "COMPLETE"},
+                    )
+                )
 
     def _batch(self, form: Form, reads: list[ReadResult]):
         """One frame for all files' records, each row tagged with its file's index."""
@@ -271,9 +387,18 @@ class Validator:
         if item.exception_info and item.exception_info.get("raised_exception"):
             for index, read in enumerate(reads):
                 if read.records is not None:
-                    yield index, Problem(read.file, None, kwargs.get("column"), None, rule,
-                                         f"lỗi khi kiểm tra: {meta.get('vi', '')}",
-                                         f"the check could not run: {item.exception_info.get('exception_message')}")
+                    yield (
+                        index,
+                        Problem(
+                            read.file,
+                            None,
+                            kwargs.get("column"),
+                            None,
+                            rule,
+                            f"lỗi khi kiểm tra: {meta.get('vi', '')}",
+                            f"the check could not run: {item.exception_info.get('exception_message')}",
+                        ),
+                    )
             return
         if "column_B" in kwargs:
             column = kwargs["column_B"]
@@ -302,10 +427,12 @@ class Validator:
         run_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-120:]
         batch = add_derived_columns(read.frame.assign(**{FILE_INDEX: 0}), form)
         try:
-            self._checkpoints[form.code].run(batch_parameters={"dataframe": batch},
-                                             run_id=RunIdentifier(run_name=run_name))
+            self._checkpoints[form.code].run(
+                batch_parameters={"dataframe": batch}, run_id=RunIdentifier(run_name=run_name)
+            )
         except Exception:  # docs are a convenience; the rejection itself stands
             log.exception("could not build Data Docs for %s", read.file)
             return None
+        assert self.docs_dir is not None  # only called when Data Docs are kept
         pages = sorted((self.docs_dir / "validations").glob(f"*/{run_name}/*/*.html"), key=lambda p: p.stat().st_mtime)
         return pages[-1] if pages else None

@@ -61,7 +61,9 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("pragma foreign_keys = on")
             cursor.execute("pragma journal_mode = wal")
-            cursor.execute("pragma synchronous = normal")  # WAL: consistent after a crash; the inbox can replay the rest
+            cursor.execute(
+                "pragma synchronous = normal"
+            )  # WAL: consistent after a crash; the inbox can replay the rest
             cursor.execute("pragma busy_timeout = 120000")
             cursor.close()
 
@@ -121,7 +123,10 @@ class Warehouse:
     def head_revision(self) -> str:
         from alembic.script import ScriptDirectory
 
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        if head is None:
+            raise RuntimeError(f"no migrations in {MIGRATIONS_DIR}")
+        return head
 
     def revision(self) -> str | None:
         """The schema revision the warehouse is at (None: empty, or written before migrations)."""
@@ -158,19 +163,36 @@ class Warehouse:
         # parents before children, so the foreign key holds
         depth = {"province": 0, "district": 1, "commune": 2}
         with self.engine.begin() as conn:
-            conn.execute(self.sql("load/upsert_org_unit"), [
-                {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind, "parent_code": u.parent_code}
-                for u in sorted(units, key=lambda u: depth.get(u.level, 9))
-            ])
-            conn.execute(self.sql("load/upsert_category"), [
-                {"dimension": c.dimension, "code": c.code, "label": c.label, "legal_basis": c.legal_basis}
-                for c in categories
-            ])
-            conn.execute(self.sql("load/upsert_indicator"), [
-                {"form": form.code, "code": col.code, "label": col.label, "unit_type": col.type,
-                 "kind": col.kind or "flow", "position": position}
-                for form in forms.values() for position, col in enumerate(form.columns) if col.is_figure
-            ])
+            conn.execute(
+                self.sql("load/upsert_org_unit"),
+                [
+                    {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind, "parent_code": u.parent_code}
+                    for u in sorted(units, key=lambda u: depth.get(u.level, 9))
+                ],
+            )
+            conn.execute(
+                self.sql("load/upsert_category"),
+                [
+                    {"dimension": c.dimension, "code": c.code, "label": c.label, "legal_basis": c.legal_basis}
+                    for c in categories
+                ],
+            )
+            conn.execute(
+                self.sql("load/upsert_indicator"),
+                [
+                    {
+                        "form": form.code,
+                        "code": col.code,
+                        "label": col.label,
+                        "unit_type": col.type,
+                        "kind": col.kind or "flow",
+                        "position": position,
+                    }
+                    for form in forms.values()
+                    for position, col in enumerate(form.columns)
+                    if col.is_figure
+                ],
+            )
 
     def initialise(self, units, categories, forms) -> None:
         self.migrate()
@@ -182,15 +204,24 @@ class Warehouse:
         """A submission of the same district, period and form with the same content, accepted or
         rejected: that content was processed before."""
         with self.engine.connect() as conn:
-            row = conn.execute(self.sql("load/find_known_content"),
-                               {"district": file.district, "period": file.period, "form": file.form,
-                                "sha256": sha256}).first()
+            row = conn.execute(
+                self.sql("load/find_known_content"),
+                {"district": file.district, "period": file.period, "form": file.form, "sha256": sha256},
+            ).first()
         return dict(row._mapping) if row else None
 
     def _find(self, conn: Connection, file: InboxFile, sha256: str):
         """The ledger row of this very file (name and content), if it was seen before."""
-        return conn.execute(self.sql("load/find_submission"), {
-            "district": file.district, "period": file.period, "form": file.form, "file_name": file.name, "sha256": sha256}).first()
+        return conn.execute(
+            self.sql("load/find_submission"),
+            {
+                "district": file.district,
+                "period": file.period,
+                "form": file.form,
+                "file_name": file.name,
+                "sha256": sha256,
+            },
+        ).first()
 
     def find_submission(self, file: InboxFile, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
@@ -200,11 +231,21 @@ class Warehouse:
     def _ledger_row(self, existing, file: InboxFile, sha256: str, **values) -> dict:
         sid = submission_id(file, sha256)
         row = {
-            "id": sid, "district": file.district, "period": file.period, "form": file.form, "file_name": file.name,
-            "file_path": str(file.path), "sha256": sha256, "size_bytes": file.size,
+            "id": sid,
+            "district": file.district,
+            "period": file.period,
+            "form": file.form,
+            "file_name": file.name,
+            "file_path": str(file.path),
+            "sha256": sha256,
+            "size_bytes": file.size,
             "arrival_at": iso_utc(file.arrival),
             "received_at": existing.received_at if existing else datetime.now(UTC).isoformat(timespec="seconds"),
-            "docs_path": None, "messages": "[]", "row_count": 0, "processed_by": None, "archive_path": None,
+            "docs_path": None,
+            "messages": "[]",
+            "row_count": 0,
+            "processed_by": None,
+            "archive_path": None,
         }
         row.update(values)
         return row
@@ -212,8 +253,9 @@ class Warehouse:
     def _lock(self, conn: Connection, file: InboxFile) -> None:
         """Serialise loads of one (district, period, form): SQLite's BEGIN IMMEDIATE does; PostgreSQL takes a lock."""
         if self.engine.dialect.name == "postgresql":
-            conn.execute(self.sql("load/lock_form_period"),
-                         {"lock_key": f"giamngheo|{file.district}|{file.period}|{file.form}"})
+            conn.execute(
+                self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{file.district}|{file.period}|{file.form}"}
+            )
 
     def _record_slices(self, conn: Connection, sid: str, communes) -> list[str]:
         """The (form, period, district, commune) slices a file covers; ``''`` when none could be read."""
@@ -221,36 +263,71 @@ class Warehouse:
         conn.execute(self.sql("load/insert_slice"), [{"submission_id": sid, "org_unit": c} for c in slices])
         return slices
 
-    def record_rejection(self, file: InboxFile, sha256: str, problems: list[Problem], communes=(),
-                         docs_path: Path | None = None, processed_by: str | None = None,
-                         archive_path: Path | None = None) -> LoadResult:
+    def record_rejection(
+        self,
+        file: InboxFile,
+        sha256: str,
+        problems: list[Problem],
+        communes=(),
+        docs_path: Path | None = None,
+        processed_by: str | None = None,
+        archive_path: Path | None = None,
+    ) -> LoadResult:
         """Record a rejected file in the ledger with the slices it covers (the communes it names that
         could be read): a rejection of a slice stays outstanding until a later accepted file covers it."""
         with self.engine.begin() as conn:
             self._lock(conn, file)
-            earlier = conn.execute(self.sql("load/count_earlier_rejections"), {
-                "district": file.district, "period": file.period, "form": file.form, "file_name": file.name,
-                "arrival_at": iso_utc(file.arrival), "sha256": sha256}).scalar_one()
-            row = self._ledger_row(self._find(conn, file, sha256), file, sha256, status="rejected",
-                                   version=int(earlier) + 1,
-                                   messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
-                                   docs_path=str(docs_path) if docs_path else None, processed_by=processed_by,
-                                   archive_path=str(archive_path) if archive_path else None)
+            earlier = conn.execute(
+                self.sql("load/count_earlier_rejections"),
+                {
+                    "district": file.district,
+                    "period": file.period,
+                    "form": file.form,
+                    "file_name": file.name,
+                    "arrival_at": iso_utc(file.arrival),
+                    "sha256": sha256,
+                },
+            ).scalar_one()
+            row = self._ledger_row(
+                self._find(conn, file, sha256),
+                file,
+                sha256,
+                status="rejected",
+                version=int(earlier) + 1,
+                messages=json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
+                docs_path=str(docs_path) if docs_path else None,
+                processed_by=processed_by,
+                archive_path=str(archive_path) if archive_path else None,
+            )
             conn.execute(self.sql("load/upsert_submission"), row)
             slices = self._record_slices(conn, row["id"], communes)
         return LoadResult(row["id"], "rejected", version=row["version"], slices=slices)
 
     # ------------------------------------------------------------ publishing
 
-    def publish(self, file: InboxFile, sha256: str, form: Form, rows, processed_by: str | None = None,
-                archive_path: Path | None = None) -> LoadResult:
+    def publish(
+        self,
+        file: InboxFile,
+        sha256: str,
+        form: Form,
+        rows,
+        processed_by: str | None = None,
+        archive_path: Path | None = None,
+    ) -> LoadResult:
         """Load an accepted file's rows (records, or a frame) in one transaction: its ledger row and
         slices, then stage, check, supersede the older submissions' rows of its slices, publish."""
         sid = submission_id(file, sha256)
         load_id = uuid.uuid4().hex
         staged = list(stage_rows(form, rows, load_id))
-        keys = {"district": file.district, "period": file.period, "form": file.form, "arrival_at": iso_utc(file.arrival),
-                "file_name": file.name, "load_id": load_id, "submission_id": sid}
+        keys = {
+            "district": file.district,
+            "period": file.period,
+            "form": file.form,
+            "arrival_at": iso_utc(file.arrival),
+            "file_name": file.name,
+            "load_id": load_id,
+            "submission_id": sid,
+        }
         with self.engine.begin() as conn:
             self._lock(conn, file)
             existing = self._find(conn, file, sha256)
@@ -258,11 +335,25 @@ class Warehouse:
                 return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
             self._stage(conn, staged)
             check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
-            if check.staged_rows != len(staged) or check.unknown_units or check.unknown_indicators or check.repeated_cells:
-                raise LoadCheckError(f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}")
-            row = self._ledger_row(existing, file, sha256, status="accepted", version=1,
-                                   row_count=int(len(rows)), processed_by=processed_by,
-                                   archive_path=str(archive_path) if archive_path else None)
+            if (
+                check.staged_rows != len(staged)
+                or check.unknown_units
+                or check.unknown_indicators
+                or check.repeated_cells
+            ):
+                raise LoadCheckError(
+                    f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}"
+                )
+            row = self._ledger_row(
+                existing,
+                file,
+                sha256,
+                status="accepted",
+                version=1,
+                row_count=int(len(rows)),
+                processed_by=processed_by,
+                archive_path=str(archive_path) if archive_path else None,
+            )
             conn.execute(self.sql("load/upsert_submission"), row)
             records = rows if isinstance(rows, list) else rows.to_dict("records")
             slices = self._record_slices(conn, sid, (r["xa"] for r in records if r.get("xa")))
@@ -276,8 +367,15 @@ class Warehouse:
                 raise LoadCheckError(f"{file.label}: published {published} facts of {len(staged)} staged")
             conn.execute(self.sql("load/delete_stage"), keys)
             pause_point("publish")  # crash tests kill the process here, before the commit
-        return LoadResult(sid, "accepted", version=row["version"], rows=int(len(rows)),
-                          facts=published, superseded=superseded, slices=slices)
+        return LoadResult(
+            sid,
+            "accepted",
+            version=row["version"],
+            rows=int(len(rows)),
+            facts=published,
+            superseded=superseded,
+            slices=slices,
+        )
 
     STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
 
@@ -286,7 +384,9 @@ class Warehouse:
         if not rows:
             return
         if self.engine.dialect.name == "postgresql":
-            cursor = conn.connection.driver_connection.cursor()
+            driver = conn.connection.driver_connection
+            assert driver is not None  # an open transaction holds its DBAPI connection
+            cursor = driver.cursor()
             with cursor.copy(f"copy fact_stage ({', '.join(self.STAGE_COLUMNS)}) from stdin") as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in self.STAGE_COLUMNS])
@@ -307,19 +407,16 @@ class Warehouse:
 
     def report_values(self, first_period: str, last_period: str, district: str) -> list[dict]:
         """Per-commune values of a report: flows over first..last, stocks of last."""
-        return self.query("query/report_values", first_period=first_period, last_period=last_period,
-                          district=district)
+        return self.query("query/report_values", first_period=first_period, last_period=last_period, district=district)
 
     def report_lineage(self, first_period: str, last_period: str, district: str) -> list[dict]:
-        return self.query("query/report_lineage", first_period=first_period, last_period=last_period,
-                          district=district)
+        return self.query("query/report_lineage", first_period=first_period, last_period=last_period, district=district)
 
     def checksum(self) -> str:
         """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""
         digest = hashlib.sha256()
         with self.engine.connect() as conn:
-            for table, order in (("submission", "id"),
-                                 ("fact", "submission_id, org_unit, indicator, category, item")):
+            for table, order in (("submission", "id"), ("fact", "submission_id, org_unit, indicator, category, item")):
                 for row in conn.execute(text(f"select * from {table} order by {order}")):
                     digest.update(repr(tuple(_normal(v) for v in row)).encode("utf-8"))
         return digest.hexdigest()

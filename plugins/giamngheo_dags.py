@@ -28,5 +28,6 @@ def default_args(max_retry_delay_minutes: int = 15) -> dict:
 
 def period_param(description: str) -> Param:
     """The trigger form's period field: YYYY-H1 or YYYY-H2, or empty for the run's own."""
-    return Param(None, type=["null", "string"], pattern=r"^\d{4}-H[12]$", title="Kỳ báo cáo / period",
-                 description=description)
+    return Param(
+        None, type=["null", "string"], pattern=r"^\d{4}-H[12]$", title="Kỳ báo cáo / period", description=description
+    )

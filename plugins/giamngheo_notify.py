@@ -47,5 +47,10 @@ class FailureNotifier(BaseNotifier):
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
         extra = connection.extra_dejson
-        SmtpNotifier(to=extra.get("to"), from_email=extra.get("from_email"), smtp_conn_id=self.conn_id,
-                     subject=subject, html_content=f"<pre>{body}</pre>").notify(context)
+        SmtpNotifier(
+            to=extra.get("to"),
+            from_email=extra.get("from_email"),
+            smtp_conn_id=self.conn_id,
+            subject=subject,
+            html_content=f"<pre>{body}</pre>",
+        ).notify(context)

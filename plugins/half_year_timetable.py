@@ -22,19 +22,29 @@ def half_year_start(moment: pendulum.DateTime, tz: str) -> pendulum.DateTime:
 
 
 def next_half_year_start(start: pendulum.DateTime, tz: str) -> pendulum.DateTime:
-    return pendulum.datetime(start.year, 7, 1, tz=tz) if start.month == 1 else pendulum.datetime(start.year + 1, 1, 1, tz=tz)
+    return (
+        pendulum.datetime(start.year, 7, 1, tz=tz)
+        if start.month == 1
+        else pendulum.datetime(start.year + 1, 1, 1, tz=tz)
+    )
 
 
 def previous_half_year_start(start: pendulum.DateTime, tz: str) -> pendulum.DateTime:
-    return pendulum.datetime(start.year - 1, 7, 1, tz=tz) if start.month == 1 else pendulum.datetime(start.year, 1, 1, tz=tz)
+    return (
+        pendulum.datetime(start.year - 1, 7, 1, tz=tz)
+        if start.month == 1
+        else pendulum.datetime(start.year, 1, 1, tz=tz)
+    )
 
 
 class HalfYearTimetable(Timetable):
     def __init__(self, delay_days: int = 15, timezone: str = "Asia/Ho_Chi_Minh") -> None:
         self.delay_days = int(delay_days)
         self.timezone = timezone
-        self.description = (f"Mỗi nửa năm, {self.delay_days} ngày sau khi kỳ kết thúc / "
-                            f"every half-year, {self.delay_days} days after it closes")
+        self.description = (
+            f"Mỗi nửa năm, {self.delay_days} ngày sau khi kỳ kết thúc / "
+            f"every half-year, {self.delay_days} days after it closes"
+        )
 
     @property
     def summary(self) -> str:
@@ -44,7 +54,7 @@ class HalfYearTimetable(Timetable):
         return {"delay_days": self.delay_days, "timezone": self.timezone}
 
     @classmethod
-    def deserialize(cls, data: dict[str, Any]) -> "HalfYearTimetable":
+    def deserialize(cls, data: dict[str, Any]) -> HalfYearTimetable:
         return cls(**data)
 
     def validate(self) -> None:

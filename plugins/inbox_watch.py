@@ -51,8 +51,11 @@ def inbox_listing(inbox: Path) -> dict[str, list[float]]:
 
 def arrivals(previous: dict[str, list[float]], current: dict[str, list[float]]) -> list[str]:
     """Files that are new, or whose size or content time changed."""
-    return sorted(p for p, (size, mtime, _ctime) in current.items()
-                  if p not in previous or previous[p][0] != size or previous[p][1] != mtime)
+    return sorted(
+        p
+        for p, (size, mtime, _ctime) in current.items()
+        if p not in previous or previous[p][0] != size or previous[p][1] != mtime
+    )
 
 
 def where(relative: str) -> tuple[str | None, str | None]:
@@ -87,8 +90,7 @@ class InboxArrivalTrigger(BaseEventTrigger):
             current = await asyncio.to_thread(inbox_listing, inbox)
             changed = arrivals(seen, current)
             now = time.time()
-            settled = all(not 0 <= now - max(current[p][1], current[p][2]) < settings.settle_seconds
-                          for p in changed)
+            settled = all(not 0 <= now - max(current[p][1], current[p][2]) < settings.settle_seconds for p in changed)
             if changed and settled:
                 _save(state_path, current)
                 seen = current

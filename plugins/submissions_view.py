@@ -71,5 +71,12 @@ def submissions_api(user: GetUserDep, period: str | None = None) -> dict:
 class SubmissionsPlugin(AirflowPlugin):
     name = "giamngheo_submissions"
     fastapi_apps = [{"app": app, "url_prefix": "/giamngheo", "name": "giamngheo submissions"}]
-    external_views = [{"name": "Submissions", "href": "/giamngheo/", "destination": "nav",
-                       "category": "browse", "url_route": "giamngheo-submissions"}]
+    external_views = [
+        {
+            "name": "Submissions",
+            "href": "/giamngheo/",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "giamngheo-submissions",
+        }
+    ]

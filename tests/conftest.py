@@ -22,8 +22,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 def settings_for(data_dir: Path, warehouse_url: str | None = None, **extra: str):
     # files the tests write are complete at once: no settle time, unless a test asks for one
-    env = {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_PROJECT_DIR": str(ROOT), "GIAMNGHEO_SETTLE_SECONDS": "0",
-           **extra}
+    env = {
+        "GIAMNGHEO_DATA_DIR": str(data_dir),
+        "GIAMNGHEO_PROJECT_DIR": str(ROOT),
+        "GIAMNGHEO_SETTLE_SECONDS": "0",
+        **extra,
+    }
     if warehouse_url:
         env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
     return get_settings(env)
@@ -74,7 +78,9 @@ def postgres_admin_url() -> str | None:
     url = os.environ.get("GIAMNGHEO_TEST_PG_URL")
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("GIAMNGHEO_TEST_PG_URL is not set: CI must run the PostgreSQL tests (make test starts a server)")
+            pytest.fail(
+                "GIAMNGHEO_TEST_PG_URL is not set: CI must run the PostgreSQL tests (make test starts a server)"
+            )
         pytest.skip("no PostgreSQL test server (run `make test`, which starts one)")
     return url
 
@@ -124,28 +130,40 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
-def airflow_env(home: Path, data_dir: Path, warehouse_url: str | None = None,
-                extra: dict[str, str] | None = None) -> dict[str, str]:
+def airflow_env(
+    home: Path, data_dir: Path, warehouse_url: str | None = None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "GIAMNGHEO"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "GX_ANALYTICS_ENABLED": "False",
-        "GIAMNGHEO_DATA_DIR": str(data_dir),
-        "GIAMNGHEO_SETTLE_SECONDS": "0",
-        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "GX_ANALYTICS_ENABLED": "False",
+            "GIAMNGHEO_DATA_DIR": str(data_dir),
+            "GIAMNGHEO_SETTLE_SECONDS": "0",
+            "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+        }
+    )
     if warehouse_url:
         env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse_url
     env.update(extra or {})
     return env
 
 
-def run_dag_test(home: Path, data_dir: Path, dag_id: str, conf: str,
-                 warehouse_url: str | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_dag_test(
+    home: Path,
+    data_dir: Path,
+    dag_id: str,
+    conf: str,
+    warehouse_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "airflow"), "dags", "test", dag_id, "--conf", conf],
-        env=airflow_env(home, data_dir, warehouse_url, extra_env), capture_output=True, text=True, timeout=900,
+        env=airflow_env(home, data_dir, warehouse_url, extra_env),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )

@@ -9,9 +9,19 @@ from pathlib import Path
 
 import openpyxl
 
-HEALTH_HEADER = ["xa", "the_bhyt", "the_bhyt_ho_ngheo", "luot_kham", "luot_kham_ho_ngheo", "chi_phi_kham_ho_ngheo",
-                 "ho_tro_sinh_con_nguoi", "ho_tro_sinh_con_kinh_phi", "tre_duoi_1_tuoi", "tre_tiem_chung_day_du",
-                 "vu_ngo_doc_thuc_pham"]
+HEALTH_HEADER = [
+    "xa",
+    "the_bhyt",
+    "the_bhyt_ho_ngheo",
+    "luot_kham",
+    "luot_kham_ho_ngheo",
+    "chi_phi_kham_ho_ngheo",
+    "ho_tro_sinh_con_nguoi",
+    "ho_tro_sinh_con_kinh_phi",
+    "tre_duoi_1_tuoi",
+    "tre_tiem_chung_day_du",
+    "vu_ngo_doc_thuc_pham",
+]
 
 
 def write_csv(path: Path, rows: list[list], encoding: str = "utf-8", arrival: float | None = None) -> Path:
@@ -35,6 +45,17 @@ def write_xlsx(path: Path, rows: list[list], arrival: float | None = None) -> Pa
     return path
 
 
-def health_row(name: str, the_bhyt=100, poor=10, visits=50, poor_visits=5, cost=1000000, births=0, birth_money=0,
-               infants=10, vaccinated=5, poisoning=0) -> list:
+def health_row(
+    name: str,
+    the_bhyt=100,
+    poor=10,
+    visits=50,
+    poor_visits=5,
+    cost=1000000,
+    births=0,
+    birth_money=0,
+    infants=10,
+    vaccinated=5,
+    poisoning=0,
+) -> list:
     return [name, the_bhyt, poor, visits, poor_visits, cost, births, birth_money, infants, vaccinated, poisoning]

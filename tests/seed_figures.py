@@ -47,7 +47,24 @@ SEED_2022_H1 = {
 
 # ratios the report derives: "giảm 4,73% tỷ lệ hộ nghèo" (410 / Σ tong_so_ho), "92/446 trẻ đạt 20,6%"
 POVERTY_TARGET_RATE_PERCENT = "4,73"
-RADIO_80_PLUS = {"Cao Sơn", "Vi Hương", "Quân Hà", "Mỹ Thanh", "Quang Thuận", "Dương Phong", "Vũ Muộn", "Sỹ Bình",
-                 "Phủ Thông"}
-TV_RECEIVER_COMMUNES = {"Vi Hương", "Lục Bình", "Tân Tú", "Quân Hà", "Cẩm Giàng", "Nguyễn Phúc", "Mỹ Thanh",
-                        "Phủ Thông"}
+RADIO_80_PLUS = {
+    "Cao Sơn",
+    "Vi Hương",
+    "Quân Hà",
+    "Mỹ Thanh",
+    "Quang Thuận",
+    "Dương Phong",
+    "Vũ Muộn",
+    "Sỹ Bình",
+    "Phủ Thông",
+}
+TV_RECEIVER_COMMUNES = {
+    "Vi Hương",
+    "Lục Bình",
+    "Tân Tú",
+    "Quân Hà",
+    "Cẩm Giàng",
+    "Nguyễn Phúc",
+    "Mỹ Thanh",
+    "Phủ Thông",
+}

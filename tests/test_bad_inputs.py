@@ -46,15 +46,21 @@ def test_bad_input(case, data_dir, validator):
                 assert fragment in outcome.message, (fragment, outcome.message)
             assert case.name in outcome.message  # the message names the file
             with pipeline.warehouse.engine.connect() as conn:
-                loaded = conn.execute(text("select count(*) from fact f join submission s on s.id = f.submission_id "
-                                           "where s.file_name = :n"), {"n": case.name}).scalar()
+                loaded = conn.execute(
+                    text(
+                        "select count(*) from fact f join submission s on s.id = f.submission_id where s.file_name = :n"
+                    ),
+                    {"n": case.name},
+                ).scalar()
             assert loaded == 0
         # the neighbours: every sample file accepted, every seed figure intact (unless the case added data)
         assert all(o.status == "accepted" for name, o in outcomes.items() if name != case.name)
         assert len([n for n in outcomes if n != case.name]) == 20
         if case.outcome != "accepted":
-            totals = {(r["form"], r["indicator"], r["category"]): float(r["total"])
-                      for r in pipeline.warehouse.district_totals(PERIOD, "061")}
+            totals = {
+                (r["form"], r["indicator"], r["category"]): float(r["total"])
+                for r in pipeline.warehouse.district_totals(PERIOD, "061")
+            }
             for key, expected in SEED_2022_H1.items():
                 assert totals[key] == expected, key
         assert elapsed < 120  # bounded work whatever the file holds (a generous bound, not a benchmark)
@@ -75,8 +81,9 @@ def test_a_path_outside_the_inbox_is_refused(pipeline, data_dir):
 
     secret = data_dir / "secret.csv"
     secret.write_text("xa\n")
-    forged = InboxFile(data_dir / "inbox" / PERIOD / "health" / ".." / ".." / ".." / "secret.csv", PERIOD, "health",
-                       "secret.csv", 0, 4)
+    forged = InboxFile(
+        data_dir / "inbox" / PERIOD / "health" / ".." / ".." / ".." / "secret.csv", PERIOD, "health", "secret.csv", 0, 4
+    )
     with pytest.raises(PermissionError, match="outside the inbox"):
         pipeline.ingest([forged])
     link = data_dir / "inbox" / PERIOD / "health" / "link.csv"

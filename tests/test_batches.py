@@ -4,14 +4,21 @@ import pytest
 
 from giamngheo.batches import AIRFLOW_MAP_LIMIT, ingestion_batches, pack, report_batches
 
-
 FORMS = ["health", "education", "bank"] + ["commune"] * 14 + ["models"] * 2
 
 
 def files_of(districts: int, keyed: bool = True) -> list[dict]:
-    return [{"label": f"{d:03d}/2022-H1/{form}/f{i}.csv" if keyed else f"2022-H1/{form}/f{i}.csv",
-             "district": f"{d:03d}", "period": "2022-H1", "form": form, "keyed": keyed}
-            for d in range(1, districts + 1) for i, form in enumerate(FORMS)]
+    return [
+        {
+            "label": f"{d:03d}/2022-H1/{form}/f{i}.csv" if keyed else f"2022-H1/{form}/f{i}.csv",
+            "district": f"{d:03d}",
+            "period": "2022-H1",
+            "form": form,
+            "keyed": keyed,
+        }
+        for d in range(1, districts + 1)
+        for i, form in enumerate(FORMS)
+    ]
 
 
 @pytest.mark.parametrize("groups,chunks", [(1, 1), (8, 3), (8, 8), (8, 32), (700, 32), (700, 1), (13, 5)])
@@ -29,9 +36,15 @@ def test_pack_keeps_groups_whole_in_order_and_within_the_limit(groups, chunks):
 def test_one_district_gets_one_task_per_form_named_by_form_or_file():
     files = files_of(1, keyed=False)
     batches = ingestion_batches(files, max_tasks=32)
-    assert sorted(b["label"] for b in batches) == sorted([
-        "2022-H1/health/f0.csv", "2022-H1/education/f1.csv", "2022-H1/bank/f2.csv",
-        "2022-H1/commune (14 tệp / files)", "2022-H1/models (2 tệp / files)"])
+    assert sorted(b["label"] for b in batches) == sorted(
+        [
+            "2022-H1/health/f0.csv",
+            "2022-H1/education/f1.csv",
+            "2022-H1/bank/f2.csv",
+            "2022-H1/commune (14 tệp / files)",
+            "2022-H1/models (2 tệp / files)",
+        ]
+    )
     for batch in batches:  # every form's files in one task: one GX run per form
         assert len({f["form"] for f in batch["items"]}) == 1
     assert sorted(f["label"] for b in batches for f in b["items"]) == sorted(f["label"] for f in files)
@@ -53,7 +66,8 @@ def test_a_national_period_is_cut_into_district_batches_below_airflows_limit():
 
 def test_reports_one_task_each_while_they_fit_then_district_batches():
     assert report_batches(["2022-H1"], ["061"], 32, keyed=False) == [
-        {"label": "2022-H1", "items": [{"period": "2022-H1", "district": "061"}]}]
+        {"label": "2022-H1", "items": [{"period": "2022-H1", "district": "061"}]}
+    ]
     districts = [f"{d:03d}" for d in range(1, 701)]
     batches = report_batches(["2022-H1", "2022-H2"], districts, 32, keyed=True)
     assert len(batches) <= 32

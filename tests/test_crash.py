@@ -20,15 +20,27 @@ RENDER = "from giamngheo.report import render_report; render_report(period='{per
 
 def env_for(data_dir: Path, url: str, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIAMNGHEO")}
-    env.update({"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_WAREHOUSE_URL": url,
-                "GIAMNGHEO_PROJECT_DIR": str(ROOT), "GIAMNGHEO_SETTLE_SECONDS": "0", "GX_ANALYTICS_ENABLED": "False",
-                **extra})
+    env.update(
+        {
+            "GIAMNGHEO_DATA_DIR": str(data_dir),
+            "GIAMNGHEO_WAREHOUSE_URL": url,
+            "GIAMNGHEO_PROJECT_DIR": str(ROOT),
+            "GIAMNGHEO_SETTLE_SECONDS": "0",
+            "GX_ANALYTICS_ENABLED": "False",
+            **extra,
+        }
+    )
     return env
 
 
 def start(code: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code.format(period=PERIOD)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code.format(period=PERIOD)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def kill_at_pause_point(code: str, data_dir: Path, url: str, point: str, tmp_path: Path) -> None:
@@ -46,16 +58,21 @@ def kill_at_pause_point(code: str, data_dir: Path, url: str, point: str, tmp_pat
 
 def counts(pipeline) -> dict:
     with pipeline.warehouse.engine.connect() as conn:
-        return {table: conn.execute(text(f"select count(*) from {table}")).scalar()
-                for table in ("submission", "fact", "fact_stage")}
+        return {
+            table: conn.execute(text(f"select count(*) from {table}")).scalar()
+            for table in ("submission", "fact", "fact_stage")
+        }
 
 
 def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, warehouse_url, tmp_path):
     pipeline.ingest(pipeline.discover(PERIOD))
     before, before_counts = pipeline.warehouse.checksum(), counts(pipeline)
     latest = max(f.arrival for f in pipeline.discover(PERIOD))
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
-              [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)], arrival=latest + 60)
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)],
+        arrival=latest + 60,
+    )
 
     kill_at_pause_point(INGEST, data_dir, warehouse_url, "publish", tmp_path)
     pipeline.warehouse.dispose()  # fresh connections see what the database kept
@@ -65,8 +82,12 @@ def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, 
     outcomes = pipeline.ingest(pipeline.discover(PERIOD))  # the re-run completes the load
     assert [o.status for o in outcomes if o.file.endswith("dinh_chinh.csv")] == ["accepted"]
     with pipeline.warehouse.engine.connect() as conn:
-        value = conn.execute(text("select value from fact where is_current and form = 'health' and "
-                                  "org_unit = '061-02' and indicator = 'the_bhyt'")).scalar()
+        value = conn.execute(
+            text(
+                "select value from fact where is_current and form = 'health' and "
+                "org_unit = '061-02' and indicator = 'the_bhyt'"
+            )
+        ).scalar()
     assert float(value) == 5555 and counts(pipeline)["fact_stage"] == 0
 
 
@@ -78,8 +99,11 @@ def test_sigkill_while_rendering_keeps_the_previous_report(pipeline, data_dir, w
     document = Path(builder.render(PERIOD, pdf=False).docx)
     before = "\n".join(p.text for p in Document(document).paragraphs)
     latest = max(f.arrival for f in pipeline.discover(PERIOD))
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
-              [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)], arrival=latest + 60)
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)],
+        arrival=latest + 60,
+    )
     pipeline.ingest(pipeline.discover(PERIOD))
 
     kill_at_pause_point(RENDER, data_dir, warehouse_url, "render", tmp_path)
@@ -113,8 +137,11 @@ def test_two_ingestions_of_the_same_period_at_once(pipeline, data_dir, warehouse
     sequential.initialise()
     sequential.ingest(sequential.discover(PERIOD))
     try:
-        assert counts(pipeline) == counts(sequential) == {"submission": 20, "fact": counts(sequential)["fact"],
-                                                          "fact_stage": 0}
+        assert (
+            counts(pipeline)
+            == counts(sequential)
+            == {"submission": 20, "fact": counts(sequential)["fact"], "fact_stage": 0}
+        )
         query = "select form, indicator, category, org_unit, value from fact where is_current order by 1, 2, 3, 4"
         with pipeline.warehouse.engine.connect() as a, sequential.warehouse.engine.connect() as b:
             rows_a = [(*r[:4], float(r[4])) for r in a.execute(text(query))]

@@ -24,8 +24,8 @@ for dag_id, dag in bag.dags.items():
         "notifies": any(type(c).__name__ == "FailureNotifier"
                         for c in (dag.default_args or {}).get("on_failure_callback") or []),
         "timezone": str(dag.timezone.name), "has_params": bool(dag.params),
-        "tasks": {t.task_id: {"map_index_template": getattr(t, "map_index_template", None),
-                               "retries": t.retries, "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)} for t in dag.tasks},
+        "tasks": {t.task_id: {"map_index_template": getattr(t, "map_index_template", None), "retries": t.retries,
+                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)} for t in dag.tasks},
     }
 print(json.dumps({"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "dags": dags}))
 """
@@ -35,9 +35,13 @@ print(json.dumps({"import_errors": {str(k): str(v) for k, v in bag.import_errors
 def dagbag(airflow_home, tmp_path_factory):
     import json
 
-    result = subprocess.run([sys.executable, "-c", DAGBAG_PROBE, str(ROOT / "dags")],
-                            env=airflow_env(airflow_home, tmp_path_factory.mktemp("data")),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", DAGBAG_PROBE, str(ROOT / "dags")],
+        env=airflow_env(airflow_home, tmp_path_factory.mktemp("data")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -58,6 +62,7 @@ def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
         assert dag["timezone"] == "Asia/Ho_Chi_Minh", dag_id
         assert dag["has_params"], dag_id
         assert dag["notifies"], dag_id  # failures reach the data team
+
 
 def test_ingestion_tasks_are_named_by_file_or_batch(dagbag):
     tasks = dagbag["dags"]["ingest_submissions"]["tasks"]
@@ -90,8 +95,14 @@ print(json.dumps({"airflow": t1 - t0, "dag": t2 - t1, "events": events,
 def test_parsing_is_cheap_and_opens_no_connection(dag_file, airflow_home, tmp_path):
     import json
 
-    result = subprocess.run([sys.executable, "-c", PROBE, str(dag_file)], env=airflow_env(airflow_home, tmp_path),
-                            capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(dag_file)],
+        env=airflow_env(airflow_home, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["events"] == [], "a DAG file opened a connection while parsing"
     assert not set(probe["new_modules"]) & set(HEAVY), probe["new_modules"]

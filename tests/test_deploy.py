@@ -15,9 +15,13 @@ AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "a
 def test_all_components_are_there():
     assert set(SERVICES) == {"postgres", "redis", "airflow-init"} | AIRFLOW
     commands = {name: SERVICES[name]["command"] for name in AIRFLOW}
-    assert commands == {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
-                        "airflow-dag-processor": "dag-processor", "airflow-triggerer": "triggerer",
-                        "airflow-worker": "celery worker"}
+    assert commands == {
+        "airflow-apiserver": "api-server",
+        "airflow-scheduler": "scheduler",
+        "airflow-dag-processor": "dag-processor",
+        "airflow-triggerer": "triggerer",
+        "airflow-worker": "celery worker",
+    }
     assert "airflow db migrate" in SERVICES["airflow-init"]["command"][1]
     assert "giamngheo init" in SERVICES["airflow-init"]["command"][1]
 

@@ -52,7 +52,9 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     assert [o.file for o in outcomes if o.status != "accepted"] == []
     households = {}
     for district in pipe.districts:
-        totals = {(r["form"], r["indicator"]): float(r["total"]) for r in pipe.warehouse.district_totals(PERIOD, district)}
+        totals = {
+            (r["form"], r["indicator"]): float(r["total"]) for r in pipe.warehouse.district_totals(PERIOD, district)
+        }
         assert totals[("commune", "tong_so_ho")] > 0
         households[district] = totals[("commune", "tong_so_ho")]
         ledger = pipe.warehouse.ledger(PERIOD, district)
@@ -71,8 +73,9 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
 def test_a_file_naming_another_districts_commune_is_rejected(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
     other = pipe.reference.communes_of("002")[0]
-    path = write_csv(data / "inbox" / "001" / PERIOD / "health" / "nham_huyen.csv",
-                     [HEALTH_HEADER, health_row(other.name)])
+    path = write_csv(
+        data / "inbox" / "001" / PERIOD / "health" / "nham_huyen.csv", [HEALTH_HEADER, health_row(other.name)]
+    )
     [file] = [f for f in pipe.discover(PERIOD) if f.path == path]
     [outcome] = pipe.ingest([file])
     assert outcome.status == "rejected"
@@ -90,15 +93,18 @@ def test_reports_per_district_named_from_the_reference_data(deployment, data, va
     everyone = plan_reports(pipe.settings, PERIOD, [], None)
     assert [i["district"] for b in everyone for i in b["items"]] == ["001", "002", "003"]
     results = render_reports(pipe.settings, [i for b in everyone for i in b["items"]], pdf=False)
-    for district, result in zip(["001", "002", "003"], results):
+    for district, result in zip(["001", "002", "003"], results, strict=True):
         assert f"/reports/{district}/{PERIOD}/" in result.docx
         document = Document(result.docx)
-        text = "\n".join([p.text for p in document.paragraphs]
-                         + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+        text = "\n".join(
+            [p.text for p in document.paragraphs]
+            + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        )
         name = next(u.name for u in pipe.units if u.code == district)
         assert f"HUYỆN {name.upper()}" in text and f"huyện {name}" in text and "Bạch Thông" not in text
-        cards = {(r["form"], r["indicator"]): r["total"]
-                 for r in pipe.warehouse.district_totals(PERIOD, district)}[("health", "the_bhyt")]
+        cards = {(r["form"], r["indicator"]): r["total"] for r in pipe.warehouse.district_totals(PERIOD, district)}[
+            ("health", "the_bhyt")
+        ]
         from giamngheo.numbers import format_number
 
         assert f"cấp {format_number(cards)} thẻ BHYT" in text  # the district's own figure
@@ -111,9 +117,13 @@ def test_the_ingestion_dag_batches_whole_districts(deployment, data, airflow_hom
     import sqlite3
 
     with sqlite3.connect(airflow_home / "airflow.db") as conn:
-        labels = sorted(r[0] for r in conn.execute(
-            "select rendered_map_index from task_instance where task_id = 'ingest_files' and run_id in "
-            "(select run_id from dag_run where dag_id = 'ingest_submissions' order by id desc limit 1)"))
+        labels = sorted(
+            r[0]
+            for r in conn.execute(
+                "select rendered_map_index from task_instance where task_id = 'ingest_files' and run_id in "
+                "(select run_id from dag_run where dag_id = 'ingest_submissions' order by id desc limit 1)"
+            )
+        )
     assert len(labels) == 2 and labels[0].startswith("001") and labels[1].startswith("00")
     assert all("tệp / files" in label for label in labels)
     pipe = Pipeline(settings_for(data, **env_of(deployment)))
@@ -126,8 +136,9 @@ def test_find_work_skips_loaded_files_and_follows_the_watchers_periods(deploymen
     pipe = pipeline_for(deployment, data, validator, GIAMNGHEO_MAX_TASKS="2")
     assert find_work(None, date(2026, 11, 29), [], pipe) == {"periods": ["2026-H1", "2026-H2"], "batches": []}
     # the watcher's asset events carry its trigger's payload: the periods and districts that got files
-    batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}],
-                        pipe)["batches"]
+    batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}], pipe)[
+        "batches"
+    ]
     assert len(batches) == 2 and sum(len(b["items"]) for b in batches) == len(pipe.discover(PERIOD))
     arrived = {"from_trigger": True, "payload": {"periods": [PERIOD], "districts": ["002"]}}
     batches = find_work(None, date(2026, 11, 29), [arrived], pipe)["batches"]
@@ -159,7 +170,8 @@ def test_the_inbox_watcher_sees_arrivals_and_their_places(tmp_path):
     second.write_text("x")
     first.write_bytes(b"xy")  # re-sent, another size
     assert arrivals(before, inbox_listing(inbox)) == sorted(
-        [os.path.join("061", PERIOD, "health", "a.xlsx"), os.path.join("061", PERIOD, "health", "b.csv")])
+        [os.path.join("061", PERIOD, "health", "a.xlsx"), os.path.join("061", PERIOD, "health", "b.csv")]
+    )
     assert where(os.path.join("061", PERIOD, "health", "b.csv")) == (PERIOD, "061")
     assert where(os.path.join(PERIOD, "health", "b.csv")) == (PERIOD, None)
     assert where("stray.csv") == (None, None)

@@ -37,22 +37,33 @@ def airflow_server(tmp_path_factory):
     env = airflow_env(home, data_dir)
     # the Makefile must find the venv's tools itself, as on a user's machine
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(BIN))
-    env.update({
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
-    })
-    with standalone(["make", "-s", "airflow", f"DATA_DIR={data_dir}"], home, data_dir, env, ROOT,
-                    {"ingest_submissions", "draft_report"}, log_copy=ARTIFACTS / "airflow-standalone.log") as server:
+    env.update(
+        {
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
+        }
+    )
+    with standalone(
+        ["make", "-s", "airflow", f"DATA_DIR={data_dir}"],
+        home,
+        data_dir,
+        env,
+        ROOT,
+        {"ingest_submissions", "draft_report"},
+        log_copy=ARTIFACTS / "airflow-standalone.log",
+    ) as server:
         yield server
 
 
 def warehouse_totals(data_dir: Path) -> dict:
     warehouse = Pipeline(settings_for(data_dir)).warehouse
     try:
-        return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-                for r in warehouse.district_totals(PERIOD, "061")}
+        return {
+            (r["form"], r["indicator"], r["category"]): float(r["total"])
+            for r in warehouse.district_totals(PERIOD, "061")
+        }
     finally:
         warehouse.dispose()
 
@@ -60,8 +71,9 @@ def warehouse_totals(data_dir: Path) -> dict:
 def report_text(data_dir: Path) -> str:
     from docx import Document
 
-    return "\n".join(p.text for p in Document(data_dir / "reports" / PERIOD /
-                                              f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs)
+    return "\n".join(
+        p.text for p in Document(data_dir / "reports" / PERIOD / f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs
+    )
 
 
 def test_anonymous_requests_are_refused(airflow_server):
@@ -77,7 +89,9 @@ def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
     for dag_id in ("ingest_submissions", "draft_report"):
         server.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
-    run = server.api("POST", "/dags/ingest_submissions/dagRuns", json={"logical_date": None, "conf": {"period": PERIOD}})
+    run = server.api(
+        "POST", "/dags/ingest_submissions/dagRuns", json={"logical_date": None, "conf": {"period": PERIOD}}
+    )
     assert server.wait_run("ingest_submissions", run["dag_run_id"]) == "success"
     totals = warehouse_totals(server.data_dir)
     for key, expected in SEED_2022_H1.items():
@@ -97,13 +111,17 @@ def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
         except Exception:  # not written yet
             return False
 
-    first_reports = server.wait("the asset-triggered report with every file",
-                                lambda: drafted("cấp 30.447 thẻ BHYT") and reports_idle(1))
+    first_reports = server.wait(
+        "the asset-triggered report with every file", lambda: drafted("cấp 30.447 thẻ BHYT") and reports_idle(1)
+    )
     assert {r["state"] for r in first_reports} == {"success"}
 
     # the mapped ingestion tasks: one per form, named by the form, or by the file when it is the form's only one
-    tis = server.api("GET", f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances",
-                     params={"task_id": "ingest_files", "limit": 100})["task_instances"]
+    tis = server.api(
+        "GET",
+        f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances",
+        params={"task_id": "ingest_files", "limit": 100},
+    )["task_instances"]
     tis = [t for t in tis if t["task_id"] == "ingest_files"]
     by_file = {t["rendered_map_index"]: t for t in tis}
     health_label = f"{PERIOD}/health/TTYT_bao_cao_6thang_2022.xlsx"
@@ -129,31 +147,53 @@ def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
     # nobody triggers anything: the inbox watcher (an event trigger in the triggerer) starts the
     # ingestion, whose asset event re-drafts the report; the previous draft moves to history/
     corrected = SEED_2022_H1[("health", "the_bhyt", "")] + 1000
-    server.wait("the watcher's ingestion to load the re-sent file",
-                lambda: warehouse_totals(server.data_dir)[("health", "the_bhyt", "")] == corrected, timeout=300)
+    server.wait(
+        "the watcher's ingestion to load the re-sent file",
+        lambda: warehouse_totals(server.data_dir)[("health", "the_bhyt", "")] == corrected,
+        timeout=300,
+    )
     validated = time.time() - landed
-    later_reports = server.wait("the re-drafted report", lambda: drafted(f"cấp {format_number(corrected)} thẻ BHYT")
-                                and reports_idle(len(first_reports) + 1), timeout=300)
+    later_reports = server.wait(
+        "the re-drafted report",
+        lambda: drafted(f"cấp {format_number(corrected)} thẻ BHYT") and reports_idle(len(first_reports) + 1),
+        timeout=300,
+    )
     redrafted = time.time() - landed
     assert {r["state"] for r in later_reports} == {"success"}
     assert len(list((server.data_dir / "reports" / PERIOD / "history").glob("*.docx"))) >= 1
     arrivals = server.api("GET", "/dags/ingest_submissions/dagRuns", params={"limit": 100})["dag_runs"]
     assert any(r["run_type"] == "asset_triggered" and r["state"] == "success" for r in arrivals)
     ARTIFACTS.mkdir(exist_ok=True)  # freshness, measured here with the real scheduler (docs/PERFORMANCE.md)
-    (ARTIFACTS / "freshness.json").write_text(json.dumps(
-        {"settle_seconds": 2, "file_to_loaded_s": round(validated, 1), "file_to_redrafted_report_s": round(redrafted, 1)}))
+    (ARTIFACTS / "freshness.json").write_text(
+        json.dumps(
+            {
+                "settle_seconds": 2,
+                "file_to_loaded_s": round(validated, 1),
+                "file_to_redrafted_report_s": round(redrafted, 1),
+            }
+        )
+    )
     print(f"freshness: loaded after {validated:.1f} s, report re-drafted after {redrafted:.1f} s")
 
     # an operator re-runs the file's task instance (with its downstream tasks, the UI's default):
     # safe, the file is recognised as loaded and nothing changes
     checksum = Pipeline(settings_for(server.data_dir)).warehouse.checksum()
     health_ti = by_file[health_label]
-    ti_path = (f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances/ingest_files/"
-               f"{health_ti['map_index']}")
-    server.api("POST", "/dags/ingest_submissions/clearTaskInstances", json={
-        "dry_run": False, "dag_run_id": run["dag_run_id"], "only_failed": False, "reset_dag_runs": True,
-        "task_ids": [["ingest_files", health_ti["map_index"]]], "include_downstream": True,
-    })
+    ti_path = (
+        f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances/ingest_files/{health_ti['map_index']}"
+    )
+    server.api(
+        "POST",
+        "/dags/ingest_submissions/clearTaskInstances",
+        json={
+            "dry_run": False,
+            "dag_run_id": run["dag_run_id"],
+            "only_failed": False,
+            "reset_dag_runs": True,
+            "task_ids": [["ingest_files", health_ti["map_index"]]],
+            "include_downstream": True,
+        },
+    )
 
     def rerun_finished():
         ti = server.api("GET", ti_path)
@@ -182,9 +222,18 @@ def test_in_a_real_browser(airflow_server):
     ARTIFACTS.mkdir(exist_ok=True)
     base = airflow_server.base
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{base}/")

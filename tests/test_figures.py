@@ -24,7 +24,9 @@ def test_every_figure_of_the_2022_h1_report(pipeline):
     assert (f["jobs"]["home"], f["jobs"]["abroad"], f["jobs"]["demobilised_advised"]) == ("452", "06", "86")
     education = {e["code"]: e for e in f["education"]}
     assert (education["mien_giam_hoc_phi"]["pupils"], education["mien_giam_hoc_phi"]["amount"]) == (
-        "3.514", "248.229.000")  # the seed wrote "3514"
+        "3.514",
+        "248.229.000",
+    )  # the seed wrote "3514"
     assert education["chi_phi_hoc_tap"]["amount"] == "667.600.900"
     assert education["an_trua_mam_non"]["amount"] == "1.245.200.000"
     assert education["hoc_bong_khuyet_tat"]["amount"] == "740.256.000"
@@ -37,20 +39,25 @@ def test_every_figure_of_the_2022_h1_report(pipeline):
     assert (h["vaccinated"], h["infants"], h["vaccination_rate"], h["no_poisoning"]) == ("92", "446", "20,6", True)
     info = f["information"]
     assert (info["receiver_communes_count"], info["receivers"]) == ("08", "580")
-    assert info["receiver_communes"] == ("Vi Hương, Lục Bình, Tân Tú, Quân Hà, Cẩm Giàng, Nguyễn Phúc, Mỹ Thanh, "
-                                         "thị trấn Phủ Thông")
+    assert info["receiver_communes"] == (
+        "Vi Hương, Lục Bình, Tân Tú, Quân Hà, Cẩm Giàng, Nguyễn Phúc, Mỹ Thanh, thị trấn Phủ Thông"
+    )
     assert [g["label"] for g in info["radio_groups"]] == ["80% trở lên", "50%"]
     assert info["radio_groups"][1]["communes"] == "Lục Bình, Tân Tú, Cẩm Giàng, Nguyễn Phúc, Đôn Phong"
     assert (info["bulletin_boards"], info["villages"]) == ("147", "147")
     assert f["loans"]["ho_ngheo"] == {"label": "Cho vay hộ nghèo", "borrowers": "1.316", "million_vnd": "66.363"}
     assert (f["loans"]["ho_can_ngheo"]["borrowers"], f["loans"]["ho_can_ngheo"]["million_vnd"]) == ("1.229", "80.709")
     assert (f["loans"]["xuat_khau_lao_dong"]["borrowers"], f["loans"]["xuat_khau_lao_dong"]["million_vnd"]) == (
-        "21", "1.418")
+        "21",
+        "1.418",
+    )
     assert (f["electricity"]["amount"], f["electricity"]["households"]) == ("467.976.000", "3.026")
     assert (f["models_count"], f["models_amount"]) == ("03", "517.000.000")
     assert {(m["name"], m["place"]) for m in f["models"]} == {
-        ("mô hình nuôi dê sinh sản", "xã Dương Phong"), ("mô hình trồng cây chè Trung du", "xã Quân Hà"),
-        ("mô hình nuôi lợn sinh sản", "xã Cẩm Giàng")}
+        ("mô hình nuôi dê sinh sản", "xã Dương Phong"),
+        ("mô hình trồng cây chè Trung du", "xã Quân Hà"),
+        ("mô hình nuôi lợn sinh sản", "xã Cẩm Giàng"),
+    }
     assert [m["amount_million"] for m in f["models"] if m["project"] == "DA1"] == ["207"]
 
 

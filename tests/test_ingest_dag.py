@@ -20,26 +20,35 @@ def warehouse(data_dir, url=None):
 
 
 def totals(data_dir, url=None) -> dict:
-    return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in warehouse(data_dir, url).district_totals(PERIOD, "061")}
+    return {
+        (r["form"], r["indicator"], r["category"]): float(r["total"])
+        for r in warehouse(data_dir, url).district_totals(PERIOD, "061")
+    }
 
 
 def health_slice(data_dir, unit):
     with warehouse(data_dir).engine.connect() as conn:
-        return dict(conn.exec_driver_sql(
-            "select indicator, value from fact where is_current and form = 'health' and org_unit = ?", (unit,)).all())
+        return dict(
+            conn.exec_driver_sql(
+                "select indicator, value from fact where is_current and form = 'health' and org_unit = ?", (unit,)
+            ).all()
+        )
 
 
 def rendered_map_indexes(airflow_home, task_id="ingest_files"):
     with sqlite3.connect(airflow_home / "airflow.db") as conn:
-        return {r[0] for r in conn.execute(
-            "select rendered_map_index from task_instance where task_id = ?", (task_id,))}
+        return {
+            r[0] for r in conn.execute("select rendered_map_index from task_instance where task_id = ?", (task_id,))
+        }
 
 
 def asset_events(airflow_home) -> dict:
     with sqlite3.connect(airflow_home / "airflow.db") as conn:
-        return dict(conn.execute("select a.uri, count(*) from asset_event e join asset a on a.id = e.asset_id "
-                                 "group by a.uri").fetchall())
+        return dict(
+            conn.execute(
+                "select a.uri, count(*) from asset_event e join asset a on a.id = e.asset_id group by a.uri"
+            ).fetchall()
+        )
 
 
 def new_events(airflow_home, before: dict) -> dict:
@@ -55,8 +64,9 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
         assert got.get(key) == expected, key
     assert "2022-H1/health/TTYT_bao_cao_6thang_2022.xlsx" in rendered_map_indexes(airflow_home)
     events = new_events(airflow_home, before)  # one event per (period, form) that received data
-    assert events == {f"giamngheo://warehouse/{PERIOD}/{form}": 1
-                      for form in ("health", "education", "bank", "commune", "models")}
+    assert events == {
+        f"giamngheo://warehouse/{PERIOD}/{form}": 1 for form in ("health", "education", "bank", "commune", "models")
+    }
 
     checksum = warehouse(data_dir).checksum()
     second = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
@@ -68,10 +78,14 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     before_other = health_slice(data_dir, "061-03")
     inbox = data_dir / "inbox" / PERIOD / "health"
     latest = max(p.stat().st_mtime for p in inbox.iterdir())
-    write_csv(inbox / "dinh_chinh_vi_huong.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=3000, poor=500)],
-              arrival=latest + 60)
-    write_csv(inbox / "sai_dinh_dang.csv", [HEALTH_HEADER, health_row("Lục Bình", cost="1,234.5")],
-              arrival=latest + 120)
+    write_csv(
+        inbox / "dinh_chinh_vi_huong.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=3000, poor=500)],
+        arrival=latest + 60,
+    )
+    write_csv(
+        inbox / "sai_dinh_dang.csv", [HEALTH_HEADER, health_row("Lục Bình", cost="1,234.5")], arrival=latest + 120
+    )
     third = run_dag_test(airflow_home, data_dir, "ingest_submissions", CONF)
     output = third.stdout + third.stderr
     assert third.returncode != 0  # the run fails: a file was rejected
@@ -125,6 +139,7 @@ def test_the_pipeline_on_a_postgresql_warehouse(airflow_home, data_dir, postgres
     assert report.returncode == 0, report.stdout[-3000:]
     from docx import Document
 
-    text = "\n".join(p.text for p in Document(data_dir / "reports" / PERIOD /
-                                                f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs)
+    text = "\n".join(
+        p.text for p in Document(data_dir / "reports" / PERIOD / f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs
+    )
     assert "cấp 30.447 thẻ BHYT" in text and "DỰ THẢO" not in text

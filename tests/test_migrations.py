@@ -26,8 +26,9 @@ def row_counts(warehouse: Warehouse) -> dict:
 
 def figures(warehouse: Warehouse) -> list:
     rows = warehouse.report_values(PERIOD, PERIOD, "061") + warehouse.district_totals(PERIOD, "061")
-    return sorted(repr(sorted((k, float(v) if hasattr(v, "as_integer_ratio") else v) for k, v in r.items()))
-                  for r in rows)
+    return sorted(
+        repr(sorted((k, float(v) if hasattr(v, "as_integer_ratio") else v) for k, v in r.items())) for r in rows
+    )
 
 
 def upgrade_and_check(url: str) -> None:
@@ -41,9 +42,14 @@ def upgrade_and_check(url: str) -> None:
         assert figures(warehouse) == before  # the report's figures unchanged
         # slices backfilled: accepted files cover the communes of their facts, the rejected one ''
         with warehouse.engine.connect() as conn:
-            slices = dict(conn.execute(text(
-                "select s.status, count(*) from submission_slice sl join submission s on s.id = sl.submission_id "
-                "group by s.status")).all())
+            slices = dict(
+                conn.execute(
+                    text(
+                        "select s.status, count(*) from submission_slice sl "
+                        "join submission s on s.id = sl.submission_id group by s.status"
+                    )
+                ).all()
+            )
         assert slices["rejected"] == 1 and slices["accepted"] >= 21
         [rejection] = [r for r in warehouse.query("query/rejected_slices", period=PERIOD, district="061")]
         assert rejection["file_name"] == "dinh_chinh_vi_huong.csv" and rejection["answered_by"] is None
@@ -62,8 +68,11 @@ def test_a_sqlite_warehouse_from_before_migrations_upgrades_in_place(tmp_path):
 def test_a_postgresql_warehouse_from_before_migrations_upgrades_in_place(postgres_url):
     psql = (sorted(glob.glob("/usr/lib/postgresql/*/bin/psql")) or [shutil.which("psql")])[-1]
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    restored = subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", plain, "-f",
-                               str(FIXTURES / "warehouse-f391ce2.pg.sql")], capture_output=True, text=True)
+    restored = subprocess.run(
+        [psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", plain, "-f", str(FIXTURES / "warehouse-f391ce2.pg.sql")],
+        capture_output=True,
+        text=True,
+    )
     assert restored.returncode == 0, restored.stderr
     upgrade_and_check(postgres_url)
 

@@ -12,8 +12,12 @@ from giamngheo_notify import FailureNotifier  # noqa: E402
 
 def test_without_smtp_connection_a_failure_is_logged(caplog, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_GIAMNGHEO_SMTP", raising=False)
-    ti = SimpleNamespace(dag_id="ingest_submissions", task_id="ingest_file", run_id="manual__1",
-                         rendered_map_index="2022-H1/health/ttyt.xlsx")
+    ti = SimpleNamespace(
+        dag_id="ingest_submissions",
+        task_id="ingest_file",
+        run_id="manual__1",
+        rendered_map_index="2022-H1/health/ttyt.xlsx",
+    )
     context = {"ti": ti, "exception": RuntimeError("Tệp bị từ chối / file rejected: 2022-H1/health/ttyt.xlsx")}
     with caplog.at_level(logging.WARNING, logger="giamngheo.notify"):
         FailureNotifier().notify(context)

@@ -5,19 +5,22 @@ import pytest
 from giamngheo.numbers import NumberProblem, decimal_places, format_count, format_number, parse_number
 
 
-@pytest.mark.parametrize("cell, unit, expected", [
-    ("1.245.200.000", "vnd", Decimal("1245200000")),
-    ("8.000.000 đồng", "vnd", Decimal("8000000")),
-    ("517.000.000đ", "vnd", Decimal("517000000")),
-    ("66.363 triệu", "million_vnd", Decimal("66363")),
-    ("4.740,214 triệu đồng", "million_vnd", Decimal("4740.214")),
-    ("65,42%", "percent", Decimal("65.42")),
-    ("62.955 kg", "kg", Decimal("62955")),
-    ("  30.447 ", "count", Decimal("30447")),
-    (452, "count", Decimal("452")),
-    (452.0, "count", Decimal("452")),
-    (66.363, "million_vnd", Decimal("66.363")),
-])
+@pytest.mark.parametrize(
+    "cell, unit, expected",
+    [
+        ("1.245.200.000", "vnd", Decimal("1245200000")),
+        ("8.000.000 đồng", "vnd", Decimal("8000000")),
+        ("517.000.000đ", "vnd", Decimal("517000000")),
+        ("66.363 triệu", "million_vnd", Decimal("66363")),
+        ("4.740,214 triệu đồng", "million_vnd", Decimal("4740.214")),
+        ("65,42%", "percent", Decimal("65.42")),
+        ("62.955 kg", "kg", Decimal("62955")),
+        ("  30.447 ", "count", Decimal("30447")),
+        (452, "count", Decimal("452")),
+        (452.0, "count", Decimal("452")),
+        (66.363, "million_vnd", Decimal("66.363")),
+    ],
+)
 def test_parses_vietnamese_notation(cell, unit, expected):
     assert parse_number(cell, unit) == expected
 

@@ -21,10 +21,17 @@ def read(path, forms, resolver, cats, form="health"):
 
 def test_xlsx_with_title_rows_labels_stt_total_row_and_footer(tmp_path, forms, resolver, cats):
     labels = ["STT", "Xã, thị trấn"] + [forms["health"].column(c).label for c in HEALTH_HEADER[1:]]
-    rows = [["TRUNG TÂM Y TẾ HUYỆN"], ["BIỂU TỔNG HỢP"], [], labels,
-            [1] + health_row("Xã Vi Hương"), [2] + health_row("TT Phủ Thông", the_bhyt=200),
-            [None, "Tổng cộng", 300, 20, 100, 10, 2000000, 0, 0, 20, 10, 0],
-            [], [None, "Người lập biểu"]]
+    rows = [
+        ["TRUNG TÂM Y TẾ HUYỆN"],
+        ["BIỂU TỔNG HỢP"],
+        [],
+        labels,
+        [1] + health_row("Xã Vi Hương"),
+        [2] + health_row("TT Phủ Thông", the_bhyt=200),
+        [None, "Tổng cộng", 300, 20, 100, 10, 2000000, 0, 0, 20, 10, 0],
+        [],
+        [None, "Người lập biểu"],
+    ]
     result = read(write_xlsx(tmp_path / "h.xlsx", rows), forms, resolver, cats)
     assert result.problems == []
     assert result.has_total_row
@@ -35,8 +42,12 @@ def test_xlsx_with_title_rows_labels_stt_total_row_and_footer(tmp_path, forms, r
 
 
 def test_total_row_that_disagrees_rejects(tmp_path, forms, resolver, cats):
-    rows = [HEALTH_HEADER, health_row("Vi Hương"), health_row("Lục Bình"),
-            ["Tổng cộng", 999, 20, 100, 10, 2000000, 0, 0, 20, 10, 0]]
+    rows = [
+        HEALTH_HEADER,
+        health_row("Vi Hương"),
+        health_row("Lục Bình"),
+        ["Tổng cộng", 999, 20, 100, 10, 2000000, 0, 0, 20, 10, 0],
+    ]
     result = read(write_csv(tmp_path / "h.csv", rows), forms, resolver, cats)
     [problem] = result.problems
     assert (problem.row, problem.column, problem.value, problem.rule) == (4, "the_bhyt", "999", "total_mismatch")
@@ -81,11 +92,14 @@ def test_problems_name_row_column_value_and_rule(tmp_path, forms, resolver, cats
     assert "dòng 3" in text and "row 3" in text and "Xã Tân Tú" in text
 
 
-@pytest.mark.parametrize("header, rule", [
-    (HEALTH_HEADER[:-1], "missing_column"),
-    (HEALTH_HEADER + ["cot_la"], "unknown_column"),
-    (HEALTH_HEADER[:2] + ["the_bhyt"] + HEALTH_HEADER[2:], "duplicate_column"),
-])
+@pytest.mark.parametrize(
+    "header, rule",
+    [
+        (HEALTH_HEADER[:-1], "missing_column"),
+        (HEALTH_HEADER + ["cot_la"], "unknown_column"),
+        (HEALTH_HEADER[:2] + ["the_bhyt"] + HEALTH_HEADER[2:], "duplicate_column"),
+    ],
+)
 def test_column_problems(tmp_path, forms, resolver, cats, header, rule):
     row = health_row("Vi Hương")
     row = (row + [1] * len(header))[: len(header)]

@@ -5,8 +5,19 @@ import pytest
 from giamngheo.reference import OrgUnit, UnitNameError, UnitResolver, is_total_label
 
 
-@pytest.mark.parametrize("name", ["Xã Vi Hương", "Vi Hương", "vi huong", "VI HƯƠNG", "X. Vi Hương", "x.vi huong",
-                                  unicodedata.normalize("NFD", "Xã Vi Hương"), "  Vi   Hương "])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Xã Vi Hương",
+        "Vi Hương",
+        "vi huong",
+        "VI HƯƠNG",
+        "X. Vi Hương",
+        "x.vi huong",
+        unicodedata.normalize("NFD", "Xã Vi Hương"),
+        "  Vi   Hương ",
+    ],
+)
 def test_commune_name_variants_resolve(resolver, name):
     assert resolver.resolve(name) == "061-02"
 

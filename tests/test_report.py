@@ -15,21 +15,35 @@ from tests.helpers import write_csv
 
 # every figure of the hand-written 2022-H1 report, as the report must write it
 SEED_TEXTS = [
-    "Giao chỉ tiêu giảm 4,73% tỷ lệ hộ nghèo", "giảm 4,73% tỷ lệ hộ nghèo (giảm 410 hộ nghèo)",
+    "Giao chỉ tiêu giảm 4,73% tỷ lệ hộ nghèo",
+    "giảm 4,73% tỷ lệ hộ nghèo (giảm 410 hộ nghèo)",
     "Tổ chức tư vấn cho 86 bộ đội xuất ngũ",
     "giải quyết việc làm mới cho 458/700 lao động, đạt 65,43% kế hoạch giao",
     "khu công nghiệp 452 người; 06 lao động đi làm việc ở nước ngoài",
-    "Tổng số học sinh được hưởng: 3.514 lượt học sinh.", "Tổng số tiền: 248.229.000 đồng.",
-    "Tổng số học sinh được hưởng: 2.062 lượt học sinh.", "Tổng số tiền: 667.600.900 đồng.",
-    "Tổng số học sinh được hưởng: 1.735 lượt học sinh.", "Tổng số tiền: 1.245.200.000 đồng.",
-    "Tổng số học sinh được hưởng: 130 lượt học sinh.", "Tổng số tiền: 740.256.000 đồng.",
-    "Tổng số học sinh được hưởng: 947 lượt học sinh.", "Tổng số tiền: 2.672.595.000 đồng.",
-    "Tổng số học sinh được hưởng: 944 lượt học sinh.", "Tổng số gạo: 62.955 kg.",
-    "vận động hỗ trợ làm nhà cho 26 hộ nghèo", "phê duyệt hỗ trợ 28 hộ nghèo",
-    "cấp 30.447 thẻ BHYT", "được phát hành là: 5.057 thẻ.", "đã khám cho 13.066 lượt người",
-    "là: 3.041 lượt.", "là: 715.679.649 đồng.", "tại 14 Trạm y tế xã, thị trấn",
-    "Tổng số đối tượng được hỗ trợ: 04 đối tượng", "Tổng số kinh phí thực hiện: 8.000.000 đồng.",
-    "là 92/446 trẻ đạt 20,6%.", "không có vụ ngộ độc thực phẩm xảy ra",
+    "Tổng số học sinh được hưởng: 3.514 lượt học sinh.",
+    "Tổng số tiền: 248.229.000 đồng.",
+    "Tổng số học sinh được hưởng: 2.062 lượt học sinh.",
+    "Tổng số tiền: 667.600.900 đồng.",
+    "Tổng số học sinh được hưởng: 1.735 lượt học sinh.",
+    "Tổng số tiền: 1.245.200.000 đồng.",
+    "Tổng số học sinh được hưởng: 130 lượt học sinh.",
+    "Tổng số tiền: 740.256.000 đồng.",
+    "Tổng số học sinh được hưởng: 947 lượt học sinh.",
+    "Tổng số tiền: 2.672.595.000 đồng.",
+    "Tổng số học sinh được hưởng: 944 lượt học sinh.",
+    "Tổng số gạo: 62.955 kg.",
+    "vận động hỗ trợ làm nhà cho 26 hộ nghèo",
+    "phê duyệt hỗ trợ 28 hộ nghèo",
+    "cấp 30.447 thẻ BHYT",
+    "được phát hành là: 5.057 thẻ.",
+    "đã khám cho 13.066 lượt người",
+    "là: 3.041 lượt.",
+    "là: 715.679.649 đồng.",
+    "tại 14 Trạm y tế xã, thị trấn",
+    "Tổng số đối tượng được hỗ trợ: 04 đối tượng",
+    "Tổng số kinh phí thực hiện: 8.000.000 đồng.",
+    "là 92/446 trẻ đạt 20,6%.",
+    "không có vụ ngộ độc thực phẩm xảy ra",
     "đầu thu truyền hình số 08 xã thuộc Dự án gồm: Vi Hương, Lục Bình, Tân Tú, Quân Hà, Cẩm Giàng, Nguyễn Phúc, "
     "Mỹ Thanh, thị trấn Phủ Thông với tổng số 580 bộ thiết bị.",
     "đạt 80% trở lên tại các xã: Vi Hương, Quân Hà, Mỹ Thanh, Cao Sơn, Quang Thuận, Dương Phong, Vũ Muộn, Sỹ Bình, "
@@ -37,13 +51,25 @@ SEED_TEXTS = [
     "Có 147 Bảng tin tuyên truyền tại 147 thôn, tổ phố.",
     "đã triển khai thực hiện 03 mô hình phát triển sản xuất: mô hình trồng cây chè Trung du xã Quân Hà, "
     "mô hình nuôi lợn sinh sản xã Cẩm Giàng, mô hình nuôi dê sinh sản xã Dương Phong",
-    "tổng kinh phí: 517.000.000đ", "Tổng kinh phí thực hiện là 207 triệu đồng.",
+    "tổng kinh phí: 517.000.000đ",
+    "Tổng kinh phí thực hiện là 207 triệu đồng.",
     "giải ngân cho 1.316 lượt hộ nghèo vay 66.363 triệu đồng; 1.229 lượt hộ cận nghèo vay 80.709 triệu đồng; "
     "cho vay xuất khẩu lao động có thời hạn ở nước ngoài là: 1.418 triệu đồng với 21 lao động vay vốn.",
     "Phê duyệt và chi trả 467.976.000đ cho 3.026 lượt hộ nghèo",
 ]
-FIGURES_2022 = ["30.447", "715.679.649", "2.672.595.000", "66.363", "80.709", "1.245.200.000", "62.955",
-                "458/700", "92/446", "467.976.000", "517.000.000"]
+FIGURES_2022 = [
+    "30.447",
+    "715.679.649",
+    "2.672.595.000",
+    "66.363",
+    "80.709",
+    "1.245.200.000",
+    "62.955",
+    "458/700",
+    "92/446",
+    "467.976.000",
+    "517.000.000",
+]
 
 
 def document_text(path) -> str:
@@ -121,9 +147,11 @@ def test_a_missing_commune_makes_a_draft_with_an_appendix(pipeline, builder, dat
 
 
 def test_a_rejected_file_is_listed_with_its_reason(pipeline, builder, data_dir):
-    write_csv(data_dir / "inbox" / PERIOD / "bank" / "sai.csv",
-              [["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"], ["Vi Hương", "ho_ngheo", 0, "5"]],
-              arrival=9e9)
+    write_csv(
+        data_dir / "inbox" / PERIOD / "bank" / "sai.csv",
+        [["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"], ["Vi Hương", "ho_ngheo", 0, "5"]],
+        arrival=9e9,
+    )
     pipeline.ingest(pipeline.discover(PERIOD))
     result = builder.render(PERIOD, pdf=False)
     text = document_text(result.docx)
@@ -134,9 +162,13 @@ def test_a_rejected_file_is_listed_with_its_reason(pipeline, builder, data_dir):
 
 
 def test_names_with_ampersand_and_angle_brackets_render_as_written(pipeline, builder, data_dir):
-    write_csv(data_dir / "inbox" / PERIOD / "models" / "vi_huong.csv",
-              [["xa", "ten_mo_hinh", "du_an", "so_ho_tham_gia", "kinh_phi"],
-               ["Vi Hương", "Mô hình nuôi gà & vịt <thả vườn>", "DA2", "8", "10.000.000"]])
+    write_csv(
+        data_dir / "inbox" / PERIOD / "models" / "vi_huong.csv",
+        [
+            ["xa", "ten_mo_hinh", "du_an", "so_ho_tham_gia", "kinh_phi"],
+            ["Vi Hương", "Mô hình nuôi gà & vịt <thả vườn>", "DA2", "8", "10.000.000"],
+        ],
+    )
     pipeline.ingest(pipeline.discover(PERIOD))
     text = document_text(builder.render(PERIOD, pdf=False).docx)
     assert "mô hình nuôi gà & vịt <thả vườn> xã Vi Hương" in text
@@ -146,7 +178,8 @@ def test_names_with_ampersand_and_angle_brackets_render_as_written(pipeline, bui
 def test_missing_narrative_falls_back_to_the_previous_period_and_is_flagged(pipeline, builder, data_dir):
     shutil.copytree(SAMPLE_INBOX / PERIOD, data_dir / "inbox" / "2022-H2")
     (data_dir / "inbox" / "2022-H2" / "narrative.yaml").write_text(
-        "strengths: Kết quả giảm nghèo năm 2022 vượt kế hoạch.\n", encoding="utf-8")
+        "strengths: Kết quả giảm nghèo năm 2022 vượt kế hoạch.\n", encoding="utf-8"
+    )
     pipeline.ingest(pipeline.discover(PERIOD) + pipeline.discover("2022-H2"))
     result = builder.render("2022-H2", pdf=False)
     text = document_text(result.docx)
@@ -185,7 +218,7 @@ def test_figures_by_commune_xlsx(pipeline, builder):
     assert total_row[1] == "Toàn huyện" and total_row[header.index("Số thẻ BHYT đã cấp")] == 30447
     assert health.max_row == 16  # header, 14 communes, the district total
     assert set(book.sheetnames) == set(pipeline.forms)
-    assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and safe_cell("Vi Hương") == "Vi Hương"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("Vi Hương") == "Vi Hương"
 
 
 @pytest.mark.skipif(libreoffice() is None, reason="LibreOffice is not installed (make system-deps installs it)")
@@ -233,8 +266,9 @@ def test_choose_periods():
     from giamngheo.report import choose_periods
 
     assert choose_periods("2022-H1", [{"period": "2023-H1"}], date(2024, 1, 1)) == ["2022-H1"]
-    assert choose_periods(None, [{"period": "2022-H2"}, {"period": "2022-H1"}, {"period": "2022-H2"}, {}],
-                          date(2024, 1, 1)) == ["2022-H1", "2022-H2"]
+    assert choose_periods(
+        None, [{"period": "2022-H2"}, {"period": "2022-H1"}, {"period": "2022-H2"}, {}], date(2024, 1, 1)
+    ) == ["2022-H1", "2022-H2"]
     assert choose_periods(None, [], date(2022, 1, 1)) == ["2022-H1"]  # the timetable's data interval
     assert choose_periods(None, [], date(2022, 7, 1)) == ["2022-H2"]
     with pytest.raises(ValueError):

@@ -20,8 +20,11 @@ X, Y = ("061-02", "Vi Hương"), ("061-03", "Lục Bình")
 
 def health_cards(pipeline, unit: str) -> float:
     rows = pipeline.warehouse.query("query/report_values", first_period=PERIOD, last_period=PERIOD, district="061")
-    return next(float(r["value"]) for r in rows
-                if r["form"] == "health" and r["indicator"] == "the_bhyt" and r["org_unit"] == unit)
+    return next(
+        float(r["value"])
+        for r in rows
+        if r["form"] == "health" and r["indicator"] == "the_bhyt" and r["org_unit"] == unit
+    )
 
 
 def ingest_new(pipeline):
@@ -48,8 +51,9 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     latest = max(p.stat().st_mtime for p in inbox.iterdir())
 
     # A: a later file for X is rejected: the report is re-drafted as DỰ THẢO naming it, figures unchanged
-    write_csv(inbox / "dinh_chinh_vi_huong.csv", [HEALTH_HEADER, health_row(X[1], the_bhyt=10, poor=20)],
-              arrival=latest + 60)
+    write_csv(
+        inbox / "dinh_chinh_vi_huong.csv", [HEALTH_HEADER, health_row(X[1], the_bhyt=10, poor=20)], arrival=latest + 60
+    )
     [a] = ingest_new(pipeline)
     assert (a.status, a.slices) == ("rejected", [X[0]])
     result, text = render(pipeline)
@@ -58,8 +62,11 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     assert {unit: health_cards(pipeline, unit) for unit in before} == before
 
     # B: a valid correction for Y lands: still DỰ THẢO naming X's file; Y's figures updated
-    write_csv(inbox / "dinh_chinh_luc_binh.csv", [HEALTH_HEADER, health_row(Y[1], the_bhyt=2500, poor=300)],
-              arrival=latest + 120)
+    write_csv(
+        inbox / "dinh_chinh_luc_binh.csv",
+        [HEALTH_HEADER, health_row(Y[1], the_bhyt=2500, poor=300)],
+        arrival=latest + 120,
+    )
     [b] = ingest_new(pipeline)
     assert (b.status, b.slices) == ("accepted", [Y[0]])
     result, text = render(pipeline)
@@ -69,8 +76,11 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     assert outstanding["file"] == "dinh_chinh_vi_huong.csv" and outstanding["outstanding_codes"] == [X[0]]
 
     # C: a valid correction for X lands: the report is final, X's figures updated, nothing outstanding
-    write_csv(inbox / "dinh_chinh_vi_huong_lan_2.csv", [HEALTH_HEADER, health_row(X[1], the_bhyt=3100, poor=310)],
-              arrival=latest + 180)
+    write_csv(
+        inbox / "dinh_chinh_vi_huong_lan_2.csv",
+        [HEALTH_HEADER, health_row(X[1], the_bhyt=3100, poor=310)],
+        arrival=latest + 180,
+    )
     [c] = ingest_new(pipeline)
     assert c.status == "accepted"
     result, text = render(pipeline)
@@ -100,8 +110,11 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
 
 def test_a_known_rejected_file_is_not_read_again_even_renamed(pipeline, data_dir):
     ingest_new(pipeline)
-    bad = write_csv(data_dir / "inbox" / PERIOD / "health" / "sai.csv",
-                    [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)], arrival=9e9)
+    bad = write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "sai.csv",
+        [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)],
+        arrival=9e9,
+    )
     [first] = ingest_new(pipeline)
     assert first.status == "rejected"
     checksum = pipeline.warehouse.checksum()
@@ -144,8 +157,11 @@ def test_a_rejection_whose_communes_cannot_be_read_is_answered_by_the_same_name(
 def test_every_received_file_is_archived_by_its_content(pipeline, data_dir):
     import hashlib
 
-    bad = write_csv(data_dir / "inbox" / PERIOD / "health" / "sai.csv",
-                    [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)], arrival=9e9)
+    bad = write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "sai.csv",
+        [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)],
+        arrival=9e9,
+    )
     outcomes = ingest_new(pipeline)
     ledger = {r["file_name"]: r for r in pipeline.warehouse.ledger(PERIOD, "061")}
     assert len(ledger) == len(outcomes) and ledger["sai.csv"]["status"] == "rejected"
@@ -161,12 +177,19 @@ def test_every_received_file_is_archived_by_its_content(pipeline, data_dir):
 @pytest.mark.integration
 def test_giamngheo_outstanding_exits_non_zero_while_a_rejection_is_outstanding(pipeline, data_dir):
     ingest_new(pipeline)
-    env = {"GIAMNGHEO_DATA_DIR": str(data_dir), "GIAMNGHEO_PROJECT_DIR": str(ROOT),
-           "GIAMNGHEO_WAREHOUSE_URL": pipeline.settings.warehouse_url, "PATH": str(BIN)}
+    env = {
+        "GIAMNGHEO_DATA_DIR": str(data_dir),
+        "GIAMNGHEO_PROJECT_DIR": str(ROOT),
+        "GIAMNGHEO_WAREHOUSE_URL": pipeline.settings.warehouse_url,
+        "PATH": str(BIN),
+    }
     command = [str(BIN / "giamngheo"), "outstanding", "--period", PERIOD]
     assert subprocess.run(command, env=env, capture_output=True, text=True).returncode == 0
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "sai.csv",
-              [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)], arrival=9e9)
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "sai.csv",
+        [HEALTH_HEADER, health_row(Y[1], the_bhyt=1, poor=5)],
+        arrival=9e9,
+    )
     ingest_new(pipeline)
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     assert done.returncode == 1 and "2022-H1/health/sai.csv — Lục Bình" in done.stdout

@@ -17,11 +17,19 @@ def matrix_for(pipeline):
 def test_matrix_of_units_and_forms(pipeline, data_dir):
     (data_dir / "inbox" / PERIOD / "commune" / "vi_huong.csv").unlink()
     latest = max(f.arrival for f in pipeline.discover(PERIOD))
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
-              [HEALTH_HEADER, health_row("Lục Bình")], arrival=latest + 60)
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "sai.csv",
-              [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5)], arrival=latest + 120)
-    pipeline.ingest(pipeline.discover(PERIOD), processed_by="/dags/ingest_submissions/runs/r1/tasks/ingest_file/mapped/0")
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
+        [HEALTH_HEADER, health_row("Lục Bình")],
+        arrival=latest + 60,
+    )
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "sai.csv",
+        [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5)],
+        arrival=latest + 120,
+    )
+    pipeline.ingest(
+        pipeline.discover(PERIOD), processed_by="/dags/ingest_submissions/runs/r1/tasks/ingest_file/mapped/0"
+    )
     matrix = matrix_for(pipeline)
     assert periods(pipeline.warehouse) == [PERIOD]
     units = {u["code"]: u["cells"] for u in matrix["units"]}
@@ -66,13 +74,14 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     pipeline.ingest(pipeline.discover(PERIOD))
     env = airflow_env(airflow_home, data_dir, pipeline.settings.warehouse_url)
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
-    result = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300,
-                            cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["anonymous"] == 401 and probe["anonymous_api"] == 401
     assert probe["page"] == 200 and probe["bad"] == 422
-    assert "<table id=\"matrix\">" in probe["html"] and "Xã Vi Hương" in probe["html"]
+    assert '<table id="matrix">' in probe["html"] and "Xã Vi Hương" in probe["html"]
     assert "TTYT_bao_cao_6thang_2022.xlsx" in probe["html"]
     assert probe["api"]["period"] == PERIOD and probe["api"]["matrix"]["counts"]["missing"] == 0
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")

@@ -12,13 +12,34 @@ from tests.helpers import HEALTH_HEADER, health_row, write_csv
 EDU_HEADER = ["xa", "chinh_sach", "so_hoc_sinh", "kinh_phi", "gao_kg"]
 BANK_HEADER = ["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"]
 MODELS_HEADER = ["xa", "ten_mo_hinh", "du_an", "so_ho_tham_gia", "kinh_phi"]
-COMMUNE_CODES = ["xa", "tong_so_ho", "ho_ngheo_dau_nam", "ho_can_ngheo_dau_nam", "chi_tieu_giam_ho_ngheo",
-                 "chi_tieu_viec_lam_moi", "viec_lam_moi_trong_nuoc", "lao_dong_nuoc_ngoai", "bo_doi_xuat_ngu_tu_van",
-                 "luot_tu_van_lao_dong", "nha_o_van_dong", "nha_o_ho_tro_chuong_trinh", "ho_dung_nuoc_hop_ve_sinh",
-                 "dau_thu_truyen_hinh", "ty_le_nghe_dai", "so_bang_tin", "so_thon", "tien_dien_luot_ho",
-                 "tien_dien_kinh_phi"]
-COMMUNE_GOOD = dict(zip(COMMUNE_CODES, ["Vi Hương", 500, 100, 80, 20, 40, 20, 1, 5, 40, 2, 2, 450, 70, 90, 9, 9,
-                                        150, 20000000]))
+COMMUNE_CODES = [
+    "xa",
+    "tong_so_ho",
+    "ho_ngheo_dau_nam",
+    "ho_can_ngheo_dau_nam",
+    "chi_tieu_giam_ho_ngheo",
+    "chi_tieu_viec_lam_moi",
+    "viec_lam_moi_trong_nuoc",
+    "lao_dong_nuoc_ngoai",
+    "bo_doi_xuat_ngu_tu_van",
+    "luot_tu_van_lao_dong",
+    "nha_o_van_dong",
+    "nha_o_ho_tro_chuong_trinh",
+    "ho_dung_nuoc_hop_ve_sinh",
+    "dau_thu_truyen_hinh",
+    "ty_le_nghe_dai",
+    "so_bang_tin",
+    "so_thon",
+    "tien_dien_luot_ho",
+    "tien_dien_kinh_phi",
+]
+COMMUNE_GOOD = dict(
+    zip(
+        COMMUNE_CODES,
+        ["Vi Hương", 500, 100, 80, 20, 40, 20, 1, 5, 40, 2, 2, 450, 70, 90, 9, 9, 150, 20000000],
+        strict=True,
+    )
+)
 
 
 def commune_row(**changes):
@@ -31,7 +52,8 @@ def test_suites_in_expectations_match_the_registry(tmp_path, forms, units, cats)
     for path in written:
         committed = ROOT / "expectations" / path.name
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
-            f"{committed} is stale: run `make suites`")
+            f"{committed} is stale: run `make suites`"
+        )
 
 
 def test_every_expectation_carries_a_bilingual_message(forms, units, cats):
@@ -48,7 +70,7 @@ def validate(tmp_path, validator, forms, resolver, cats, form, files: dict[str, 
     for name, rows in files.items():
         path = write_csv(tmp_path / name, rows)
         reads.append(read_submission(path, forms[form], resolver, cats, display_name=name))
-    return {name: check.problems for name, check in zip(files, validator.validate(form, reads))}
+    return {name: check.problems for name, check in zip(files, validator.validate(form, reads), strict=True)}
 
 
 def rules_of(problems):
@@ -60,19 +82,24 @@ def test_sample_files_pass_their_suites(validator, forms, resolver, cats):
 
     by_form = {}
     for file in discover(SAMPLE_INBOX, "2022-H1", forms):
-        by_form.setdefault(file.form, []).append(read_submission(file.path, forms[file.form], resolver, cats, file.label))
+        by_form.setdefault(file.form, []).append(
+            read_submission(file.path, forms[file.form], resolver, cats, file.label)
+        )
     for form, reads in by_form.items():
         assert [c.problems for c in validator.validate(form, reads)] == [[] for _ in reads], form
 
 
-@pytest.mark.parametrize("row, expected", [
-    (health_row("Vi Hương", the_bhyt=10, poor=20), (2, "the_bhyt_ho_ngheo", "subset_le_total")),
-    (health_row("Vi Hương", visits=-1, poor_visits=0), (2, "luot_kham", "range")),
-    (health_row("Vi Hương", infants="10,5"), (2, "tre_duoi_1_tuoi", "decimals")),
-    (health_row("Vi Hương", births=0, birth_money=500000), (2, "ho_tro_sinh_con_kinh_phi", "zero_when_zero")),
-    (health_row("Vi Hương", cost=""), (2, "chi_phi_kham_ho_ngheo", "required")),
-    (health_row("Vi Hương", infants=5, vaccinated=6), (2, "tre_tiem_chung_day_du", "subset_le_total")),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (health_row("Vi Hương", the_bhyt=10, poor=20), (2, "the_bhyt_ho_ngheo", "subset_le_total")),
+        (health_row("Vi Hương", visits=-1, poor_visits=0), (2, "luot_kham", "range")),
+        (health_row("Vi Hương", infants="10,5"), (2, "tre_duoi_1_tuoi", "decimals")),
+        (health_row("Vi Hương", births=0, birth_money=500000), (2, "ho_tro_sinh_con_kinh_phi", "zero_when_zero")),
+        (health_row("Vi Hương", cost=""), (2, "chi_phi_kham_ho_ngheo", "required")),
+        (health_row("Vi Hương", infants=5, vaccinated=6), (2, "tre_tiem_chung_day_du", "subset_le_total")),
+    ],
+)
 def test_health_rules(tmp_path, validator, forms, resolver, cats, row, expected):
     problems = validate(tmp_path, validator, forms, resolver, cats, "health", {"h.csv": [HEALTH_HEADER, row]})["h.csv"]
     assert expected in rules_of(problems)
@@ -96,44 +123,56 @@ def test_many_files_in_one_run_keep_their_own_problems(tmp_path, validator, form
     assert (problem.file, problem.row, problem.column, problem.value) == ("bad.csv", 3, "the_bhyt_ho_ngheo", "2")
 
 
-@pytest.mark.parametrize("row, expected", [
-    (["Vi Hương", "ban_tru_gao", 10, "5.000.000", "100"], (2, "kinh_phi", "must_be_empty")),
-    (["Vi Hương", "ban_tru_gao", 10, "", ""], (2, "gao_kg", "required")),
-    (["Vi Hương", "mien_giam_hoc_phi", 10, "", ""], (2, "kinh_phi", "required")),
-    (["Vi Hương", "mien_giam_hoc_phi", 10, "5.000", "100"], (2, "gao_kg", "must_be_empty")),
-    (["Vi Hương", "hoc_bong_sai", 10, "5.000", ""], (2, "chinh_sach", "known_code")),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (["Vi Hương", "ban_tru_gao", 10, "5.000.000", "100"], (2, "kinh_phi", "must_be_empty")),
+        (["Vi Hương", "ban_tru_gao", 10, "", ""], (2, "gao_kg", "required")),
+        (["Vi Hương", "mien_giam_hoc_phi", 10, "", ""], (2, "kinh_phi", "required")),
+        (["Vi Hương", "mien_giam_hoc_phi", 10, "5.000", "100"], (2, "gao_kg", "must_be_empty")),
+        (["Vi Hương", "hoc_bong_sai", 10, "5.000", ""], (2, "chinh_sach", "known_code")),
+    ],
+)
 def test_education_rules(tmp_path, validator, forms, resolver, cats, row, expected):
     problems = validate(tmp_path, validator, forms, resolver, cats, "education", {"e.csv": [EDU_HEADER, row]})["e.csv"]
     assert expected in rules_of(problems)
 
 
 def test_education_accepts_labels_for_policies(tmp_path, validator, forms, resolver, cats):
-    rows = [EDU_HEADER, ["Vi Hương", "Hỗ trợ gạo học sinh bán trú", 10, "", "100"],
-            ["Vi Hương", "miễn, giảm học phí", 10, "5.000", ""]]
+    rows = [
+        EDU_HEADER,
+        ["Vi Hương", "Hỗ trợ gạo học sinh bán trú", 10, "", "100"],
+        ["Vi Hương", "miễn, giảm học phí", 10, "5.000", ""],
+    ]
     assert validate(tmp_path, validator, forms, resolver, cats, "education", {"e.csv": rows})["e.csv"] == []
 
 
-@pytest.mark.parametrize("row, expected", [
-    (["Vi Hương", "ho_ngheo", 0, "5"], (2, "so_tien_trieu_dong", "zero_when_zero")),
-    (["Vi Hương", "ho_ngheo", 2, "5,1234"], (2, "so_tien_trieu_dong", "decimals")),
-    (["Vi Hương", "cho_vay_khac", 2, "5"], (2, "chuong_trinh", "known_code")),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (["Vi Hương", "ho_ngheo", 0, "5"], (2, "so_tien_trieu_dong", "zero_when_zero")),
+        (["Vi Hương", "ho_ngheo", 2, "5,1234"], (2, "so_tien_trieu_dong", "decimals")),
+        (["Vi Hương", "cho_vay_khac", 2, "5"], (2, "chuong_trinh", "known_code")),
+    ],
+)
 def test_bank_rules(tmp_path, validator, forms, resolver, cats, row, expected):
     problems = validate(tmp_path, validator, forms, resolver, cats, "bank", {"b.csv": [BANK_HEADER, row]})["b.csv"]
     assert expected in rules_of(problems)
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"ty_le_nghe_dai": "101%"}, (2, "ty_le_nghe_dai", "range")),
-    ({"tong_so_ho": 0}, (2, "tong_so_ho", "range")),
-    ({"ho_ngheo_dau_nam": 600}, (2, "ho_ngheo_dau_nam", "subset_le_total")),
-    ({"ho_can_ngheo_dau_nam": 401}, (2, "ho_can_ngheo_dau_nam", "subset_le_total")),
-    ({"chi_tieu_giam_ho_ngheo": 101}, (2, "chi_tieu_giam_ho_ngheo", "subset_le_total")),
-    ({"so_bang_tin": 10}, (2, "so_bang_tin", "subset_le_total")),
-    ({"so_thon": 0, "so_bang_tin": 0}, (2, "so_thon", "range")),
-    ({"ho_dung_nuoc_hop_ve_sinh": 501}, (2, "ho_dung_nuoc_hop_ve_sinh", "subset_le_total")),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"ty_le_nghe_dai": "101%"}, (2, "ty_le_nghe_dai", "range")),
+        ({"tong_so_ho": 0}, (2, "tong_so_ho", "range")),
+        ({"ho_ngheo_dau_nam": 600}, (2, "ho_ngheo_dau_nam", "subset_le_total")),
+        ({"ho_can_ngheo_dau_nam": 401}, (2, "ho_can_ngheo_dau_nam", "subset_le_total")),
+        ({"chi_tieu_giam_ho_ngheo": 101}, (2, "chi_tieu_giam_ho_ngheo", "subset_le_total")),
+        ({"so_bang_tin": 10}, (2, "so_bang_tin", "subset_le_total")),
+        ({"so_thon": 0, "so_bang_tin": 0}, (2, "so_thon", "range")),
+        ({"ho_dung_nuoc_hop_ve_sinh": 501}, (2, "ho_dung_nuoc_hop_ve_sinh", "subset_le_total")),
+    ],
+)
 def test_commune_rules(tmp_path, validator, forms, resolver, cats, changes, expected):
     rows = [COMMUNE_CODES, commune_row(**changes)]
     problems = validate(tmp_path, validator, forms, resolver, cats, "commune", {"c.csv": rows})["c.csv"]
@@ -145,11 +184,14 @@ def test_commune_good_row_passes(tmp_path, validator, forms, resolver, cats):
     assert validate(tmp_path, validator, forms, resolver, cats, "commune", {"c.csv": rows})["c.csv"] == []
 
 
-@pytest.mark.parametrize("row, expected", [
-    (["Vi Hương", "x" * 201, "DA2", 5, "1.000"], (2, "ten_mo_hinh", "max_length")),
-    (["Vi Hương", "Nuôi gà", "DA9", 5, "1.000"], (2, "du_an", "known_code")),
-    (["Vi Hương", "", "DA2", 5, "1.000"], (2, "ten_mo_hinh", "required")),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (["Vi Hương", "x" * 201, "DA2", 5, "1.000"], (2, "ten_mo_hinh", "max_length")),
+        (["Vi Hương", "Nuôi gà", "DA9", 5, "1.000"], (2, "du_an", "known_code")),
+        (["Vi Hương", "", "DA2", 5, "1.000"], (2, "ten_mo_hinh", "required")),
+    ],
+)
 def test_models_rules(tmp_path, validator, forms, resolver, cats, row, expected):
     problems = validate(tmp_path, validator, forms, resolver, cats, "models", {"m.csv": [MODELS_HEADER, row]})["m.csv"]
     assert expected in rules_of(problems)

@@ -11,8 +11,10 @@ from tests.seed_figures import SEED_2022_H1
 
 
 def totals(pipeline) -> dict:
-    return {(r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in pipeline.warehouse.district_totals(PERIOD, "061")}
+    return {
+        (r["form"], r["indicator"], r["category"]): float(r["total"])
+        for r in pipeline.warehouse.district_totals(PERIOD, "061")
+    }
 
 
 def q(pipeline, sql: str, **params) -> list:
@@ -21,8 +23,13 @@ def q(pipeline, sql: str, **params) -> list:
 
 
 def commune_slice(pipeline, form, unit) -> dict:
-    rows = q(pipeline, "select indicator, category, value from fact where is_current and period = :p "
-                       "and form = :f and org_unit = :u", p=PERIOD, f=form, u=unit)
+    rows = q(
+        pipeline,
+        "select indicator, category, value from fact where is_current and period = :p and form = :f and org_unit = :u",
+        p=PERIOD,
+        f=form,
+        u=unit,
+    )
     return {(r[0], r[1]): float(r[2]) for r in rows}
 
 
@@ -47,16 +54,23 @@ def test_correction_supersedes_exactly_its_commune_slice(pipeline, data_dir):
     before = {unit: commune_slice(pipeline, "health", unit) for unit in ("061-02", "061-03")}
     commune_before = commune_slice(pipeline, "commune", "061-02")
     latest = max(f.arrival for f in pipeline.discover(PERIOD))
-    write_csv(data_dir / "inbox" / PERIOD / "health" / "ttyt_dinh_chinh_vi_huong.csv",
-              [HEALTH_HEADER, health_row("Xã Vi Hương", the_bhyt=2345, poor=400)], arrival=latest + 60)
+    write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "ttyt_dinh_chinh_vi_huong.csv",
+        [HEALTH_HEADER, health_row("Xã Vi Hương", the_bhyt=2345, poor=400)],
+        arrival=latest + 60,
+    )
     [outcome] = [o for o in pipeline.ingest(pipeline.discover(PERIOD)) if o.status != "unchanged"]
     assert (outcome.status, outcome.version, outcome.superseded) == ("accepted", 2, 10)
     after = commune_slice(pipeline, "health", "061-02")
     assert after[("the_bhyt", "")] == 2345 and after != before["061-02"]
     assert commune_slice(pipeline, "health", "061-03") == before["061-03"]  # other communes stay
     assert commune_slice(pipeline, "commune", "061-02") == commune_before  # other forms stay
-    [(old,)] = q(pipeline, "select count(*) from fact where not is_current and org_unit = '061-02' "
-                           "and form = 'health' and superseded_by = :s", s=outcome.submission_id)  # history kept
+    [(old,)] = q(
+        pipeline,
+        "select count(*) from fact where not is_current and org_unit = '061-02' "
+        "and form = 'health' and superseded_by = :s",
+        s=outcome.submission_id,
+    )  # history kept
     assert old == 10
 
 
@@ -71,14 +85,20 @@ def test_an_older_file_processed_late_does_not_override_a_newer_one(pipeline, da
 
 
 def test_rejected_file_loads_nothing_and_neighbours_load(pipeline, data_dir):
-    bad = write_csv(data_dir / "inbox" / PERIOD / "health" / "zz_bad.csv",
-                    [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=10, poor=20)], arrival=6e9)
+    bad = write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "zz_bad.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=10, poor=20)],
+        arrival=6e9,
+    )
     outcomes = {o.file.rsplit("/", 1)[-1]: o for o in pipeline.ingest(pipeline.discover(PERIOD))}
     assert outcomes[bad.name].status == "rejected"
     assert "the_bhyt_ho_ngheo" in outcomes[bad.name].message and "dòng 2" in outcomes[bad.name].message
     assert all(o.status == "accepted" for name, o in outcomes.items() if name != bad.name)
-    [(loaded,)] = q(pipeline, "select count(*) from fact f join submission s on s.id = f.submission_id "
-                              "where s.file_name = :n", n=bad.name)
+    [(loaded,)] = q(
+        pipeline,
+        "select count(*) from fact f join submission s on s.id = f.submission_id where s.file_name = :n",
+        n=bad.name,
+    )
     [ledger] = q(pipeline, "select status, messages from submission where file_name = :n", n=bad.name)
     assert loaded == 0
     assert ledger[0] == "rejected" and "subset_le_total" in ledger[1]
@@ -104,14 +124,17 @@ def test_the_database_refuses_two_current_values_for_one_cell(pipeline):
 
     pipeline.ingest(pipeline.discover(PERIOD))
     [(sid,)] = q(pipeline, "select id from submission where form = 'health'")
-    with pytest.raises(IntegrityError, match="(?i)unique"):
-        with pipeline.warehouse.engine.begin() as conn:
-            # a second current value for a cell that already has one, from another (real) submission
-            conn.execute(text(
+    with pytest.raises(IntegrityError, match="(?i)unique"), pipeline.warehouse.engine.begin() as conn:
+        # a second current value for a cell that already has one, from another (real) submission
+        conn.execute(
+            text(
                 "insert into fact (submission_id, period, form, org_unit, indicator, category, item, attribute, "
                 "value, source_row, is_current) select s2.id, f.period, f.form, f.org_unit, f.indicator, "
                 "f.category, f.item, f.attribute, f.value + 1, f.source_row, true from fact f, submission s2 "
-                "where f.submission_id = :sid and s2.id <> :sid and f.is_current limit 1"), {"sid": sid})
+                "where f.submission_id = :sid and s2.id <> :sid and f.is_current limit 1"
+            ),
+            {"sid": sid},
+        )
 
 
 def test_reference_data_is_loaded(pipeline):

@@ -24,8 +24,12 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "bao_cao_giam_ngheo.docx"
 FONT = "Times New Roman"
 
-CENTER, RIGHT, JUSTIFY, LEFT = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT,
-                                WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT)
+CENTER, RIGHT, JUSTIFY, LEFT = (
+    WD_ALIGN_PARAGRAPH.CENTER,
+    WD_ALIGN_PARAGRAPH.RIGHT,
+    WD_ALIGN_PARAGRAPH.JUSTIFY,
+    WD_ALIGN_PARAGRAPH.LEFT,
+)
 
 
 def _font(run, size=None, bold=None, italic=None, color=None):
@@ -41,8 +45,19 @@ def _font(run, size=None, bold=None, italic=None, color=None):
         run.font.color.rgb = RGBColor.from_string(color)
 
 
-def para(container, text="", *, bold=False, italic=False, align=JUSTIFY, indent=True, size=None, after=6,
-         color=None, underline=False):
+def para(
+    container,
+    text="",
+    *,
+    bold=False,
+    italic=False,
+    align=JUSTIFY,
+    indent=True,
+    size=None,
+    after=6,
+    color=None,
+    underline=False,
+):
     p = container.add_paragraph()
     p.alignment = align
     fmt = p.paragraph_format
@@ -117,51 +132,84 @@ def build(out: Path = OUT) -> Path:
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     no_borders(head)
     head.columns[0].width, head.columns[1].width = Cm(6.5), Cm(10)
-    cell_text(head.cell(0, 0), [
-        ("{{ doc.issuing_body_parent }}", {"size": 13}),
-        ("{{ doc.issuing_body }}", {"size": 13, "bold": True, "underline": True}),
-        ("", {}),
-        ("Số: {{ doc.number_text }}/{{ doc.symbol }}", {"size": 13}),
-    ])
-    cell_text(head.cell(0, 1), [
-        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", {"size": 12, "bold": True}),
-        ("Độc lập - Tự do - Hạnh phúc", {"size": 13, "bold": True, "underline": True}),
-        ("", {}),
-        ("{{ doc.place }}, ngày {{ doc.day_text }} tháng {{ doc.month }} năm {{ doc.year }}", {"size": 13, "italic": True}),
-    ])
+    cell_text(
+        head.cell(0, 0),
+        [
+            ("{{ doc.issuing_body_parent }}", {"size": 13}),
+            ("{{ doc.issuing_body }}", {"size": 13, "bold": True, "underline": True}),
+            ("", {}),
+            ("Số: {{ doc.number_text }}/{{ doc.symbol }}", {"size": 13}),
+        ],
+    )
+    cell_text(
+        head.cell(0, 1),
+        [
+            ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", {"size": 12, "bold": True}),
+            ("Độc lập - Tự do - Hạnh phúc", {"size": 13, "bold": True, "underline": True}),
+            ("", {}),
+            (
+                "{{ doc.place }}, ngày {{ doc.day_text }} tháng {{ doc.month }} năm {{ doc.year }}",
+                {"size": 13, "italic": True},
+            ),
+        ],
+    )
     for cell in head.rows[0].cells:
         cell.width = cell.width
 
     para(doc, "", after=6)
     para(doc, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
-    para(doc, "Tình hình thực hiện công tác giảm nghèo {{ period.label }}", bold=True, align=CENTER,
-         indent=False, after=12)
+    para(
+        doc,
+        "Tình hình thực hiện công tác giảm nghèo {{ period.label }}",
+        bold=True,
+        align=CENTER,
+        indent=False,
+        after=12,
+    )
 
-    para(doc, "Thực hiện kế hoạch triển khai chương trình giảm nghèo năm {{ period.year }}, Ủy ban nhân dân huyện "
-              "{{ doc.district }} báo cáo tình hình thực hiện công tác giảm nghèo {{ period.running_label }}, cụ thể "
-              "như sau:")
+    para(
+        doc,
+        "Thực hiện kế hoạch triển khai chương trình giảm nghèo năm {{ period.year }}, Ủy ban nhân dân huyện "
+        "{{ doc.district }} báo cáo tình hình thực hiện công tác giảm nghèo {{ period.running_label }}, cụ thể "
+        "như sau:",
+    )
 
     # ---- I
     heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")
     heading(doc, "1. Công tác lãnh đạo, chỉ đạo")
     bullets(doc, "narrative.leadership", "-")
-    para(doc, "- {{ narrative.plan_document }}{% if narrative.plan_document %}; {% endif %}Giao chỉ tiêu giảm "
-              "{{ poverty.target_rate }}% tỷ lệ hộ nghèo{% if narrative.plan_directions %}; "
-              "{{ narrative.plan_directions }}{% else %}.{% endif %}")
+    para(
+        doc,
+        "- {{ narrative.plan_document }}{% if narrative.plan_document %}; {% endif %}Giao chỉ tiêu giảm "
+        "{{ poverty.target_rate }}% tỷ lệ hộ nghèo{% if narrative.plan_directions %}; "
+        "{{ narrative.plan_directions }}{% else %}.{% endif %}",
+    )
 
     heading(doc, "2. Các nội dung triển khai thực hiện công tác giảm nghèo")
     heading(doc, "2.1. Triển khai chính sách giảm nghèo chung")
     para(doc, "- Chính sách thực hiện hỗ trợ sản xuất, dạy nghề, tạo việc làm:")
     bullets(doc, "narrative.employment_activities")
-    para(doc, "+ Tổ chức tư vấn cho {{ jobs.demobilised_advised }} bộ đội xuất ngũ trở về địa phương, "
-              "{{ jobs.workers_advised }} lượt lao động.")
-    para(doc, "+ Trong {{ period.months }} toàn huyện giải quyết việc làm mới cho {{ jobs.total }}/{{ jobs.plan }} "
-              "lao động, đạt {{ jobs.rate }}% kế hoạch giao, trong đó: Lao động tại các công ty, khu công nghiệp "
-              "{{ jobs.home }} người; {{ jobs.abroad }} lao động đi làm việc ở nước ngoài theo hợp đồng.")
+    para(
+        doc,
+        "+ Tổ chức tư vấn cho {{ jobs.demobilised_advised }} bộ đội xuất ngũ trở về địa phương, "
+        "{{ jobs.workers_advised }} lượt lao động.",
+    )
+    para(
+        doc,
+        "+ Trong {{ period.months }} toàn huyện giải quyết việc làm mới cho {{ jobs.total }}/{{ jobs.plan }} "
+        "lao động, đạt {{ jobs.rate }}% kế hoạch giao, trong đó: Lao động tại các công ty, khu công nghiệp "
+        "{{ jobs.home }} người; {{ jobs.abroad }} lao động đi làm việc ở nước ngoài theo hợp đồng.",
+    )
     tag(doc, "{%p if charts.jobs %}")
     para(doc, "{{ charts.jobs }}", align=CENTER, indent=False, after=0)
-    para(doc, "Biểu đồ 1. Giải quyết việc làm mới so với kế hoạch, theo xã (số liệu các xã gửi)", italic=True,
-         align=CENTER, indent=False, size=12)
+    para(
+        doc,
+        "Biểu đồ 1. Giải quyết việc làm mới so với kế hoạch, theo xã (số liệu các xã gửi)",
+        italic=True,
+        align=CENTER,
+        indent=False,
+        size=12,
+    )
     tag(doc, "{%p endif %}")
 
     para(doc, "- Chính sách hỗ trợ về giáo dục, đào tạo.")
@@ -177,48 +225,70 @@ def build(out: Path = OUT) -> Path:
     tag(doc, "{%p endfor %}")
 
     para(doc, "- Chính sách hỗ trợ về nhà ở, điện, nước sinh hoạt và vệ sinh môi trường:")
-    para(doc, "+ {{ narrative.housing_activities }} Trong {{ period.label }} các cấp, các ngành đã vận động hỗ trợ "
-              "làm nhà cho {{ housing.mobilised }} hộ nghèo, Ban chỉ đạo hỗ trợ nhà ở cho hộ nghèo có khó khăn về "
-              "nhà ở huyện quyết định phê duyệt hỗ trợ {{ housing.approved }} hộ nghèo có khó khăn nhà ở"
-              "{% if narrative.housing_basis %} theo {{ narrative.housing_basis }}{% endif %}.")
+    para(
+        doc,
+        "+ {{ narrative.housing_activities }} Trong {{ period.label }} các cấp, các ngành đã vận động hỗ trợ "
+        "làm nhà cho {{ housing.mobilised }} hộ nghèo, Ban chỉ đạo hỗ trợ nhà ở cho hộ nghèo có khó khăn về "
+        "nhà ở huyện quyết định phê duyệt hỗ trợ {{ housing.approved }} hộ nghèo có khó khăn nhà ở"
+        "{% if narrative.housing_basis %} theo {{ narrative.housing_basis }}{% endif %}.",
+    )
     bullets(doc, "narrative.water_activities")
     para(doc, "+ Tỷ lệ hộ gia đình sử dụng nước hợp vệ sinh trên địa bàn huyện đạt {{ water.rate }}%.")
 
     para(doc, "- Chính sách hỗ trợ về y tế.")
-    para(doc, "- Trong {{ period.label }}, đã thực hiện cấp {{ health.cards }} thẻ BHYT, trong đó số thẻ BHYT đối "
-              "tượng hộ nghèo của toàn huyện {{ period.label }} được phát hành là: {{ health.cards_poor }} thẻ.")
-    para(doc, "- Duy trì phòng khám tư vấn, quản lý và điều trị tại khoa Khám bệnh, Trung tâm Y tế huyện. Trong "
-              "{{ period.months }} đã khám cho {{ health.visits }} lượt người, số lượt khám của đối tượng hộ nghèo "
-              "trong {{ period.months }} là: {{ health.visits_poor }} lượt.")
+    para(
+        doc,
+        "- Trong {{ period.label }}, đã thực hiện cấp {{ health.cards }} thẻ BHYT, trong đó số thẻ BHYT đối "
+        "tượng hộ nghèo của toàn huyện {{ period.label }} được phát hành là: {{ health.cards_poor }} thẻ.",
+    )
+    para(
+        doc,
+        "- Duy trì phòng khám tư vấn, quản lý và điều trị tại khoa Khám bệnh, Trung tâm Y tế huyện. Trong "
+        "{{ period.months }} đã khám cho {{ health.visits }} lượt người, số lượt khám của đối tượng hộ nghèo "
+        "trong {{ period.months }} là: {{ health.visits_poor }} lượt.",
+    )
     para(doc, "- Số chi phí của đối tượng hộ nghèo trong {{ period.months }} là: {{ health.cost_poor }} đồng.")
-    para(doc, "- Cung cấp đầy đủ, kịp thời các phương tiện tránh thai miễn phí cho phụ nữ nghèo, cận nghèo, định kỳ "
-              "chăm sóc sức khỏe sinh sản tại {{ communes.count }} Trạm y tế xã, thị trấn, triển khai đăng ký quản "
-              "lý thai nghén ở tuyến cơ sở. Hỗ trợ kinh phí cho phụ nữ là người dân tộc thiểu số thuộc hộ nghèo "
-              "sinh con đúng chính sách theo Nghị định 39/2015/NĐ-CP:")
+    para(
+        doc,
+        "- Cung cấp đầy đủ, kịp thời các phương tiện tránh thai miễn phí cho phụ nữ nghèo, cận nghèo, định kỳ "
+        "chăm sóc sức khỏe sinh sản tại {{ communes.count }} Trạm y tế xã, thị trấn, triển khai đăng ký quản "
+        "lý thai nghén ở tuyến cơ sở. Hỗ trợ kinh phí cho phụ nữ là người dân tộc thiểu số thuộc hộ nghèo "
+        "sinh con đúng chính sách theo Nghị định 39/2015/NĐ-CP:",
+    )
     para(doc, "+ Tổng số đối tượng được hỗ trợ: {{ health.births }} đối tượng.")
     para(doc, "+ Tổng số kinh phí thực hiện: {{ health.births_amount }} đồng.")
-    para(doc, "- Duy trì hoạt động tiêm chủng cho đối tượng trẻ < 1 tuổi theo lịch. Đảm bảo tiêm chủng an toàn "
-              "đúng kỹ thuật. Tổng số trẻ em được tiêm chủng đầy đủ trong {{ period.months }} là "
-              "{{ health.vaccinated }}/{{ health.infants }} trẻ đạt {{ health.vaccination_rate }}%.")
-    para(doc, "- Thường xuyên duy trì công tác truyền thông giáo dục sức khỏe, nói chuyện trực tiếp về các biện "
-              "pháp phòng chống ngộ độc thực phẩm hàng tháng tại các xã, thị trấn. Trong {{ period.label }} "
-              "{% if health.no_poisoning %}không có vụ ngộ độc thực phẩm xảy ra{% else %}có {{ health.poisoning }} "
-              "vụ ngộ độc thực phẩm{% endif %}.")
+    para(
+        doc,
+        "- Duy trì hoạt động tiêm chủng cho đối tượng trẻ < 1 tuổi theo lịch. Đảm bảo tiêm chủng an toàn "
+        "đúng kỹ thuật. Tổng số trẻ em được tiêm chủng đầy đủ trong {{ period.months }} là "
+        "{{ health.vaccinated }}/{{ health.infants }} trẻ đạt {{ health.vaccination_rate }}%.",
+    )
+    para(
+        doc,
+        "- Thường xuyên duy trì công tác truyền thông giáo dục sức khỏe, nói chuyện trực tiếp về các biện "
+        "pháp phòng chống ngộ độc thực phẩm hàng tháng tại các xã, thị trấn. Trong {{ period.label }} "
+        "{% if health.no_poisoning %}không có vụ ngộ độc thực phẩm xảy ra{% else %}có {{ health.poisoning }} "
+        "vụ ngộ độc thực phẩm{% endif %}.",
+    )
     bullets(doc, "narrative.health_activities", "-")
 
     para(doc, "- Chính sách hỗ trợ người nghèo, cận nghèo hưởng thụ văn hoá thông tin.")
     para(doc, "{{ narrative.information_intro }}")
     tag(doc, "{%p if information.receiver_communes %}")
-    para(doc, "+ Hoàn thành việc rà soát cấp đầu thu truyền hình mặt đất DVB - T2 và đầu thu truyền hình vệ tinh "
-              "cho đối tượng hộ nghèo, hộ cận nghèo; tổng hợp đề nghị hỗ trợ trang bị đầu thu truyền hình số "
-              "{{ information.receiver_communes_count }} xã thuộc Dự án gồm: {{ information.receiver_communes }} "
-              "với tổng số {{ information.receivers }} bộ thiết bị.")
+    para(
+        doc,
+        "+ Hoàn thành việc rà soát cấp đầu thu truyền hình mặt đất DVB - T2 và đầu thu truyền hình vệ tinh "
+        "cho đối tượng hộ nghèo, hộ cận nghèo; tổng hợp đề nghị hỗ trợ trang bị đầu thu truyền hình số "
+        "{{ information.receiver_communes_count }} xã thuộc Dự án gồm: {{ information.receiver_communes }} "
+        "với tổng số {{ information.receivers }} bộ thiết bị.",
+    )
     tag(doc, "{%p endif %}")
     bullets(doc, "narrative.information_activities")
-    radio = ("+ Đến nay, tỷ lệ hộ dân nghe được loa truyền thanh đạt {% for g in information.radio_groups %}"
-             "{{ g.label }} tại các xã: {{ g.communes }}{% if not loop.last %}; {% endif %}{% endfor %}.")
-    boards = ("+ Có {{ information.bulletin_boards }} Bảng tin tuyên truyền tại {{ information.villages }} thôn, "
-              "tổ phố.")
+    radio = (
+        "+ Đến nay, tỷ lệ hộ dân nghe được loa truyền thanh đạt {% for g in information.radio_groups %}"
+        "{{ g.label }} tại các xã: {{ g.communes }}{% if not loop.last %}; {% endif %}{% endfor %}."
+    )
+    boards = "+ Có {{ information.bulletin_boards }} Bảng tin tuyên truyền tại {{ information.villages }} thôn, tổ phố."
     para(doc, radio)
     para(doc, boards)
     para(doc, "- Chính sách hỗ trợ pháp lý cho người nghèo, cận nghèo")
@@ -227,35 +297,55 @@ def build(out: Path = OUT) -> Path:
     heading(doc, "2.2. Triển khai chính sách hỗ trợ giảm nghèo đặc thù")
     para(doc, "- Về phát triển sản xuất và nhân rộng mô hình sinh kế bền vững.")
     bullets(doc, "narrative.production_activities")
-    para(doc, "+ {{ period.label_capitalised }} đã triển khai thực hiện {{ models_count }} mô hình phát triển sản "
-              "xuất{% if models %}: {{ models_text }}{% endif %}.")
+    para(
+        doc,
+        "+ {{ period.label_capitalised }} đã triển khai thực hiện {{ models_count }} mô hình phát triển sản "
+        "xuất{% if models %}: {{ models_text }}{% endif %}.",
+    )
     para(doc, "- Về hỗ trợ người lao động đi làm việc có thời hạn ở nước ngoài.")
     bullets(doc, "narrative.labour_export_activities")
-    para(doc, "+ Ngân hàng chính sách giải ngân cho {{ loans.ho_ngheo.borrowers }} lượt hộ nghèo vay "
-              "{{ loans.ho_ngheo.million_vnd }} triệu đồng; {{ loans.ho_can_ngheo.borrowers }} lượt hộ cận nghèo "
-              "vay {{ loans.ho_can_ngheo.million_vnd }} triệu đồng; cho vay xuất khẩu lao động có thời hạn ở nước "
-              "ngoài là: {{ loans.xuat_khau_lao_dong.million_vnd }} triệu đồng với "
-              "{{ loans.xuat_khau_lao_dong.borrowers }} lao động vay vốn.")
-    para(doc, "- Chính sách hỗ trợ tiền điện cho hộ nghèo: Phê duyệt và chi trả {{ electricity.amount }}đ cho "
-              "{{ electricity.households }} lượt hộ nghèo, hộ chính sách xã hội và hộ đang sống ở vùng chưa có "
-              "điện lưới.")
+    para(
+        doc,
+        "+ Ngân hàng chính sách giải ngân cho {{ loans.ho_ngheo.borrowers }} lượt hộ nghèo vay "
+        "{{ loans.ho_ngheo.million_vnd }} triệu đồng; {{ loans.ho_can_ngheo.borrowers }} lượt hộ cận nghèo "
+        "vay {{ loans.ho_can_ngheo.million_vnd }} triệu đồng; cho vay xuất khẩu lao động có thời hạn ở nước "
+        "ngoài là: {{ loans.xuat_khau_lao_dong.million_vnd }} triệu đồng với "
+        "{{ loans.xuat_khau_lao_dong.borrowers }} lao động vay vốn.",
+    )
+    para(
+        doc,
+        "- Chính sách hỗ trợ tiền điện cho hộ nghèo: Phê duyệt và chi trả {{ electricity.amount }}đ cho "
+        "{{ electricity.households }} lượt hộ nghèo, hộ chính sách xã hội và hộ đang sống ở vùng chưa có "
+        "điện lưới.",
+    )
     tag(doc, "{%p if charts.poverty %}")
     para(doc, "{{ charts.poverty }}", align=CENTER, indent=False, after=0)
-    para(doc, "Biểu đồ 2. Tỷ lệ hộ nghèo đầu năm trên tổng số hộ, theo xã", italic=True, align=CENTER,
-         indent=False, size=12)
+    para(
+        doc,
+        "Biểu đồ 2. Tỷ lệ hộ nghèo đầu năm trên tổng số hộ, theo xã",
+        italic=True,
+        align=CENTER,
+        indent=False,
+        size=12,
+    )
     tag(doc, "{%p endif %}")
 
     heading(doc, "3. Kết quả thực hiện Chương trình MTQG giảm nghèo bền vững")
     para(doc, "{{ narrative.national_programme_intro }}")
     para(doc, "3.1. Dự án 1: Hỗ trợ phát triển sản xuất, đa dạng hóa sinh kế.", bold=True)
     tag(doc, "{%p for m in models_da1 %}")
-    para(doc, "+ Hỗ trợ {{ m.place }} thực hiện {{ m.name }}. Tổng kinh phí thực hiện là {{ m.amount_million }} "
-              "triệu đồng.")
+    para(
+        doc,
+        "+ Hỗ trợ {{ m.place }} thực hiện {{ m.name }}. Tổng kinh phí thực hiện là {{ m.amount_million }} triệu đồng.",
+    )
     tag(doc, "{%p endfor %}")
     bullets(doc, "narrative.project1_status")
     para(doc, "3.2. Dự án 2: Đa dạng hóa sinh kế, phát triển mô hình giảm nghèo.", bold=True)
-    para(doc, "+ {{ period.months_capitalised }} đã triển khai thực hiện {{ models_count }} mô hình phát triển sản "
-              "xuất{% if models %}: {{ models_text }}, tổng kinh phí: {{ models_amount }}đ{% endif %}.")
+    para(
+        doc,
+        "+ {{ period.months_capitalised }} đã triển khai thực hiện {{ models_count }} mô hình phát triển sản "
+        "xuất{% if models %}: {{ models_text }}, tổng kinh phí: {{ models_amount }}đ{% endif %}.",
+    )
     para(doc, "3.3. Dự án 6: Truyền thông và giảm nghèo về thông tin", bold=True)
     bullets(doc, "narrative.project6_activities")
     para(doc, radio)
@@ -278,9 +368,12 @@ def build(out: Path = OUT) -> Path:
 
     # ---- III, IV
     heading(doc, "III. NHIỆM VỤ, GIẢI PHÁP THỰC HIỆN {{ period.outlook }}")
-    para(doc, "Để thực hiện hoàn thành mục tiêu giảm {{ poverty.target_rate }}% tỷ lệ hộ nghèo (giảm "
-              "{{ poverty.target_households }} hộ nghèo), Ủy ban nhân dân huyện {{ doc.district }} đề ra một số giải "
-              "pháp như sau:")
+    para(
+        doc,
+        "Để thực hiện hoàn thành mục tiêu giảm {{ poverty.target_rate }}% tỷ lệ hộ nghèo (giảm "
+        "{{ poverty.target_households }} hộ nghèo), Ủy ban nhân dân huyện {{ doc.district }} đề ra một số giải "
+        "pháp như sau:",
+    )
     tag(doc, "{%p for item in narrative.tasks %}")
     para(doc, "{{ loop.index }}. {{ item }}")
     tag(doc, "{%p endfor %}")
@@ -288,8 +381,11 @@ def build(out: Path = OUT) -> Path:
     tag(doc, "{%p for item in narrative.proposals %}")
     para(doc, "{{ loop.index }}. {{ item }}")
     tag(doc, "{%p endfor %}")
-    para(doc, "Trên đây là báo cáo tình hình thực hiện công tác giảm nghèo {{ period.label }} của UBND huyện "
-              "{{ doc.district }}./.")
+    para(
+        doc,
+        "Trên đây là báo cáo tình hình thực hiện công tác giảm nghèo {{ period.label }} của UBND huyện "
+        "{{ doc.district }}./.",
+    )
 
     # ---- recipients | signature
     sign = doc.add_table(rows=1, cols=2)
@@ -329,15 +425,25 @@ def build(out: Path = OUT) -> Path:
     # ---- appendix of a draft: what is missing or rejected, and narrative to review
     tag(doc, "{%p if draft %}")
     para(doc, "PHỤ LỤC: TÌNH TRẠNG SỐ LIỆU (DỰ THẢO)", bold=True, align=CENTER, indent=False)
-    para(doc, "Báo cáo này là dự thảo vì các biểu dưới đây chưa nhận được, bị từ chối, hoặc phần nội dung cần "
-              "cập nhật. Số liệu trong báo cáo chỉ gồm các biểu đã được chấp nhận.", italic=True)
+    para(
+        doc,
+        "Báo cáo này là dự thảo vì các biểu dưới đây chưa nhận được, bị từ chối, hoặc phần nội dung cần "
+        "cập nhật. Số liệu trong báo cáo chỉ gồm các biểu đã được chấp nhận.",
+        italic=True,
+    )
     tag(doc, "{%p for m in completeness.missing %}")
-    para(doc, "- Chưa nhận biểu '{{ m.form }}' ({{ m.form_label }}){% if m.units %} của: {{ m.units|join(', ') }}"
-              "{% endif %}.")
+    para(
+        doc,
+        "- Chưa nhận biểu '{{ m.form }}' ({{ m.form_label }}){% if m.units %} của: {{ m.units|join(', ') }}"
+        "{% endif %}.",
+    )
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p for r in completeness.rejected %}")
-    para(doc, "- Tệp bị từ chối, chưa được thay bằng tệp đúng: {{ r.file }} (biểu '{{ r.form }}', "
-              "{{ r.communes }}, nhận lúc {{ r.arrival }} UTC). Lý do:")
+    para(
+        doc,
+        "- Tệp bị từ chối, chưa được thay bằng tệp đúng: {{ r.file }} (biểu '{{ r.form }}', "
+        "{{ r.communes }}, nhận lúc {{ r.arrival }} UTC). Lý do:",
+    )
     tag(doc, "{%p for reason in r.reasons %}")
     para(doc, "+ {{ reason }}", size=12)
     tag(doc, "{%p endfor %}")
