@@ -174,16 +174,16 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
         unit = units[entry["org_unit"]]
         place = f"thị trấn {unit.name}" if unit.kind == "thi_tran" else f"xã {unit.name}"
         project = entry["attribute"].split("|")[0] if entry["attribute"] else ""
-        households, amount = Decimal(entry.get("so_ho_tham_gia", 0)), Decimal(entry.get("kinh_phi", 0))
+        joined, spent = Decimal(entry.get("so_ho_tham_gia", 0)), Decimal(entry.get("kinh_phi", 0))
         models.append(
             {
                 "name": lower_first(entry["item"]),
                 "place": place,
                 "project": project,
                 "project_label": cat[("project", project)].label if ("project", project) in cat else "",
-                "households": count(households),
-                "amount": money(amount),
-                "amount_million": money(amount / 1_000_000, 3),
+                "households": count(joined),
+                "amount": money(spent),
+                "amount_million": money(spent / 1_000_000, 3),
             }
         )
 
