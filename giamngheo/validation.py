@@ -1,26 +1,30 @@
 """Great Expectations over submission frames.
 
-One suite per form, kept as reviewable JSON in ``expectations/`` and derived
+Two suites per form, kept as reviewable JSON in ``expectations/`` and derived
 from the form registry (``python -m giamngheo suites`` rewrites them; a test
-fails when they drift). Every rule about the *values* of a file's rows is an
-expectation there, with its message to the clerk in Vietnamese and English in
-``meta``, and every expectation can fail (``tests/test_expectations.py``
-mutates good data to make each one fire).
+fails when they drift), each expectation with its message to the clerk in
+Vietnamese and English in ``meta``; every expectation can fail
+(``tests/test_expectations.py`` mutates good data to make each one fire):
+
+- ``<form>.json``, the **rows**: one frame for all rows of a batch of files
+  (ranges, whole numbers, subset ≤ total, "0 when …", "only for …", known codes,
+  duplicates…);
+- ``<form>_file.json``, the **files**: one row per file, with what the reader
+  saw of it: which required columns its header has, how many data rows it
+  holds (at least one, at most ``MAX_DATA_ROWS``), and its total row's figures
+  beside the sums of the rows above.
 
 What stays in Python, in the reader (:mod:`giamngheo.reading`), and why:
 
-- **the header** (required, unknown and repeated columns): GX sees one frame
-  for a batch of files, built with every column of the form, so it cannot tell
-  that one file of the batch lacked a column; the reader sees each file's header;
-- **communes** (known, required): a name is resolved to a code by matching the
-  district's communes loosely ("X. Vi Hương", "vi huong") and, when nothing
-  matches, the message names the closest ones; a code GX could check afterwards
-  comes from that same list, so an expectation on it could never fail;
-- **the total row** against the sum of the rows above, **row counts** (no data
-  rows, more than ``MAX_DATA_ROWS``), and **number notation and units**: these
-  are facts of the file as written (the total row is not a data row; a file
-  with no rows is no rows in the frame; ``1.234,5`` must be parsed before GX
-  sees a number).
+- **finding the table**: the header row among title rows, unknown and repeated
+  header cells, rows below the table's end: GX is handed a table, it cannot
+  find one in a sheet;
+- **communes**: a name is resolved to a code by matching the district's
+  communes loosely ("X. Vi Hương", "vi huong") and, when nothing matches, the
+  message names the closest ones; a code GX could check afterwards comes from
+  that same list, so an expectation on it could never fail;
+- **number notation and units** (``1.234,5``, ``triệu``): a cell must be parsed
+  before GX sees a number.
 
 A :class:`Validator` pays for importing GX and building its context once;
 :meth:`Validator.validate` then checks any number of files of a form in one
@@ -39,13 +43,33 @@ from pathlib import Path
 
 from .forms import Column, Form
 from .problems import Problem
-from .reading import ReadResult
+from .reading import MAX_DATA_ROWS, ReadResult
 from .reference import Category
 
 log = logging.getLogger(__name__)
 
 FILE_INDEX = "_file"
 ROW = "_row"
+# columns of the file-level frame (one row per file)
+DATA_ROWS = "_data_rows"
+TOTAL_ROW = "_total_row"
+
+
+def has_column(code: str) -> str:
+    return f"_has__{code}"
+
+
+def total_column(code: str) -> str:
+    return f"_total__{code}"
+
+
+def sum_column(code: str) -> str:
+    return f"_sum__{code}"
+
+
+def header_columns(form: Form) -> list[Column]:
+    """The columns a file's header must have (the unit column is how the header is found at all)."""
+    return [c for c in form.columns if c.type != "unit" and not c.rules.get("optional")]
 
 
 # ---------------------------------------------------------------- suites from the registry
@@ -248,19 +272,68 @@ def suite_for(form: Form, categories: list[Category]) -> dict:
     return {"name": f"{form.code}_submission", "form": form.code, "expectations": exps}
 
 
+def file_suite_for(form: Form) -> dict:
+    """The file-level suite of ``form``: one row per file (see :meth:`Validator._file_frame`)."""
+    exps: list[dict] = []
+    for col in header_columns(form):
+        exps.append(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                "missing_column",
+                f"thiếu cột '{col.code}' ({col.label})",
+                f"column '{col.code}' ({col.label}) is missing",
+                column=has_column(col.code),
+                value_set=[1],
+            )
+        )
+    exps.append(
+        _exp(
+            "expect_column_values_to_be_between",
+            "no_data_rows",
+            "tệp chỉ có tiêu đề, không có dòng dữ liệu",
+            "the file has a header but no data rows",
+            column=DATA_ROWS,
+            min_value=1,
+        )
+    )
+    exps.append(
+        _exp(
+            "expect_column_values_to_be_between",
+            "too_many_rows",
+            f"tệp có hơn {MAX_DATA_ROWS} dòng dữ liệu",
+            f"the file has more than {MAX_DATA_ROWS} data rows",
+            column=DATA_ROWS,
+            max_value=MAX_DATA_ROWS,
+        )
+    )
+    for col in form.figures:
+        exps.append(
+            _exp(
+                "expect_column_pair_values_to_be_equal",
+                "total_mismatch",
+                "dòng tổng cộng không bằng tổng các dòng phía trên",
+                "the total row does not equal the sum of the rows above",
+                column_A=total_column(col.code),
+                column_B=sum_column(col.code),
+                ignore_row_if="either_value_is_missing",
+            )
+        )
+    return {"name": f"{form.code}_file", "form": form.code, "expectations": exps}
+
+
 def write_suites(forms: dict[str, Form], categories: list[Category], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for form in forms.values():
-        path = directory / f"{form.code}.json"
-        text = json.dumps(suite_for(form, categories), ensure_ascii=False, indent=2) + "\n"
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        for name, suite in ((form.code, suite_for(form, categories)), (f"{form.code}_file", file_suite_for(form))):
+            path = directory / f"{name}.json"
+            path.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            written.append(path)
     return written
 
 
-def load_suite(directory: Path, form_code: str) -> dict:
-    return json.loads((Path(directory) / f"{form_code}.json").read_text(encoding="utf-8"))
+def load_suite(directory: Path, name: str) -> dict:
+    return json.loads((Path(directory) / f"{name}.json").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------- running GX
@@ -312,7 +385,7 @@ class Validator:
         self.suites: dict[str, dict] = {}
         self._definitions = {}
         self._checkpoints = {}
-        for code in forms:
+        for code in [name for form in forms for name in (form, f"{form}_file")]:
             spec = load_suite(expectations_dir, code)
             self.suites[code] = spec
             expectations = [
@@ -327,7 +400,7 @@ class Validator:
                 gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
             )
             self._definitions[code] = definition
-            if self.docs_dir:
+            if self.docs_dir and code in forms:
                 self._checkpoints[code] = self.context.checkpoints.add(
                     gx.Checkpoint(
                         name=f"{code}_docs",
@@ -348,32 +421,70 @@ class Validator:
                 files += [index] * len(read.records)
         return add_derived_columns(typed_frame(records, form, {FILE_INDEX: files}), form)
 
+    def _file_frame(self, form: Form, reads: list[ReadResult]):
+        """One row per readable file: the header's required columns (1 present, 0 missing), the number
+        of data rows, and the total row's figures beside the sums of the rows above (rounded alike)."""
+        import pandas as pd
+
+        rows = []
+        for index, read in enumerate(reads):
+            if read.records is None:
+                continue
+            row: dict = {FILE_INDEX: index, ROW: read.header_row or 0, TOTAL_ROW: read.total_row or 0}
+            row[DATA_ROWS] = len(read.records)
+            for col in header_columns(form):
+                row[has_column(col.code)] = int(col.code in read.columns)
+            for col in form.figures:
+                stated = read.stated_totals.get(col.code)
+                added = sum(r[col.code] for r in read.records if r.get(col.code) is not None)
+                row[total_column(col.code)] = float("nan") if stated is None else round(stated, 3)
+                row[sum_column(col.code)] = float("nan") if stated is None else round(float(added), 3)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _run(self, name: str, frame, index_columns: list[str]):
+        """A pass/fail run first (half the cost); the failing rows are only looked for when something failed."""
+        definition = self._definitions[name]
+        result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "BOOLEAN_ONLY"})
+        if not result.success:
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+            )
+        return result
+
     def validate(self, form_code: str, reads: list[ReadResult]) -> list[FileValidation]:
-        """Validate files of one form in one GX run; the reading problems come first."""
+        """Validate files of one form: one GX run over their rows, one over the files themselves;
+        the reading problems come first."""
         form = self.forms[form_code]
         out = [FileValidation(list(read.problems)) for read in reads]
         readable = [read for read in reads if read.records is not None]
         if not readable:
             return out
-        batch = self._batch(form, reads)
-        definition = self._definitions[form_code]
-        # a pass/fail run first (half the cost); the failing rows are only looked for when something failed
-        result = definition.run(batch_parameters={"dataframe": batch}, result_format={"result_format": "BOOLEAN_ONLY"})
-        if not result.success:
-            result = definition.run(
-                batch_parameters={"dataframe": batch},
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [FILE_INDEX, ROW]},
-            )
         seen: set[tuple] = set()
-        for item in result.results:
-            if item.success:
-                continue
-            for index, problem in self._problems_of(item, form, reads):
-                key = (index, problem.row, problem.column, problem.rule)
-                if key in seen or (problem.row, problem.column) in reads[index].reported:
-                    continue
-                seen.add(key)
-                out[index].problems.append(problem)
+
+        def add(index: int, problem: Problem) -> None:
+            read = reads[index]
+            key = (index, problem.row, problem.column, problem.rule)
+            if key in seen or (problem.row, problem.column) in read.reported:
+                return
+            if problem.rule != "missing_column" and problem.column and problem.column not in read.columns:
+                return  # the file lacks the column: one problem says so, not one per row
+            seen.add(key)
+            out[index].problems.append(problem)
+
+        files = self._run(f"{form_code}_file", self._file_frame(form, reads), [FILE_INDEX])
+        for item in files.results:
+            if not item.success:
+                for index, problem in self._file_problems_of(item, reads):
+                    add(index, problem)
+        batch = self._batch(form, reads)
+        if len(batch):
+            rows = self._run(form_code, batch, [FILE_INDEX, ROW])
+            for item in rows.results:
+                if not item.success:
+                    for index, problem in self._problems_of(item, form, reads):
+                        add(index, problem)
         if self.docs_dir:
             for index, read in enumerate(reads):
                 if out[index].problems and read.records is not None:
@@ -421,6 +532,39 @@ class Validator:
                 value = None
             yield index, Problem(read.file, row, column, value, rule, meta.get("vi", ""), meta.get("en", ""))
 
+    def _file_problems_of(self, item, reads: list[ReadResult]):
+        """Problems of the file-level suite: the whole file, its header, or its total row."""
+        config = item.expectation_config
+        kwargs, meta = config.kwargs, config.meta or {}
+        rule = meta.get("rule", config.type)
+        vi, en = meta.get("vi", ""), meta.get("en", "")
+        for entry in item.result.get("unexpected_index_list") or []:
+            index = int(entry[FILE_INDEX])
+            read = reads[index]
+            if rule == "missing_column":
+                yield (
+                    index,
+                    Problem(read.file, read.header_row, kwargs["column"].removeprefix("_has__"), None, rule, vi, en),
+                )
+            elif rule == "total_mismatch":
+                code = kwargs["column_A"].removeprefix("_total__")
+                stated, added = _shown(entry.get(kwargs["column_A"])), _shown(entry.get(kwargs["column_B"]))
+                yield (
+                    index,
+                    Problem(
+                        read.file,
+                        read.total_row,
+                        code,
+                        read.stated_raw.get(code),
+                        rule,
+                        f"dòng tổng cộng ghi {stated} nhưng tổng các dòng phía trên là {added}",
+                        f"the total row says {stated} but the rows above add up to {added}",
+                    ),
+                )
+            else:
+                value = len(read.records or []) if rule == "too_many_rows" else None
+                yield index, Problem(read.file, None, None, value, rule, vi, en)
+
     def _build_docs(self, form: Form, read: ReadResult) -> Path | None:
         from great_expectations.core.run_identifier import RunIdentifier
 
@@ -436,3 +580,10 @@ class Validator:
         assert self.docs_dir is not None  # only called when Data Docs are kept
         pages = sorted((self.docs_dir / "validations").glob(f"*/{run_name}/*/*.html"), key=lambda p: p.stat().st_mtime)
         return pages[-1] if pages else None
+
+
+def _shown(value) -> object:
+    """A figure as the messages show it: 200, not 200.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,8 +1,10 @@
 """Every expectation in expectations/*.json can fail: good data is mutated to make each one fire.
 
-For each form, a sample file that passes its suite is copied once per expectation, and each copy is
-changed just enough to break that expectation; all copies of a form are validated in one GX run,
-and each copy must come back with a problem of its expectation's rule and column.
+For each form, the sample's rows of that form (one good file that passes both suites) are copied once
+per expectation, and each copy is changed just enough to break that expectation: a row of the rows
+suite, or what the reader saw of the file for the file suite (its header, its row count, its total
+row). All copies of a form are validated in one call, and each copy must come back with a problem of
+its expectation's rule and column.
 """
 
 import copy
@@ -90,6 +92,41 @@ def validator(forms):
     return Validator(ROOT / "expectations", forms)
 
 
+def good_file(form_code, forms, resolver, cats):
+    """The sample's files of the form, read and merged into one good file with every case in it."""
+    form = forms[form_code]
+    files = [f for f in discover(SAMPLE_INBOX, "2022-H1", forms) if f.form == form_code]
+    reads = [read_submission(f.path, form, resolver, cats, display_name=f.name) for f in files]
+    unique: dict[tuple, dict] = {}
+    for record in (r for read in reads for r in read.records):  # each (grain) once, numbered apart
+        unique.setdefault(tuple(record.get(c) for c in form.grain), record)
+    records = list(unique.values())
+    for number, record in enumerate(records, start=2):
+        record["_row"] = number
+    return replace(reads[0], records=records, file="good.csv", total_row=None, stated_totals={}, stated_raw={})
+
+
+def break_the_file(expectation: dict, read, form):
+    """A copy of ``read`` that breaks a file-level expectation."""
+    kw, rule = expectation["kwargs"], expectation["meta"]["rule"]
+    records = copy.deepcopy(read.records)
+    if rule == "missing_column":
+        code = kw["column"].removeprefix("_has__")
+        for record in records:
+            record.pop(code, None)
+        return replace(read, records=records, columns=read.columns - {code})
+    if rule == "no_data_rows":
+        return replace(read, records=[])
+    if rule == "too_many_rows":
+        many = [dict(records[i % len(records)], _row=i + 2) for i in range(kw["max_value"] + 1)]
+        return replace(read, records=many)
+    if rule == "total_mismatch":
+        code = kw["column_A"].removeprefix("_total__")
+        added = sum(r[code] for r in records if r.get(code) is not None)
+        return replace(read, total_row=len(records) + 2, stated_totals={code: added + 1}, stated_raw={code: added + 1})
+    raise AssertionError(f"no mutation for the file rule {rule}")
+
+
 @pytest.mark.parametrize("form_code", ["health", "education", "bank", "commune", "models"])
 def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats):
     form = forms[form_code]
@@ -99,16 +136,7 @@ def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats)
     assert len(set(keys)) == len(keys), "two expectations of a form share a rule and column"
     assert not any(e["kwargs"].get("column", "").startswith(limit_column("")) for e in expectations)
 
-    # the sample's files of the form, read and merged into one good file with every case in it
-    files = [f for f in discover(SAMPLE_INBOX, "2022-H1", forms) if f.form == form_code]
-    reads = [read_submission(f.path, form, resolver, cats, display_name=f.name) for f in files]
-    unique: dict[tuple, dict] = {}
-    for record in (r for read in reads for r in read.records):  # each (grain) once, numbered apart
-        unique.setdefault(tuple(record.get(c) for c in form.grain), record)
-    records = list(unique.values())
-    for number, record in enumerate(records, start=2):
-        record["_row"] = number
-    good = replace(reads[0], records=records, file="good.csv")
+    good = good_file(form_code, forms, resolver, cats)
     assert [c.problems for c in validator.validate(form_code, [good])] == [[]]
 
     broken = []
@@ -121,3 +149,25 @@ def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats)
         fired = {(p.rule, p.column) for p in check.problems}
         assert key in fired, f"{form_code}: {expectation['type']} {expectation['kwargs']} did not fire ({fired})"
     print(f"{form_code}: {len(expectations)} expectations, each made to fail")
+
+
+@pytest.mark.parametrize("form_code", ["health", "education", "bank", "commune", "models"])
+def test_every_file_expectation_can_fail(form_code, validator, forms, resolver, cats):
+    form = forms[form_code]
+    suite = json.loads((ROOT / "expectations" / f"{form_code}_file.json").read_text(encoding="utf-8"))
+    expectations = suite["expectations"]
+    good = good_file(form_code, forms, resolver, cats)
+    stated = {c.code: sum(r[c.code] for r in good.records if r.get(c.code) is not None) for c in form.figures}
+    with_total = replace(good, total_row=len(good.records) + 2, stated_totals=stated, stated_raw=dict(stated))
+    assert [c.problems for c in validator.validate(form_code, [good, with_total])] == [[], []]
+
+    def key(e):
+        kw = e["kwargs"]
+        column = kw.get("column_A", "").removeprefix("_total__") or kw["column"].removeprefix("_has__")
+        return e["meta"]["rule"], None if column == "_data_rows" else column
+
+    broken = [break_the_file(e, good, form) for e in expectations]
+    checks = validator.validate(form_code, broken)
+    for expectation, check in zip(expectations, checks, strict=True):
+        fired = {(p.rule, p.column) for p in check.problems}
+        assert key(expectation) in fired, f"{form_code}: {expectation['kwargs']} did not fire ({fired})"

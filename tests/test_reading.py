@@ -41,7 +41,7 @@ def test_xlsx_with_title_rows_labels_stt_total_row_and_footer(tmp_path, forms, r
     assert list(frame["the_bhyt"]) == [100, 200]
 
 
-def test_total_row_that_disagrees_rejects(tmp_path, forms, resolver, cats):
+def test_total_row_that_disagrees_rejects(tmp_path, forms, resolver, cats, validator):
     rows = [
         HEALTH_HEADER,
         health_row("Vi Hương"),
@@ -49,7 +49,10 @@ def test_total_row_that_disagrees_rejects(tmp_path, forms, resolver, cats):
         ["Tổng cộng", 999, 20, 100, 10, 2000000, 0, 0, 20, 10, 0],
     ]
     result = read(write_csv(tmp_path / "h.csv", rows), forms, resolver, cats)
-    [problem] = result.problems
+    assert result.problems == [] and result.total_row == 4  # the reader reads it; the file suite checks it
+    assert result.stated_totals["the_bhyt"] == 999
+    [check] = validator.validate("health", [result])
+    [problem] = check.problems
     assert (problem.row, problem.column, problem.value, problem.rule) == (4, "the_bhyt", "999", "total_mismatch")
     assert "200" in problem.message_vi
 
@@ -92,10 +95,17 @@ def test_problems_name_row_column_value_and_rule(tmp_path, forms, resolver, cats
     assert "dòng 3" in text and "row 3" in text and "Xã Tân Tú" in text
 
 
+def test_a_missing_column_is_one_problem_of_the_file_suite(tmp_path, forms, resolver, cats, validator):
+    header = HEALTH_HEADER[:-1]
+    result = read(write_csv(tmp_path / "h.csv", [header, health_row("Vi Hương")[:-1]]), forms, resolver, cats)
+    assert result.problems == [] and "vu_ngo_doc_thuc_pham" not in result.columns
+    [check] = validator.validate("health", [result])
+    assert [(p.row, p.column, p.rule) for p in check.problems] == [(1, "vu_ngo_doc_thuc_pham", "missing_column")]
+
+
 @pytest.mark.parametrize(
     "header, rule",
     [
-        (HEALTH_HEADER[:-1], "missing_column"),
         (HEALTH_HEADER + ["cot_la"], "unknown_column"),
         (HEALTH_HEADER[:2] + ["the_bhyt"] + HEALTH_HEADER[2:], "duplicate_column"),
     ],
@@ -116,10 +126,12 @@ def test_file_of_another_form_says_which(tmp_path, forms, resolver, cats):
     assert "education" in problem.message_en
 
 
-def test_empty_and_header_only_files(tmp_path, forms, resolver, cats):
+def test_empty_and_header_only_files(tmp_path, forms, resolver, cats, validator):
     assert [p.rule for p in read(write_csv(tmp_path / "a.csv", []), forms, resolver, cats).problems] == ["empty_file"]
     only_header = read(write_csv(tmp_path / "b.csv", [HEALTH_HEADER]), forms, resolver, cats)
-    assert [p.rule for p in only_header.problems] == ["no_data_rows"]
+    assert only_header.records == []
+    [check] = validator.validate("health", [only_header])
+    assert [p.rule for p in check.problems] == ["no_data_rows"]
 
 
 def test_data_below_a_blank_row_is_not_silently_dropped(tmp_path, forms, resolver, cats):
