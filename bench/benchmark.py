@@ -198,18 +198,18 @@ def steps(
     from giamngheo.batches import ingestion_batches
     from giamngheo.config import get_settings
     from giamngheo.inbox import sha256_of
-    from giamngheo.ingest import Pipeline
+    from giamngheo.ingest import Ingestor
     from giamngheo.reading import read_submission
     from giamngheo.validation import Validator
     from giamngheo.warehouse import Warehouse, stage_rows
 
-    pipeline = Pipeline(get_settings())
+    pipeline = Ingestor.from_settings(get_settings())
     pipeline.initialise()
     setup_pipeline = time.perf_counter() - started
     started = time.perf_counter()
-    validator = Validator(pipeline.settings.expectations_dir, pipeline.forms)
+    validator = Validator(pipeline.deployment.settings.expectations_dir, pipeline.deployment.forms)
     setup_gx = time.perf_counter() - started
-    files = pipeline.discover(PERIOD, districts=districts)
+    files = pipeline.deployment.discover(PERIOD, districts=districts)
 
     read_times, floor_read_times, reads = [], [], []
     for file in files:
@@ -217,11 +217,11 @@ def steps(
         reads.append(
             read_submission(
                 file.path,
-                pipeline.forms[file.form],
-                pipeline.resolver_for(file.district),
-                pipeline.categories,
+                pipeline.deployment.forms[file.form],
+                pipeline.deployment.resolver_for(file.district),
+                pipeline.deployment.categories,
                 file.label,
-                pipeline.forms,
+                pipeline.deployment.forms,
             )
         )
         read_times.append(time.perf_counter() - t0)
@@ -255,10 +255,10 @@ def steps(
     floor_db = work / "floor.sqlite"
     for file, read in zip(files, reads, strict=True):
         sha = sha256_of(file.path)
-        rows = list(stage_rows(pipeline.forms[file.form], read.records, "bench"))
+        rows = list(stage_rows(pipeline.deployment.forms[file.form], read.records, "bench"))
         all_rows += rows
         t0 = time.perf_counter()
-        pipeline.warehouse.publish(file, sha, pipeline.forms[file.form], read.records)
+        pipeline.warehouse.publish(file, sha, pipeline.deployment.forms[file.form], read.records)
         load_times.append(time.perf_counter() - t0)
         floor_load_times.append(bare_insert(rows, floor_db))
     pipeline.warehouse.dispose()
@@ -294,13 +294,13 @@ def steps(
 
     if pg_admin_url:
         url = fresh_pg_database(pg_admin_url, "giamngheo_bench_steps")
-        warehouse = Warehouse(url, pipeline.settings.sql_dir)
-        warehouse.initialise(pipeline.units, pipeline.categories, pipeline.forms)
+        warehouse = Warehouse(url, pipeline.deployment.settings.sql_dir)
+        warehouse.initialise(pipeline.deployment.units, pipeline.deployment.categories, pipeline.deployment.forms)
         pg_times = []
         for file, read in zip(files, reads, strict=True):
             sha = sha256_of(file.path)
             t0 = time.perf_counter()
-            warehouse.publish(file, sha, pipeline.forms[file.form], read.records)
+            warehouse.publish(file, sha, pipeline.deployment.forms[file.form], read.records)
             pg_times.append(time.perf_counter() - t0)
         # the row movement alone: the warehouse's own COPY into staging, all rows at once, rolled back
         stage_times = []
@@ -332,9 +332,9 @@ def _task(env: dict[str, str], batch: dict) -> dict:
     started = time.perf_counter()
     use_env(env)
     from giamngheo.inbox import InboxFile
-    from giamngheo.ingest import Pipeline, outcome_counts
+    from giamngheo.ingest import Ingestor, outcome_counts
 
-    outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]])
+    outcomes = Ingestor().ingest([InboxFile.from_dict(f) for f in batch["items"]])
     return {"files": len(outcomes), "seconds": time.perf_counter() - started, **outcome_counts(outcomes)}
 
 

@@ -106,13 +106,13 @@ def ingest_submissions():
         from airflow.sdk.exceptions import AirflowFailException
 
         from giamngheo.inbox import InboxFile
-        from giamngheo.ingest import Pipeline, outcome_counts
+        from giamngheo.ingest import Ingestor, outcome_counts
 
         context = get_current_context()
         context["batch_label"] = batch["label"]
         ti = context["ti"]
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
-        outcomes = Pipeline().ingest([InboxFile.from_dict(f) for f in batch["items"]], processed_by=ui_path)
+        outcomes = Ingestor().ingest([InboxFile.from_dict(f) for f in batch["items"]], processed_by=ui_path)
         ti.xcom_push(key="outcomes", value=[o.summary() for o in outcomes])
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
@@ -138,9 +138,9 @@ def ingest_submissions():
         events = context["outlet_events"][WAREHOUSE_LOADS]
         loads = announcements(task_outcomes(context["ti"]))
         if any("accepted" in load["statuses"] for load in loads):
-            from giamngheo.ingest import Pipeline
+            from giamngheo.ingest import Ingestor
 
-            Pipeline().warehouse.analyse()  # the planner's statistics, before the reports query the new data
+            Ingestor().warehouse.analyse()  # the planner's statistics, before the reports query the new data
         for load in loads:
             events.add(warehouse_asset(load["period"], load["form"]), extra=load)
             print(
@@ -154,7 +154,7 @@ def ingest_submissions():
         Rejections still outstanding from earlier runs are listed, without failing the run."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from giamngheo.ingest import Pipeline, outstanding_in, run_summary
+        from giamngheo.ingest import Ingestor, outstanding_in, run_summary
 
         ti = get_current_context()["ti"]
         statuses = run_summary(batches, task_outcomes(ti))
@@ -163,7 +163,7 @@ def ingest_submissions():
             print(f"{status}: {len(outcomes)}")
             for outcome in outcomes[:200]:
                 print(f"  {outcome['file']}")
-        outstanding = outstanding_in(Pipeline(), periods)
+        outstanding = outstanding_in(Ingestor(), periods)
         if outstanding:
             print(f"Tệp bị từ chối chưa được thay / rejections still outstanding: {len(outstanding)}")
             for entry in outstanding[:200]:

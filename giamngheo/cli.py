@@ -1,6 +1,6 @@
 """Command line: ``giamngheo init | ingest | totals | ledger | outstanding | suites``.
 
-The DAGs are the way to run the pipeline; these commands serve the Makefile,
+The DAGs are the way to run the ingestor; these commands serve the Makefile,
 tests and a data team poking at the warehouse.
 """
 
@@ -16,25 +16,35 @@ from .numbers import format_number
 UNIT_WORDS = {"count": "", "vnd": "đồng", "million_vnd": "triệu đồng", "percent": "%", "kg": "kg"}
 
 
-def _pipeline():
-    from .ingest import Pipeline
+def _ingestor():
+    from .ingest import Ingestor
 
-    pipeline = Pipeline(get_settings())
-    pipeline.initialise()
-    return pipeline
+    ingestor = Ingestor.from_settings(get_settings())
+    ingestor.initialise()
+    return ingestor
+
+
+def _period(text: str):
+    """The period, parsed once at the edge (argparse reports a bad one with its message)."""
+    from .periods import Period, PeriodError
+
+    try:
+        return Period.parse(text)
+    except PeriodError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def cmd_init(_args) -> int:
-    pipeline = _pipeline()
-    print(f"warehouse ready: {pipeline.warehouse.url}")
+    ingestor = _ingestor()
+    print(f"warehouse ready: {ingestor.warehouse.url}")
     return 0
 
 
 def cmd_ingest(args) -> int:
-    pipeline = _pipeline()
-    todo, _known = pipeline.needing_ingestion(pipeline.discover(args.period))
-    outcomes = pipeline.ingest(todo)
-    pipeline.warehouse.analyse()
+    ingestor = _ingestor()
+    todo, _known = ingestor.needing_ingestion(ingestor.deployment.discover(args.period))
+    outcomes = ingestor.ingest(todo)
+    ingestor.warehouse.analyse()
     for outcome in outcomes:
         print(f"{outcome.status:9} {outcome.file}")
         if outcome.message and outcome.status == "rejected":
@@ -48,8 +58,8 @@ def _figure(value, places: int) -> str:
 
 
 def cmd_totals(args) -> int:
-    pipeline = _pipeline()
-    rows = pipeline.warehouse.district_totals(args.period, args.district or pipeline.settings.district_code)
+    ingestor = _ingestor()
+    rows = ingestor.warehouse.district_totals(args.period, args.district or ingestor.deployment.settings.district_code)
     if args.json:
         numeric = ("total", "min_value", "max_value")
         print(
@@ -58,18 +68,18 @@ def cmd_totals(args) -> int:
             )
         )
         return 0
-    labels = {(c.dimension, c.code): c.label for c in pipeline.categories}
+    labels = {(c.dimension, c.code): c.label for c in ingestor.deployment.categories}
     print(f"Tổng hợp toàn huyện, kỳ {args.period} / district totals for {args.period}")
     form = None
     for row in rows:
         if row["form"] != form:
             form = row["form"]
-            print(f"\n[{form}] {pipeline.forms[form].label}")
-        column = pipeline.forms[form].column(row["indicator"])
+            print(f"\n[{form}] {ingestor.deployment.forms[form].label}")
+        column = ingestor.deployment.forms[form].column(row["indicator"])
         places = 3 if column.type == "million_vnd" else (2 if column.type == "percent" else 0)
         category = ""
         if row["category"]:
-            dim = pipeline.forms[form].category_column.dimension
+            dim = ingestor.deployment.forms[form].category_column.dimension
             category = f" — {labels.get((dim, row['category']), row['category'])}"
         value = _figure(row["total"], places)
         if column.type == "percent":  # a ratio per commune: its range says more than a sum
@@ -85,8 +95,8 @@ def cmd_totals(args) -> int:
 
 
 def cmd_ledger(args) -> int:
-    pipeline = _pipeline()
-    for row in pipeline.warehouse.ledger(args.period, args.district or pipeline.settings.district_code):
+    ingestor = _ingestor()
+    for row in ingestor.warehouse.ledger(args.period, args.district or ingestor.deployment.settings.district_code):
         print(
             f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
             f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}"
@@ -98,8 +108,8 @@ def cmd_outstanding(args) -> int:
     """List the period's rejections no later accepted file has answered; exit 1 while there are any."""
     from .ingest import outstanding_in
 
-    pipeline = _pipeline()
-    found = outstanding_in(pipeline, [args.period], [args.district] if args.district else None)
+    ingestor = _ingestor()
+    found = outstanding_in(ingestor, [args.period], [args.district] if args.district else None)
     for entry in found:
         print(f"Tệp bị từ chối chưa được thay / rejection outstanding: {entry['label']} — {entry['communes']}")
     if not found:
@@ -124,19 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the warehouse schema and load reference data").set_defaults(func=cmd_init)
     p = sub.add_parser("ingest", help="ingest a period's inbox without Airflow")
-    p.add_argument("--period", required=True)
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("totals", help="print district totals per indicator")
-    p.add_argument("--period", required=True)
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.add_argument("--json", action="store_true")
     p.add_argument("--district", help="district code (default: the deployment's first)")
     p.set_defaults(func=cmd_totals)
     p = sub.add_parser("ledger", help="print the submissions ledger of a period")
-    p.add_argument("--period", required=True)
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.add_argument("--district", help="district code (default: the deployment's first)")
     p.set_defaults(func=cmd_ledger)
     p = sub.add_parser("outstanding", help="list rejections not yet answered by a later accepted file (exit 1 if any)")
-    p.add_argument("--period", required=True)
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.add_argument("--district", help="district code (default: every district of the deployment)")
     p.set_defaults(func=cmd_outstanding)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)

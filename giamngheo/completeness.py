@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 
 from .forms import Form
+from .periods import Period
 from .reference import OrgUnit, district_of
 
 
@@ -37,7 +38,7 @@ class Completeness:
         return not self.missing and not self.rejected
 
 
-def rejections(warehouse, period: str, district: str) -> list[dict]:
+def rejections(warehouse, period: Period, district: str) -> list[dict]:
     """Every rejected file of a district's period, newest first within a form, with its slices: which
     communes it covers, which are still outstanding, and the files that answered the others."""
     files: dict[str, dict] = {}
@@ -72,11 +73,11 @@ def rejections(warehouse, period: str, district: str) -> list[dict]:
     return list(files.values())
 
 
-def outstanding_rejections(warehouse, period: str, district: str) -> list[dict]:
+def outstanding_rejections(warehouse, period: Period, district: str) -> list[dict]:
     return [entry for entry in rejections(warehouse, period, district) if entry["is_outstanding"]]
 
 
-def check_completeness(warehouse, period: str, forms: dict[str, Form], communes: list[OrgUnit]) -> Completeness:
+def check_completeness(warehouse, period: Period, forms: dict[str, Form], communes: list[OrgUnit]) -> Completeness:
     district = district_of(communes)
     covered: dict[str, set[str]] = {}
     for row in warehouse.query("query/covered_slices", period=str(period), district=district):

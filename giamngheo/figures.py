@@ -87,9 +87,9 @@ class ReportValues:
         return list(out.values())
 
 
-def report_periods(period: Period) -> tuple[str, str]:
+def report_periods(period: Period) -> tuple[Period, Period]:
     """The half-years a report covers: H1 alone; H1 and H2 for the year report."""
-    return (str(Period(period.year, 1)), str(period))
+    return (Period(period.year, 1), period)
 
 
 def percent(part: Decimal, whole: Decimal, places: int) -> str:

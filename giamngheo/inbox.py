@@ -84,7 +84,7 @@ def is_submission_name(name: str) -> bool:
 
 def discover(
     inbox_dir: Path,
-    period: Period | str,
+    period: Period,
     forms: dict[str, Form],
     settle_seconds: float = 0,
     now: float | None = None,
@@ -99,8 +99,8 @@ def discover(
     import time
 
     now = time.time() if now is None else now
-    period = str(Period.parse(str(period)))
-    root = Path(inbox_dir) / period
+    name = str(period)  # the folder's name, and how InboxFile and XCom carry it
+    root = Path(inbox_dir) / name
     found: list[InboxFile] = []
     for form in sorted(forms):
         folder = root / form
@@ -112,18 +112,16 @@ def discover(
             stat = path.stat()
             if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
                 if waiting is not None:
-                    waiting.append(
-                        f"{district}/{period}/{form}/{path.name}" if keyed else f"{period}/{form}/{path.name}"
-                    )
+                    waiting.append(f"{district}/{name}/{form}/{path.name}" if keyed else f"{name}/{form}/{path.name}")
                 continue
-            found.append(InboxFile(path, period, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
+            found.append(InboxFile(path, name, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
 
 
-def stray_entries(inbox_dir: Path, period: Period | str, forms: dict[str, Form]) -> list[str]:
+def stray_entries(inbox_dir: Path, period: Period, forms: dict[str, Form]) -> list[str]:
     """Folders of the period's inbox that name no form, and files lying outside any form folder
     (a misspelt ``helth/`` must not swallow a unit's file without a word)."""
-    root = Path(inbox_dir) / str(Period.parse(str(period)))
+    root = Path(inbox_dir) / str(period)
     if not root.is_dir():
         return []
     stray = []

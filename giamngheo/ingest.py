@@ -1,9 +1,10 @@
 """Ingestion: inbox files -> archived -> read -> validated -> warehouse (or rejected, with reasons).
 
 This is the step the ingestion DAG calls; nothing here knows about Airflow.
-A :class:`Pipeline` holds what is costly to build (reference data, the GX
-context, the engine) so that a task pays for it once however many files it
-handles.
+A :class:`~giamngheo.deployment.Deployment` knows the districts, their
+reference data and inboxes; an :class:`Ingestor` reads, validates and loads
+their files, holding what is costly to build (the GX context, the engine) so
+that a task pays for it once however many files it handles.
 
 Each file is processed once: its content (SHA-256) is recorded in the ledger,
 accepted or rejected, and a file whose content the ledger holds for its
@@ -20,12 +21,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, get_settings
-from .inbox import InboxFile, archive_copy, discover, sha256_of, stray_entries
+from .config import Settings
+from .deployment import Deployment
+from .inbox import InboxFile, archive_copy, sha256_of
 from .periods import Period
 from .problems import Problem, format_problems
 from .reading import ReadResult, read_submission
-from .reference import ReferenceData, UnitResolver
 from .warehouse import Warehouse, iso_utc
 
 if TYPE_CHECKING:
@@ -63,11 +64,11 @@ class IngestOutcome:
         return data
 
 
-def periods_for(day: date) -> list[str]:
+def periods_for(day: date) -> list[Period]:
     """What a scheduled run ingests: the half-year containing ``day`` and the one before
     (late and corrected submissions for a closed period keep arriving)."""
     current = Period.containing(day)
-    return [str(current.previous), str(current)]
+    return [current.previous, current]
 
 
 def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
@@ -78,10 +79,10 @@ def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
 
 
 def find_work(
-    period: str | None, day: date, arrivals: list[dict] | None = None, pipeline: Pipeline | None = None
+    period: str | None, day: date, arrivals: list[dict] | None = None, ingestor: Ingestor | None = None
 ) -> dict:
     """What an ingestion run does: the new or changed files of its periods, cut into task batches
-    (``{"periods": [...], "batches": [...]}``).
+    (``{"periods": ["2022-H1", …], "batches": [...]}``, small JSON for XCom).
 
     Periods: the one asked for; else those the inbox watcher saw files land in (``arrivals``,
     the extras of its asset events, which carry the trigger's payload); else the half-year of
@@ -89,48 +90,50 @@ def find_work(
     Files the ledger already holds (accepted or rejected) get no task."""
     from .batches import ingestion_batches
 
-    pipeline = pipeline or Pipeline()
-    pipeline.initialise()
+    ingestor = ingestor or Ingestor()
+    ingestor.initialise()
+    deployment = ingestor.deployment
     payloads = [extra.get("payload", extra) for extra in arrivals or []]
     payloads = [p for p in payloads if isinstance(p, dict)]
-    landed = {p for payload in payloads for p in payload.get("periods") or []}
-    districts = sorted({d for payload in payloads for d in payload.get("districts") or []} & set(pipeline.districts))
-    periods = [str(Period.parse(period))] if period else (sorted(landed) if landed else periods_for(day))
+    landed = sorted({Period.parse(p) for payload in payloads for p in payload.get("periods") or []})
+    districts = sorted({d for payload in payloads for d in payload.get("districts") or []} & set(deployment.districts))
+    periods = [Period.parse(period)] if period else (landed or periods_for(day))
     waiting: list[str] = []
     look_in = districts if (landed and districts and not period) else None
-    files = [f for p in periods for f in pipeline.discover(p, waiting, look_in)]
-    todo, known = pipeline.needing_ingestion(files)
-    batches = ingestion_batches([f.to_dict() for f in todo], pipeline.settings.max_tasks)
+    files = [f for p in periods for f in deployment.discover(p, waiting, look_in)]
+    todo, known = ingestor.needing_ingestion(files)
+    batches = ingestion_batches([f.to_dict() for f in todo], deployment.settings.max_tasks)
     print(
-        f"{len(files)} file(s) for {', '.join(periods)}: {len(known)} already processed, "
+        f"{len(files)} file(s) for {', '.join(map(str, periods))}: {len(known)} already processed, "
         f"{len(todo)} to ingest in {len(batches)} task(s)"
     )
     for label in waiting:
         log.warning("Tệp đang được ghi, để lần chạy sau / still being written, left for the next run: %s", label)
-    for entry in (e for p in periods for e in pipeline.stray(p)):
+    for entry in (e for p in periods for e in deployment.stray(p)):
         log.warning(
             "Không thuộc biểu nào, không được nạp / not in a form's folder, not ingested: %s (forms: %s)",
             entry,
-            ", ".join(sorted(pipeline.forms)),
+            ", ".join(sorted(deployment.forms)),
         )
-    return {"periods": periods, "batches": batches}
+    return {"periods": [str(p) for p in periods], "batches": batches}
 
 
-def outstanding_in(pipeline: Pipeline, periods: list[str], districts: list[str] | None = None) -> list[dict]:
+def outstanding_in(ingestor: Ingestor, periods: list[Period], districts: list[str] | None = None) -> list[dict]:
     """Rejections of these periods that no later accepted file has answered, in every district."""
     from .completeness import outstanding_rejections
 
+    deployment = ingestor.deployment
     found = []
-    for district in districts or pipeline.districts:
+    for district in districts or deployment.districts:
         for period in periods:
-            for entry in outstanding_rejections(pipeline.warehouse, period, district):
+            for entry in outstanding_rejections(ingestor.warehouse, period, district):
                 label = f"{period}/{entry['form']}/{entry['file']}"
                 found.append(
                     {
                         **entry,
                         "district": district,
-                        "period": period,
-                        "label": f"{district}/{label}" if pipeline.settings.keyed else label,
+                        "period": str(period),
+                        "label": f"{district}/{label}" if deployment.settings.keyed else label,
                         "communes": ", ".join(entry["outstanding"]),
                     }
                 )
@@ -163,86 +166,33 @@ def run_summary(batches: list[dict], outcomes: list[dict]) -> dict:
     return statuses
 
 
-class Pipeline:
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or get_settings()
-        if not self.settings.district_code:  # GIAMNGHEO_DISTRICT=all: start on the first district
-            from .reference import org_units
+class Ingestor:
+    """Reads, validates and loads a deployment's files into the warehouse. Holds what is costly to
+    build (the GX context, the engine) so that a task pays for it once however many files it handles."""
 
-            units = org_units(self.settings.reference_dir)
-            self.settings = self.settings.for_district(self.settings.district_codes(units)[0])
-        self.reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
-        reference = self.reference
-        self.forms, self.units, self.categories = reference.forms, reference.units, reference.categories
-        self.districts = self.settings.district_codes(self.units)
-        self._resolvers: dict[str, UnitResolver] = {}
-        self.resolver = self.resolver_for(self.settings.district_code)
-        self.warehouse = Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
+    def __init__(self, deployment: Deployment | None = None, warehouse: Warehouse | None = None):
+        self.deployment = deployment or Deployment()
+        settings = self.deployment.settings
+        self.warehouse = warehouse or Warehouse(settings.warehouse_url, settings.sql_dir)
         self._validator: Validator | None = None
 
-    def resolver_for(self, district: str) -> UnitResolver:
-        """Commune names of one district (a file names only its own district's communes)."""
-        if district not in self._resolvers:
-            self._resolvers[district] = UnitResolver(self.reference.communes_of(district))
-        return self._resolvers[district]
-
-    def district_settings(self, district: str) -> Settings:
-        return self.settings.for_district(district)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Ingestor:
+        return cls(Deployment(settings))
 
     @property
     def validator(self) -> Validator:
         if self._validator is None:
             from .validation import Validator
 
-            self._validator = Validator(self.settings.expectations_dir, self.forms, self.settings.validation_dir)
+            settings = self.deployment.settings
+            self._validator = Validator(settings.expectations_dir, self.deployment.forms, settings.validation_dir)
         return self._validator
 
     def initialise(self) -> None:
-        self.warehouse.initialise(self.units, self.categories, self.forms)
-
-    def discover(
-        self, period: str, waiting: list[str] | None = None, districts: list[str] | None = None
-    ) -> list[InboxFile]:
-        """The period's files in the inbox of each district (all of the deployment's by default)."""
-        found: list[InboxFile] = []
-        for district in districts or self.districts:
-            inbox = self.district_settings(district).inbox_dir
-            found += discover(
-                inbox,
-                period,
-                self.forms,
-                self.settings.settle_seconds,
-                waiting=waiting,
-                district=district,
-                keyed=self.settings.keyed,
-            )
-        return found
-
-    def check_inside_inbox(self, file: InboxFile) -> None:
-        """A path that does not lie in its own inbox folder is refused (never read, never recorded)."""
-        inbox = self.district_settings(file.district).inbox_dir.resolve()
-        expected = inbox / file.period / file.form
-        path = Path(file.path)
-        if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
-            raise PermissionError(f"{file.label}: đường dẫn ngoài hộp thư đến / path outside the inbox: {file.path}")
-
-    def wait_until_settled(self, file: InboxFile) -> None:
-        """A file being written (modified within the settle time) is waited for, then re-checked."""
-        import time
-
-        deadline = time.time() + 3 * self.settings.settle_seconds + 1
-        while 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds:
-            if time.time() > deadline:
-                raise TimeoutError(f"{file.label}: tệp vẫn đang được ghi / the file is still being written")
-            time.sleep(min(1.0, self.settings.settle_seconds))
-
-    def stray(self, period: str) -> list[str]:
-        """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
-        return [
-            f"{d}/{entry}" if self.settings.keyed else entry
-            for d in self.districts
-            for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)
-        ]
+        """The warehouse at the newest schema revision, with the deployment's reference data."""
+        d = self.deployment
+        self.warehouse.initialise(d.units, d.categories, d.forms)
 
     def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged (its content is in the
@@ -252,25 +202,26 @@ class Pipeline:
         copy. ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
         the Airflow UI, so that the Submissions page can link to it).
         """
-        files = [self.placed(f) for f in files]
+        files = [self.deployment.placed(f) for f in files]
         outcomes: dict[int, IngestOutcome] = {}
         pending: dict[str, list[tuple[int, InboxFile, str, Path, ReadResult]]] = {}
         for index, file in enumerate(files):
-            self.check_inside_inbox(file)
+            self.deployment.check_inside_inbox(file)
             if not file.path.is_file():
                 raise FileNotFoundError(
                     f"{file.label}: tệp không còn trong hộp thư đến / the file is no longer in the inbox"
                 )
-            self.wait_until_settled(file)
+            self.deployment.wait_until_settled(file)
             file = files[index] = file.refreshed()
-            sha, archived = archive_copy(file.path, self.settings.archive_dir)  # the one read of the inbox file
+            # the one read of the inbox file: copied to the archive, hashed on the way
+            sha, archived = archive_copy(file.path, self.deployment.settings.archive_dir)
             file = files[index] = replace(file, sha256=sha)
             known = self.warehouse.find_known(file, sha)
             if known is not None:
                 outcomes[index] = self._unchanged(file, known)
                 continue
-            if file.size > self.settings.max_file_bytes:
-                limit = self.settings.max_file_bytes // (1024 * 1024)
+            if file.size > self.deployment.settings.max_file_bytes:
+                limit = self.deployment.settings.max_file_bytes // (1024 * 1024)
                 problem = Problem(
                     file.label,
                     None,
@@ -284,11 +235,11 @@ class Pipeline:
                 continue
             read = read_submission(
                 archived,
-                self.forms[file.form],
-                self.resolver_for(file.district),
-                self.categories,
+                self.deployment.forms[file.form],
+                self.deployment.resolver_for(file.district),
+                self.deployment.categories,
                 display_name=file.label,
-                all_forms=self.forms,
+                all_forms=self.deployment.forms,
             )
             pending.setdefault(file.form, []).append((index, file, file.sha256, archived, read))
 
@@ -300,7 +251,7 @@ class Pipeline:
                     outcomes[index] = self._reject(file, check.problems, covered, check.docs, processed_by, archived)
                 else:
                     result = self.warehouse.publish(
-                        file, sha, self.forms[form_code], read.records, processed_by, archived
+                        file, sha, self.deployment.forms[form_code], read.records, processed_by, archived
                     )
                     outcomes[index] = IngestOutcome(
                         file.label,
@@ -317,17 +268,6 @@ class Pipeline:
                     )
         return [outcomes[i] for i in range(len(files))]
 
-    def placed(self, file: InboxFile) -> InboxFile:
-        """A file found without a district (by a bare ``discover``) belongs to the deployment's district."""
-        if file.district:
-            if file.district not in self.districts:
-                raise PermissionError(
-                    f"{file.label}: huyện {file.district} không thuộc triển khai này / "
-                    f"district {file.district} is not one of this deployment's"
-                )
-            return file
-        return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
-
     def needing_ingestion(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
         """Split files into (to ingest, already processed). A file the ledger holds, accepted or
         rejected, needs no task: known by its content for its district, period and form, or, without
@@ -335,7 +275,7 @@ class Pipeline:
         ingest carry their digest to the task."""
         todo, known = [], []
         digests: dict[str, tuple[set, set]] = {}
-        for file in map(self.placed, files):
+        for file in map(self.deployment.placed, files):
             if file.period not in digests:
                 seen, contents = set(), set()
                 for row in self.warehouse.query("query/ledger_digest", period=file.period):

@@ -92,8 +92,7 @@ def _clean(key: str, value: object, path: Path) -> object:
     return [" ".join(str(v).split()) for v in items if v is not None and str(v).strip()]
 
 
-def load_narrative(inbox_dir: Path, period: Period | str) -> Narrative:
-    period = Period.parse(str(period))
+def load_narrative(inbox_dir: Path, period: Period) -> Narrative:
     narrative = Narrative()
     chain = [period]
     for _ in range(LOOKBACK):

@@ -116,7 +116,7 @@ class ReportBuilder:
             }
         )
         narrative = load_narrative(self.settings.inbox_dir, period)
-        completeness = check_completeness(self.warehouse, str(period), self.forms, self.communes)
+        completeness = check_completeness(self.warehouse, period, self.forms, self.communes)
         reasons = []
         if completeness.missing:
             reasons.append("còn thiếu biểu")
@@ -140,13 +140,12 @@ class ReportBuilder:
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
 
-    def render(self, period_text: str, pdf: bool = True) -> ReportResult:
+    def render(self, period: Period, pdf: bool = True) -> ReportResult:
         from docx.shared import Mm
         from docxtpl import DocxTemplate, InlineImage
 
         from . import charts
 
-        period = Period.parse(period_text)
         values = self.values(period)
         context = self.context(period, values)
         out_dir = self.settings.reports_dir / str(period)
@@ -200,20 +199,20 @@ class ReportBuilder:
         )
 
 
-def choose_periods(param: str | None, event_extras: list[dict], interval_start: date | None) -> list[str]:
+def choose_periods(param: str | None, event_extras: list[dict], interval_start: date | None) -> list[Period]:
     """What a report run drafts: the period chosen in the trigger form; else every period that
     received data (asset events); else the half-year of the run's data interval."""
     if param:
-        return [str(Period.parse(param))]
-    periods = {str(Period.parse(extra["period"])) for extra in event_extras if extra.get("period")}
+        return [Period.parse(param)]
+    periods = {Period.parse(extra["period"]) for extra in event_extras if extra.get("period")}
     if periods:
         return sorted(periods)
     if interval_start is None:
         raise ValueError("no period: choose one in the trigger form / chọn kỳ báo cáo")
-    return [str(Period.containing(interval_start))]
+    return [Period.containing(interval_start)]
 
 
-def render_report(settings: Settings | None = None, period: str = "", pdf: bool = True) -> ReportResult:
+def render_report(period: Period, settings: Settings | None = None, pdf: bool = True) -> ReportResult:
     builder = ReportBuilder(settings)
     try:
         return builder.render(period, pdf=pdf)
@@ -238,7 +237,7 @@ def plan_reports(
     everyone = settings.district_codes(org_units(settings.reference_dir))
     named = {d for extra in event_extras for d in extra.get("districts") or []}
     districts = [d for d in everyone if d in named] if named and not param else everyone
-    return report_batches(periods, districts, settings.max_tasks, settings.keyed)
+    return report_batches([str(p) for p in periods], districts, settings.max_tasks, settings.keyed)
 
 
 def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> list[ReportResult]:
@@ -247,7 +246,10 @@ def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> l
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
         results = [
-            ReportBuilder(settings.for_district(item["district"]), warehouse).render(item["period"], pdf=False)
+            ReportBuilder(settings.for_district(item["district"]), warehouse).render(
+                Period.parse(item["period"]),
+                pdf=False,  # a batch from XCom: the period as text
+            )
             for item in items
         ]
     finally:

@@ -15,6 +15,7 @@ import json
 
 from .completeness import rejections
 from .forms import Form
+from .periods import Period
 from .reference import OrgUnit, district_of
 
 
@@ -22,7 +23,7 @@ def periods(warehouse) -> list[str]:
     return [row["period"] for row in warehouse.query("query/periods")]
 
 
-def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit], period: str) -> dict:
+def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit], period: Period) -> dict:
     district = district_of(communes)
     cells = {
         (r["form"], r["org_unit"]): r
@@ -80,7 +81,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
             counts[cell["state"]] += 1
     outstanding = sum(1 for r in rejected if r["outstanding"])
     return {
-        "period": period,
+        "period": str(period),
         "forms": [{"code": f.code, "label": f.label} for f in forms.values()],
         "units": units,
         "rejected": rejected,

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from .faults import pause_point
 from .forms import Form
 from .inbox import InboxFile
+from .periods import Period
 from .problems import Problem
 from .reference import Category, OrgUnit
 
@@ -396,21 +397,27 @@ class Warehouse:
     # ------------------------------------------------------------ queries
 
     def query(self, name: str, **params) -> list[dict]:
+        """Rows of a query of ``include/sql/``; a :class:`Period` is bound as its text (``2022-H1``)."""
+        params = {key: str(value) if isinstance(value, Period) else value for key, value in params.items()}
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(self.sql(name), params)]
 
-    def district_totals(self, period: str, district: str) -> list[dict]:
+    def district_totals(self, period: Period, district: str) -> list[dict]:
         return self.query("query/district_totals", period=str(period), district=district)
 
-    def ledger(self, period: str, district: str) -> list[dict]:
+    def ledger(self, period: Period, district: str) -> list[dict]:
         return self.query("query/ledger", period=str(period), district=district)
 
-    def report_values(self, first_period: str, last_period: str, district: str) -> list[dict]:
+    def report_values(self, first_period: Period, last_period: Period, district: str) -> list[dict]:
         """Per-commune values of a report: flows over first..last, stocks of last."""
-        return self.query("query/report_values", first_period=first_period, last_period=last_period, district=district)
+        return self.query(
+            "query/report_values", first_period=str(first_period), last_period=str(last_period), district=district
+        )
 
-    def report_lineage(self, first_period: str, last_period: str, district: str) -> list[dict]:
-        return self.query("query/report_lineage", first_period=first_period, last_period=last_period, district=district)
+    def report_lineage(self, first_period: Period, last_period: Period, district: str) -> list[dict]:
+        return self.query(
+            "query/report_lineage", first_period=str(first_period), last_period=str(last_period), district=district
+        )
 
     def checksum(self) -> str:
         """A digest of the ledger and facts (ids, statuses, values), for re-run checks."""

@@ -44,7 +44,8 @@ def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:
         units = org_units(settings.reference_dir)
         # several districts: the page shows the deployment's first (GIAMNGHEO_DISTRICT=all leaves it unset)
         communes = communes_of(units, settings.district_code or settings.district_codes(units)[0])
-        return known, period, submissions_matrix(warehouse, registry(settings.reference_dir), communes, period)
+        chosen = Period.parse(period)  # the query's text or the ledger's, parsed once here
+        return known, period, submissions_matrix(warehouse, registry(settings.reference_dir), communes, chosen)
     finally:
         warehouse.dispose()
 

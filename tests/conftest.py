@@ -112,9 +112,9 @@ def warehouse_url(request, data_dir):
 
 @pytest.fixture
 def pipeline(data_dir, validator, warehouse_url):
-    from giamngheo.ingest import Pipeline
+    from giamngheo.ingest import Ingestor
 
-    pipe = Pipeline(settings_for(data_dir, warehouse_url))
+    pipe = Ingestor.from_settings(settings_for(data_dir, warehouse_url))
     pipe._validator = validator  # one GX context for the whole session
     pipe.initialise()
     yield pipe

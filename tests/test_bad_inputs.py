@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from giamngheo.ingest import Pipeline
+from giamngheo.ingest import Ingestor
 from tests.bad_inputs import CASES
 from tests.conftest import PERIOD, ROOT, settings_for
 from tests.seed_figures import SEED_2022_H1
@@ -22,12 +22,12 @@ def test_bad_input(case, data_dir, validator):
     path.write_bytes(case.make())
     if not case.fresh:
         os.utime(path, (time.time() - 3600, time.time() - 3600))
-    pipeline = Pipeline(settings_for(data_dir, **case.settings))
+    pipeline = Ingestor.from_settings(settings_for(data_dir, **case.settings))
     pipeline._validator = validator
     pipeline.initialise()
     try:
         waiting: list[str] = []
-        files = pipeline.discover(PERIOD, waiting)
+        files = pipeline.deployment.discover(PERIOD, waiting)
         labels = {f.name for f in files}
         started = time.monotonic()
         outcomes = {o.file.rsplit("/", 1)[-1]: o for o in pipeline.ingest(files)}
@@ -88,6 +88,6 @@ def test_a_path_outside_the_inbox_is_refused(pipeline, data_dir):
         pipeline.ingest([forged])
     link = data_dir / "inbox" / PERIOD / "health" / "link.csv"
     link.symlink_to(secret)
-    assert "link.csv" not in {f.name for f in pipeline.discover(PERIOD)}
+    assert "link.csv" not in {f.name for f in pipeline.deployment.discover(PERIOD)}
     with pytest.raises(PermissionError):
         pipeline.ingest([InboxFile(link, PERIOD, "health", "link.csv", 0, 4)])

@@ -10,12 +10,19 @@ from pathlib import Path
 from docx import Document
 from sqlalchemy import text
 
-from giamngheo.ingest import Pipeline
+from giamngheo.ingest import Ingestor
+from giamngheo.periods import Period
 from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 
-INGEST = "from giamngheo.ingest import Pipeline; p = Pipeline(); p.initialise(); p.ingest(p.discover('{period}'))"
-RENDER = "from giamngheo.report import render_report; render_report(period='{period}', pdf=False)"
+INGEST = (
+    "from giamngheo.ingest import Ingestor; from giamngheo.periods import Period; p = Ingestor(); p.initialise(); "
+    "p.ingest(p.deployment.discover(Period.parse('{period}')))"
+)
+RENDER = (
+    "from giamngheo.report import render_report; from giamngheo.periods import Period; "
+    "render_report(Period.parse('{period}'), pdf=False)"
+)
 
 
 def env_for(data_dir: Path, url: str, **extra: str) -> dict:
@@ -65,9 +72,9 @@ def counts(pipeline) -> dict:
 
 
 def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, warehouse_url, tmp_path):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     before, before_counts = pipeline.warehouse.checksum(), counts(pipeline)
-    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
     write_csv(
         data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
         [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)],
@@ -79,7 +86,7 @@ def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, 
     assert pipeline.warehouse.checksum() == before
     assert counts(pipeline) == before_counts and before_counts["fact_stage"] == 0
 
-    outcomes = pipeline.ingest(pipeline.discover(PERIOD))  # the re-run completes the load
+    outcomes = pipeline.ingest(pipeline.deployment.discover(PERIOD))  # the re-run completes the load
     assert [o.status for o in outcomes if o.file.endswith("dinh_chinh.csv")] == ["accepted"]
     with pipeline.warehouse.engine.connect() as conn:
         value = conn.execute(
@@ -94,24 +101,24 @@ def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, 
 def test_sigkill_while_rendering_keeps_the_previous_report(pipeline, data_dir, warehouse_url, tmp_path):
     from giamngheo.report import ReportBuilder
 
-    pipeline.ingest(pipeline.discover(PERIOD))
-    builder = ReportBuilder(pipeline.settings)
-    document = Path(builder.render(PERIOD, pdf=False).docx)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    builder = ReportBuilder(pipeline.deployment.settings)
+    document = Path(builder.render(Period.parse(PERIOD), pdf=False).docx)
     before = "\n".join(p.text for p in Document(document).paragraphs)
-    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
     write_csv(
         data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
         [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=5555, poor=55)],
         arrival=latest + 60,
     )
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
 
     kill_at_pause_point(RENDER, data_dir, warehouse_url, "render", tmp_path)
     assert "\n".join(p.text for p in Document(document).paragraphs) == before  # whole, and still the old one
     assert not (document.parent / "history").exists()
     assert list(document.parent.glob(".render-*"))  # the killed render's staging folder
 
-    after = builder.render(PERIOD, pdf=False)  # the next render completes and tidies up
+    after = builder.render(Period.parse(PERIOD), pdf=False)  # the next render completes and tidies up
     builder.warehouse.dispose()
     assert "\n".join(p.text for p in Document(after.docx).paragraphs) != before
     assert not list(document.parent.glob(".render-*"))
@@ -132,10 +139,10 @@ def test_two_ingestions_of_the_same_period_at_once(pipeline, data_dir, warehouse
     shutil.copytree(SAMPLE_INBOX, alone / "inbox")
     from tests.conftest import settings_for
 
-    sequential = Pipeline(settings_for(alone))
+    sequential = Ingestor.from_settings(settings_for(alone))
     sequential._validator = validator
     sequential.initialise()
-    sequential.ingest(sequential.discover(PERIOD))
+    sequential.ingest(sequential.deployment.discover(PERIOD))
     try:
         assert (
             counts(pipeline)

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from bench.synthetic import write_deployment
-from giamngheo.ingest import Pipeline, find_work
+from giamngheo.ingest import Ingestor, find_work
 from giamngheo.report import plan_reports, render_reports
 from tests.conftest import PERIOD, run_dag_test, settings_for
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
@@ -36,7 +36,7 @@ def data(deployment, tmp_path):
 
 
 def pipeline_for(deployment, data_dir, validator, **extra):
-    pipe = Pipeline(settings_for(data_dir, **env_of(deployment, **extra)))
+    pipe = Ingestor.from_settings(settings_for(data_dir, **env_of(deployment, **extra)))
     pipe._validator = validator
     pipe.initialise()
     return pipe
@@ -44,14 +44,14 @@ def pipeline_for(deployment, data_dir, validator, **extra):
 
 def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
-    assert pipe.districts == ["001", "002", "003"] and pipe.settings.keyed
-    files = pipe.discover(PERIOD)
+    assert pipe.deployment.districts == ["001", "002", "003"] and pipe.deployment.settings.keyed
+    files = pipe.deployment.discover(PERIOD)
     assert {f.district for f in files} == {"001", "002", "003"}
     assert all(f.label.startswith(f"{f.district}/{PERIOD}/") for f in files)
     outcomes = pipe.ingest(files)
     assert [o.file for o in outcomes if o.status != "accepted"] == []
     households = {}
-    for district in pipe.districts:
+    for district in pipe.deployment.districts:
         totals = {
             (r["form"], r["indicator"]): float(r["total"]) for r in pipe.warehouse.district_totals(PERIOD, district)
         }
@@ -63,20 +63,20 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     assert len(set(households.values())) == 3  # three districts, three different totals
 
     # nothing left to do; a re-run changes nothing
-    todo, loaded = pipe.needing_ingestion(pipe.discover(PERIOD))
+    todo, loaded = pipe.needing_ingestion(pipe.deployment.discover(PERIOD))
     assert todo == [] and len(loaded) == len(files)
     checksum = pipe.warehouse.checksum()
-    assert {o.status for o in pipe.ingest(pipe.discover(PERIOD))} == {"unchanged"}
+    assert {o.status for o in pipe.ingest(pipe.deployment.discover(PERIOD))} == {"unchanged"}
     assert pipe.warehouse.checksum() == checksum
 
 
 def test_a_file_naming_another_districts_commune_is_rejected(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
-    other = pipe.reference.communes_of("002")[0]
+    other = pipe.deployment.reference.communes_of("002")[0]
     path = write_csv(
         data / "inbox" / "001" / PERIOD / "health" / "nham_huyen.csv", [HEALTH_HEADER, health_row(other.name)]
     )
-    [file] = [f for f in pipe.discover(PERIOD) if f.path == path]
+    [file] = [f for f in pipe.deployment.discover(PERIOD) if f.path == path]
     [outcome] = pipe.ingest([file])
     assert outcome.status == "rejected"
     assert other.name in outcome.message and "001/2022-H1/health/nham_huyen.csv" in outcome.message
@@ -87,12 +87,14 @@ def test_reports_per_district_named_from_the_reference_data(deployment, data, va
     from docx import Document
 
     pipe = pipeline_for(deployment, data, validator)
-    pipe.ingest(pipe.discover(PERIOD))
-    plan = plan_reports(pipe.settings, None, [{"period": PERIOD, "form": "health", "districts": ["002"]}], None)
+    pipe.ingest(pipe.deployment.discover(PERIOD))
+    plan = plan_reports(
+        pipe.deployment.settings, None, [{"period": PERIOD, "form": "health", "districts": ["002"]}], None
+    )
     assert plan == [{"label": f"{PERIOD} · 002", "items": [{"period": PERIOD, "district": "002"}]}]
-    everyone = plan_reports(pipe.settings, PERIOD, [], None)
+    everyone = plan_reports(pipe.deployment.settings, PERIOD, [], None)
     assert [i["district"] for b in everyone for i in b["items"]] == ["001", "002", "003"]
-    results = render_reports(pipe.settings, [i for b in everyone for i in b["items"]], pdf=False)
+    results = render_reports(pipe.deployment.settings, [i for b in everyone for i in b["items"]], pdf=False)
     for district, result in zip(["001", "002", "003"], results, strict=True):
         assert f"/reports/{district}/{PERIOD}/" in result.docx
         document = Document(result.docx)
@@ -100,7 +102,7 @@ def test_reports_per_district_named_from_the_reference_data(deployment, data, va
             [p.text for p in document.paragraphs]
             + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
         )
-        name = next(u.name for u in pipe.units if u.code == district)
+        name = next(u.name for u in pipe.deployment.units if u.code == district)
         assert f"HUYỆN {name.upper()}" in text and f"huyện {name}" in text and "Bạch Thông" not in text
         cards = {(r["form"], r["indicator"]): r["total"] for r in pipe.warehouse.district_totals(PERIOD, district)}[
             ("health", "the_bhyt")
@@ -126,7 +128,7 @@ def test_the_ingestion_dag_batches_whole_districts(deployment, data, airflow_hom
         )
     assert len(labels) == 2 and labels[0].startswith("001") and labels[1].startswith("00")
     assert all("tệp / files" in label for label in labels)
-    pipe = Pipeline(settings_for(data, **env_of(deployment)))
+    pipe = Ingestor.from_settings(settings_for(data, **env_of(deployment)))
     assert all(pipe.warehouse.district_totals(PERIOD, d) for d in ("001", "002", "003"))
 
 
@@ -139,11 +141,11 @@ def test_find_work_skips_loaded_files_and_follows_the_watchers_periods(deploymen
     batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}], pipe)[
         "batches"
     ]
-    assert len(batches) == 2 and sum(len(b["items"]) for b in batches) == len(pipe.discover(PERIOD))
+    assert len(batches) == 2 and sum(len(b["items"]) for b in batches) == len(pipe.deployment.discover(PERIOD))
     arrived = {"from_trigger": True, "payload": {"periods": [PERIOD], "districts": ["002"]}}
     batches = find_work(None, date(2026, 11, 29), [arrived], pipe)["batches"]
     assert {f["district"] for b in batches for f in b["items"]} == {"002"}
-    pipe.ingest(pipe.discover(PERIOD))
+    pipe.ingest(pipe.deployment.discover(PERIOD))
     assert find_work(PERIOD, date(2026, 11, 29), [], pipe)["batches"] == []
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from bench.standalone import standalone
-from giamngheo.ingest import Pipeline
+from giamngheo.ingest import Ingestor
 from giamngheo.numbers import format_number
 from tests.conftest import BIN, PERIOD, ROOT, SAMPLE_INBOX, airflow_env, settings_for
 from tests.seed_figures import SEED_2022_H1
@@ -58,7 +58,7 @@ def airflow_server(tmp_path_factory):
 
 
 def warehouse_totals(data_dir: Path) -> dict:
-    warehouse = Pipeline(settings_for(data_dir)).warehouse
+    warehouse = Ingestor.from_settings(settings_for(data_dir)).warehouse
     try:
         return {
             (r["form"], r["indicator"], r["category"]): float(r["total"])
@@ -177,7 +177,7 @@ def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
 
     # an operator re-runs the file's task instance (with its downstream tasks, the UI's default):
     # safe, the file is recognised as loaded and nothing changes
-    checksum = Pipeline(settings_for(server.data_dir)).warehouse.checksum()
+    checksum = Ingestor.from_settings(settings_for(server.data_dir)).warehouse.checksum()
     health_ti = by_file[health_label]
     ti_path = (
         f"/dags/ingest_submissions/dagRuns/{run['dag_run_id']}/taskInstances/ingest_files/{health_ti['map_index']}"
@@ -201,7 +201,7 @@ def test_ingest_report_and_rerun_one_file_through_the_scheduler(airflow_server):
 
     assert server.wait("the cleared task instance to run again", rerun_finished)["state"] == "success"
     assert server.wait_run("ingest_submissions", run["dag_run_id"]) == "success"
-    assert Pipeline(settings_for(server.data_dir)).warehouse.checksum() == checksum
+    assert Ingestor.from_settings(settings_for(server.data_dir)).warehouse.checksum() == checksum
     assert warehouse_totals(server.data_dir)[("health", "the_bhyt", "")] == corrected
 
     # the Submissions API shows the new version of the Health Center's file

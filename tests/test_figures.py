@@ -9,13 +9,18 @@ from tests.conftest import PERIOD, SAMPLE_INBOX
 
 def figures_for(pipeline, period: str) -> dict:
     p = Period.parse(period)
-    rows = pipeline.warehouse.report_values(*report_periods(p), pipeline.settings.district_code)
-    communes = [u for u in pipeline.units if u.parent_code == pipeline.settings.district_code]
-    return build_figures(ReportValues(rows, pipeline.forms, pipeline.categories), p, communes, pipeline.categories)
+    rows = pipeline.warehouse.report_values(*report_periods(p), pipeline.deployment.settings.district_code)
+    communes = [u for u in pipeline.deployment.units if u.parent_code == pipeline.deployment.settings.district_code]
+    return build_figures(
+        ReportValues(rows, pipeline.deployment.forms, pipeline.deployment.categories),
+        p,
+        communes,
+        pipeline.deployment.categories,
+    )
 
 
 def test_every_figure_of_the_2022_h1_report(pipeline):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     f = figures_for(pipeline, PERIOD)
     assert f["period"]["label"] == "6 tháng đầu năm 2022"
     assert (f["poverty"]["target_rate"], f["poverty"]["target_households"]) == ("4,73", "410")
@@ -63,7 +68,7 @@ def test_every_figure_of_the_2022_h1_report(pipeline):
 
 def test_year_report_sums_flows_and_keeps_stocks(pipeline, data_dir):
     shutil.copytree(SAMPLE_INBOX / "2022-H1", data_dir / "inbox" / "2022-H2")
-    pipeline.ingest(pipeline.discover("2022-H1") + pipeline.discover("2022-H2"))
+    pipeline.ingest(pipeline.deployment.discover("2022-H1") + pipeline.deployment.discover("2022-H2"))
     h1, year = figures_for(pipeline, "2022-H1"), figures_for(pipeline, "2022-H2")
     assert year["period"]["label"] == "năm 2022"
     assert year["health"]["cards"] == "60.894"  # flow: H1 + H2
@@ -75,7 +80,7 @@ def test_year_report_sums_flows_and_keeps_stocks(pipeline, data_dir):
 
 
 def test_another_period_holds_none_of_the_2022_figures(pipeline, data_dir):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     f = figures_for(pipeline, "2023-H1")
     assert f["health"]["cards"] == "00" and f["models"] == [] and f["jobs"]["rate"] == "—"
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from giamngheo.ingest import Pipeline
+from giamngheo.ingest import Ingestor
 from tests.conftest import PERIOD, run_dag_test, settings_for
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 from tests.seed_figures import SEED_2022_H1
@@ -16,7 +16,7 @@ CONF = json.dumps({"period": PERIOD})
 
 
 def warehouse(data_dir, url=None):
-    return Pipeline(settings_for(data_dir, url)).warehouse
+    return Ingestor.from_settings(settings_for(data_dir, url)).warehouse
 
 
 def totals(data_dir, url=None) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
+from giamngheo.periods import Period
 from giamngheo.report import ReportBuilder, libreoffice, safe_cell
 from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX
 from tests.helpers import write_csv
@@ -84,14 +85,14 @@ def document_text(path) -> str:
 
 @pytest.fixture
 def builder(pipeline):
-    b = ReportBuilder(pipeline.settings)
+    b = ReportBuilder(pipeline.deployment.settings)
     yield b
     b.warehouse.dispose()
 
 
 def test_the_2022_h1_report_holds_every_figure_of_the_seed(pipeline, builder):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=False)
     assert not result.draft and (result.missing, result.rejected) == (0, 0)
     text = document_text(result.docx)
     for expected in SEED_TEXTS:
@@ -102,8 +103,8 @@ def test_the_2022_h1_report_holds_every_figure_of_the_seed(pipeline, builder):
 
 
 def test_the_document_is_laid_out_as_an_administrative_document(pipeline, builder):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    doc = Document(builder.render(PERIOD, pdf=False).docx)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    doc = Document(builder.render(Period.parse(PERIOD), pdf=False).docx)
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert (round(section.left_margin.mm), round(section.right_margin.mm)) == (30, 15)
@@ -126,8 +127,8 @@ def test_the_document_is_laid_out_as_an_administrative_document(pipeline, builde
 
 
 def test_another_period_holds_none_of_the_2022_figures(pipeline, builder):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render("2023-H1", pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse("2023-H1"), pdf=False)
     text = document_text(result.docx)
     for figure in FIGURES_2022:
         assert figure not in text, figure
@@ -137,8 +138,8 @@ def test_another_period_holds_none_of_the_2022_figures(pipeline, builder):
 
 def test_a_missing_commune_makes_a_draft_with_an_appendix(pipeline, builder, data_dir):
     (data_dir / "inbox" / PERIOD / "commune" / "vi_huong.csv").unlink()
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=False)
     text = document_text(result.docx)
     assert result.draft and result.missing == 1
     assert text.index("DỰ THẢO") < text.index("BÁO CÁO")  # marked at the top
@@ -152,8 +153,8 @@ def test_a_rejected_file_is_listed_with_its_reason(pipeline, builder, data_dir):
         [["xa", "chuong_trinh", "luot_vay", "so_tien_trieu_dong"], ["Vi Hương", "ho_ngheo", 0, "5"]],
         arrival=9e9,
     )
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=False)
     text = document_text(result.docx)
     assert result.draft and result.rejected == 1
     assert "Tệp bị từ chối, chưa được thay bằng tệp đúng: sai.csv (biểu 'bank', Vi Hương" in text
@@ -169,8 +170,8 @@ def test_names_with_ampersand_and_angle_brackets_render_as_written(pipeline, bui
             ["Vi Hương", "Mô hình nuôi gà & vịt <thả vườn>", "DA2", "8", "10.000.000"],
         ],
     )
-    pipeline.ingest(pipeline.discover(PERIOD))
-    text = document_text(builder.render(PERIOD, pdf=False).docx)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    text = document_text(builder.render(Period.parse(PERIOD), pdf=False).docx)
     assert "mô hình nuôi gà & vịt <thả vườn> xã Vi Hương" in text
     assert "04 mô hình" in text and "527.000.000đ" in text
 
@@ -180,8 +181,8 @@ def test_missing_narrative_falls_back_to_the_previous_period_and_is_flagged(pipe
     (data_dir / "inbox" / "2022-H2" / "narrative.yaml").write_text(
         "strengths: Kết quả giảm nghèo năm 2022 vượt kế hoạch.\n", encoding="utf-8"
     )
-    pipeline.ingest(pipeline.discover(PERIOD) + pipeline.discover("2022-H2"))
-    result = builder.render("2022-H2", pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD) + pipeline.deployment.discover("2022-H2"))
+    result = builder.render(Period.parse("2022-H2"), pdf=False)
     text = document_text(result.docx)
     assert "a. Ưu điểm: Kết quả giảm nghèo năm 2022 vượt kế hoạch." in text
     assert "Công tác chỉ đạo, điều hành thực hiện Chương trình giảm nghèo" in text  # borrowed from 2022-H1
@@ -194,11 +195,11 @@ def test_missing_narrative_falls_back_to_the_previous_period_and_is_flagged(pipe
 
 
 def test_one_current_document_earlier_ones_in_history_and_same_text_twice(pipeline, builder):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    first = builder.render(PERIOD, pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    first = builder.render(Period.parse(PERIOD), pdf=False)
     first_text = document_text(first.docx)
     os.utime(first.docx, (1e9, 1e9))
-    second = builder.render(PERIOD, pdf=False)
+    second = builder.render(Period.parse(PERIOD), pdf=False)
     folder = os.path.dirname(second.docx)
     assert sorted(p for p in os.listdir(folder) if p.endswith(".docx")) == [os.path.basename(second.docx)]
     assert len(os.listdir(os.path.join(folder, "history"))) == 1
@@ -209,22 +210,22 @@ def test_one_current_document_earlier_ones_in_history_and_same_text_twice(pipeli
 def test_figures_by_commune_xlsx(pipeline, builder):
     from openpyxl import load_workbook
 
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=False)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=False)
     book = load_workbook(result.xlsx)
     health = book["health"]
     header = [c.value for c in health[1]]
     total_row = [c.value for c in health[health.max_row]]
     assert total_row[1] == "Toàn huyện" and total_row[header.index("Số thẻ BHYT đã cấp")] == 30447
     assert health.max_row == 16  # header, 14 communes, the district total
-    assert set(book.sheetnames) == set(pipeline.forms)
+    assert set(book.sheetnames) == set(pipeline.deployment.forms)
     assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and safe_cell("Vi Hương") == "Vi Hương"
 
 
 @pytest.mark.skipif(libreoffice() is None, reason="LibreOffice is not installed (make system-deps installs it)")
 def test_pdf_copy_when_libreoffice_is_present(pipeline, builder):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=True)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=True)
     assert result.pdf and os.path.getsize(result.pdf) > 10_000
     with open(result.pdf, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
@@ -234,8 +235,8 @@ def test_pdf_is_skipped_with_a_clear_message_without_libreoffice(pipeline, build
     import giamngheo.report as report
 
     monkeypatch.setattr(report, "libreoffice", lambda: None)
-    pipeline.ingest(pipeline.discover(PERIOD))
-    result = builder.render(PERIOD, pdf=True)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    result = builder.render(Period.parse(PERIOD), pdf=True)
     assert result.pdf is None and "LibreOffice" in result.pdf_message and "PDF" in result.pdf_message
 
 
@@ -265,12 +266,13 @@ def test_choose_periods():
 
     from giamngheo.report import choose_periods
 
-    assert choose_periods("2022-H1", [{"period": "2023-H1"}], date(2024, 1, 1)) == ["2022-H1"]
+    h1, h2 = Period(2022, 1), Period(2022, 2)
+    assert choose_periods("2022-H1", [{"period": "2023-H1"}], date(2024, 1, 1)) == [h1]
     assert choose_periods(
         None, [{"period": "2022-H2"}, {"period": "2022-H1"}, {"period": "2022-H2"}, {}], date(2024, 1, 1)
-    ) == ["2022-H1", "2022-H2"]
-    assert choose_periods(None, [], date(2022, 1, 1)) == ["2022-H1"]  # the timetable's data interval
-    assert choose_periods(None, [], date(2022, 7, 1)) == ["2022-H2"]
+    ) == [h1, h2]
+    assert choose_periods(None, [], date(2022, 1, 1)) == [h1]  # the timetable's data interval
+    assert choose_periods(None, [], date(2022, 7, 1)) == [h2]
     with pytest.raises(ValueError):
         choose_periods(None, [], None)
 
@@ -278,12 +280,12 @@ def test_choose_periods():
 def test_each_report_carries_its_lineage_and_changes_nothing_in_the_warehouse(pipeline, builder):
     import json
 
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     before = pipeline.warehouse.checksum()
-    result = builder.render(PERIOD, pdf=False)
+    result = builder.render(Period.parse(PERIOD), pdf=False)
     assert pipeline.warehouse.checksum() == before
     lineage = json.loads((Path(result.docx).parent / f"nguon-so-lieu-{PERIOD}.json").read_text(encoding="utf-8"))
     assert lineage["period"] == PERIOD and lineage["document"] == Path(result.docx).name
     sources = lineage["sources"]
-    assert len(sources) == 20 and {s["form"] for s in sources} == set(pipeline.forms)
+    assert len(sources) == 20 and {s["form"] for s in sources} == set(pipeline.deployment.forms)
     assert all(len(s["sha256"]) == 64 and s["arrival_at"] and s["version"] == 1 for s in sources)

@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from giamngheo.completeness import outstanding_rejections, rejections
+from giamngheo.periods import Period
 from giamngheo.report import ReportBuilder
 from tests.conftest import BIN, PERIOD, ROOT
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 from tests.test_report import document_text
 
 X, Y = ("061-02", "Vi Hương"), ("061-03", "Lục Bình")
+
+H1 = Period.parse(PERIOD)
 
 
 def health_cards(pipeline, unit: str) -> float:
@@ -29,14 +32,14 @@ def health_cards(pipeline, unit: str) -> float:
 
 def ingest_new(pipeline):
     """What a DAG run does: only the files the ledger does not hold reach ``ingest``."""
-    todo, _known = pipeline.needing_ingestion(pipeline.discover(PERIOD))
+    todo, _known = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
     return pipeline.ingest(todo)
 
 
 def render(pipeline):
-    builder = ReportBuilder(pipeline.settings)
+    builder = ReportBuilder(pipeline.deployment.settings)
     try:
-        result = builder.render(PERIOD, pdf=False)
+        result = builder.render(Period.parse(PERIOD), pdf=False)
     finally:
         builder.warehouse.dispose()
     return result, document_text(result.docx)
@@ -72,7 +75,7 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     result, text = render(pipeline)
     assert result.draft and result.rejected == 1 and "dinh_chinh_vi_huong.csv" in text
     assert health_cards(pipeline, Y[0]) == 2500 and health_cards(pipeline, X[0]) == before[X[0]]
-    [outstanding] = outstanding_rejections(pipeline.warehouse, PERIOD, "061")
+    [outstanding] = outstanding_rejections(pipeline.warehouse, H1, "061")
     assert outstanding["file"] == "dinh_chinh_vi_huong.csv" and outstanding["outstanding_codes"] == [X[0]]
 
     # C: a valid correction for X lands: the report is final, X's figures updated, nothing outstanding
@@ -86,8 +89,8 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     result, text = render(pipeline)
     assert not result.draft and "DỰ THẢO" not in text
     assert health_cards(pipeline, X[0]) == 3100
-    assert outstanding_rejections(pipeline.warehouse, PERIOD, "061") == []
-    [answered] = rejections(pipeline.warehouse, PERIOD, "061")
+    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
+    [answered] = rejections(pipeline.warehouse, H1, "061")
     assert answered["answered_by"] == ["dinh_chinh_vi_huong_lan_2.csv"]
     assert (inbox / "dinh_chinh_vi_huong.csv").exists()  # the rejected file is still in the inbox
 
@@ -101,10 +104,10 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     original = ingest_module.sha256_of
     ingest_module.sha256_of = no_reading
     try:
-        todo, known = pipeline.needing_ingestion(pipeline.discover(PERIOD))
+        todo, known = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
     finally:
         ingest_module.sha256_of = original
-    assert todo == [] and len(known) == len(pipeline.discover(PERIOD))
+    assert todo == [] and len(known) == len(pipeline.deployment.discover(PERIOD))
     assert pipeline.warehouse.checksum() == checksum
 
 
@@ -121,7 +124,7 @@ def test_a_known_rejected_file_is_not_read_again_even_renamed(pipeline, data_dir
     assert ingest_new(pipeline) == []  # the same file: no work at all
     copy = bad.with_name("sai_gui_lai.csv")
     copy.write_bytes(bad.read_bytes())  # the same content under another name: hashed, not read
-    todo, known = pipeline.needing_ingestion(pipeline.discover(PERIOD))
+    todo, known = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
     assert todo == [] and copy.name in {f.name for f in known}
     [outcome] = pipeline.ingest([f for f in known if f.name == copy.name])  # a task handed it anyway
     assert (outcome.status, outcome.known_status) == ("unchanged", "rejected")
@@ -139,19 +142,19 @@ def test_a_rejection_whose_communes_cannot_be_read_is_answered_by_the_same_name(
     os.utime(broken, (9e9, 9e9))
     [rejected] = ingest_new(pipeline)
     assert (rejected.status, rejected.slices) == ("rejected", [""])
-    [entry] = outstanding_rejections(pipeline.warehouse, PERIOD, "061")
+    [entry] = outstanding_rejections(pipeline.warehouse, H1, "061")
     assert entry["outstanding_codes"] == [""]
     # another commune's file does not answer it
     other = folder / "my_thanh.csv"
     other.write_bytes(other.read_bytes() + b"\n")
     os.utime(other, (9.1e9, 9.1e9))
     assert [o.status for o in ingest_new(pipeline)] == ["accepted"]
-    assert len(outstanding_rejections(pipeline.warehouse, PERIOD, "061")) == 1
+    assert len(outstanding_rejections(pipeline.warehouse, H1, "061")) == 1
     # the unit re-sends the file under the same name: answered
     broken.write_bytes(good + b"\n")
     os.utime(broken, (9.2e9, 9.2e9))
     assert [o.status for o in ingest_new(pipeline)] == ["accepted"]
-    assert outstanding_rejections(pipeline.warehouse, PERIOD, "061") == []
+    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
 
 
 def test_every_received_file_is_archived_by_its_content(pipeline, data_dir):
@@ -180,7 +183,7 @@ def test_giamngheo_outstanding_exits_non_zero_while_a_rejection_is_outstanding(p
     env = {
         "GIAMNGHEO_DATA_DIR": str(data_dir),
         "GIAMNGHEO_PROJECT_DIR": str(ROOT),
-        "GIAMNGHEO_WAREHOUSE_URL": pipeline.settings.warehouse_url,
+        "GIAMNGHEO_WAREHOUSE_URL": pipeline.deployment.settings.warehouse_url,
         "PATH": str(BIN),
     }
     command = [str(BIN / "giamngheo"), "outstanding", "--period", PERIOD]

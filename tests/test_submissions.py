@@ -4,19 +4,22 @@ import json
 import subprocess
 import sys
 
+from giamngheo.periods import Period
 from giamngheo.submissions import periods, submissions_matrix
 from tests.conftest import PERIOD, ROOT, airflow_env
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 
+H1 = Period.parse(PERIOD)
+
 
 def matrix_for(pipeline):
-    communes = [u for u in pipeline.units if u.level == "commune"]
-    return submissions_matrix(pipeline.warehouse, pipeline.forms, communes, PERIOD)
+    communes = [u for u in pipeline.deployment.units if u.level == "commune"]
+    return submissions_matrix(pipeline.warehouse, pipeline.deployment.forms, communes, H1)
 
 
 def test_matrix_of_units_and_forms(pipeline, data_dir):
     (data_dir / "inbox" / PERIOD / "commune" / "vi_huong.csv").unlink()
-    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
     write_csv(
         data_dir / "inbox" / PERIOD / "health" / "dinh_chinh.csv",
         [HEALTH_HEADER, health_row("Lục Bình")],
@@ -28,7 +31,7 @@ def test_matrix_of_units_and_forms(pipeline, data_dir):
         arrival=latest + 120,
     )
     pipeline.ingest(
-        pipeline.discover(PERIOD), processed_by="/dags/ingest_submissions/runs/r1/tasks/ingest_file/mapped/0"
+        pipeline.deployment.discover(PERIOD), processed_by="/dags/ingest_submissions/runs/r1/tasks/ingest_file/mapped/0"
     )
     matrix = matrix_for(pipeline)
     assert periods(pipeline.warehouse) == [PERIOD]
@@ -71,8 +74,8 @@ print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous
 
 
 def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airflow_home, data_dir):
-    pipeline.ingest(pipeline.discover(PERIOD))
-    env = airflow_env(airflow_home, data_dir, pipeline.settings.warehouse_url)
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
     result = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT

@@ -34,7 +34,7 @@ def commune_slice(pipeline, form, unit) -> dict:
 
 
 def test_sample_inbox_reproduces_every_seed_figure(pipeline):
-    outcomes = pipeline.ingest(pipeline.discover(PERIOD))
+    outcomes = pipeline.ingest(pipeline.deployment.discover(PERIOD))
     assert {o.status for o in outcomes} == {"accepted"}
     got = totals(pipeline)
     for key, expected in SEED_2022_H1.items():
@@ -42,24 +42,24 @@ def test_sample_inbox_reproduces_every_seed_figure(pipeline):
 
 
 def test_second_ingest_changes_nothing(pipeline):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     before = pipeline.warehouse.checksum()
-    outcomes = pipeline.ingest(pipeline.discover(PERIOD))
+    outcomes = pipeline.ingest(pipeline.deployment.discover(PERIOD))
     assert {o.status for o in outcomes} == {"unchanged"}
     assert pipeline.warehouse.checksum() == before
 
 
 def test_correction_supersedes_exactly_its_commune_slice(pipeline, data_dir):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     before = {unit: commune_slice(pipeline, "health", unit) for unit in ("061-02", "061-03")}
     commune_before = commune_slice(pipeline, "commune", "061-02")
-    latest = max(f.arrival for f in pipeline.discover(PERIOD))
+    latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
     write_csv(
         data_dir / "inbox" / PERIOD / "health" / "ttyt_dinh_chinh_vi_huong.csv",
         [HEALTH_HEADER, health_row("Xã Vi Hương", the_bhyt=2345, poor=400)],
         arrival=latest + 60,
     )
-    [outcome] = [o for o in pipeline.ingest(pipeline.discover(PERIOD)) if o.status != "unchanged"]
+    [outcome] = [o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD)) if o.status != "unchanged"]
     assert (outcome.status, outcome.version, outcome.superseded) == ("accepted", 2, 10)
     after = commune_slice(pipeline, "health", "061-02")
     assert after[("the_bhyt", "")] == 2345 and after != before["061-02"]
@@ -78,7 +78,7 @@ def test_an_older_file_processed_late_does_not_override_a_newer_one(pipeline, da
     folder = data_dir / "inbox" / PERIOD / "health"
     newer = write_csv(folder / "newer.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=777)], arrival=5e9)
     older = write_csv(folder / "older.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=111)], arrival=4e9)
-    files = {f.name: f for f in pipeline.discover(PERIOD)}
+    files = {f.name: f for f in pipeline.deployment.discover(PERIOD)}
     pipeline.ingest([files[newer.name]])
     pipeline.ingest([files[older.name]])  # arrives in the warehouse second, but is older
     assert commune_slice(pipeline, "health", "061-02")[("the_bhyt", "")] == 777
@@ -90,7 +90,7 @@ def test_rejected_file_loads_nothing_and_neighbours_load(pipeline, data_dir):
         [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=10, poor=20)],
         arrival=6e9,
     )
-    outcomes = {o.file.rsplit("/", 1)[-1]: o for o in pipeline.ingest(pipeline.discover(PERIOD))}
+    outcomes = {o.file.rsplit("/", 1)[-1]: o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD))}
     assert outcomes[bad.name].status == "rejected"
     assert "the_bhyt_ho_ngheo" in outcomes[bad.name].message and "dòng 2" in outcomes[bad.name].message
     assert all(o.status == "accepted" for name, o in outcomes.items() if name != bad.name)
@@ -107,13 +107,13 @@ def test_rejected_file_loads_nothing_and_neighbours_load(pipeline, data_dir):
 
 
 def test_identical_resend_under_another_name_changes_nothing(pipeline, data_dir):
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     before = pipeline.warehouse.checksum()
-    source = next(f for f in pipeline.discover(PERIOD) if f.form == "health")
+    source = next(f for f in pipeline.deployment.discover(PERIOD) if f.form == "health")
     copy = source.path.with_name("ban_sao.xlsx")
     copy.write_bytes(source.path.read_bytes())
     os.utime(copy, (9e9, 9e9))
-    outcomes = pipeline.ingest([f for f in pipeline.discover(PERIOD) if f.name == copy.name])
+    outcomes = pipeline.ingest([f for f in pipeline.deployment.discover(PERIOD) if f.name == copy.name])
     assert outcomes[0].status == "unchanged"
     assert pipeline.warehouse.checksum() == before
 
@@ -122,7 +122,7 @@ def test_the_database_refuses_two_current_values_for_one_cell(pipeline):
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    pipeline.ingest(pipeline.discover(PERIOD))
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
     [(sid,)] = q(pipeline, "select id from submission where form = 'health'")
     with pytest.raises(IntegrityError, match="(?i)unique"), pipeline.warehouse.engine.begin() as conn:
         # a second current value for a cell that already has one, from another (real) submission
@@ -142,6 +142,6 @@ def test_reference_data_is_loaded(pipeline):
     [(indicators,)] = q(pipeline, "select count(*) from indicator")
     [(categories,)] = q(pipeline, "select count(*) from category")
     assert levels == {"province": 1, "district": 1, "commune": 14}
-    assert indicators == sum(len(f.figures) for f in pipeline.forms.values())
+    assert indicators == sum(len(f.figures) for f in pipeline.deployment.forms.values())
     assert categories == 16
     assert discover  # imported for the fixture's inbox listing

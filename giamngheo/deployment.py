@@ -1,0 +1,94 @@
+"""A deployment: the district(s) one installation runs, their reference data, and their inboxes.
+
+Everything that knows where a unit's file lies and which communes it may name, and nothing that
+reads, validates or loads it (that is :class:`giamngheo.ingest.Ingestor`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from .config import Settings, get_settings
+from .inbox import InboxFile, discover, stray_entries
+from .periods import Period
+from .reference import ReferenceData, UnitResolver, org_units
+
+
+class Deployment:
+    """The settings, reference data and districts of one installation, and its inbox folders."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        if not self.settings.district_code:  # GIAMNGHEO_DISTRICT=all: start on the first district
+            units = org_units(self.settings.reference_dir)
+            self.settings = self.settings.for_district(self.settings.district_codes(units)[0])
+        self.reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        self.forms, self.units = self.reference.forms, self.reference.units
+        self.categories = self.reference.categories
+        self.districts = self.settings.district_codes(self.units)
+        self._resolvers: dict[str, UnitResolver] = {}
+
+    def resolver_for(self, district: str) -> UnitResolver:
+        """Commune names of one district (a file names only its own district's communes)."""
+        if district not in self._resolvers:
+            self._resolvers[district] = UnitResolver(self.reference.communes_of(district))
+        return self._resolvers[district]
+
+    def district_settings(self, district: str) -> Settings:
+        return self.settings.for_district(district)
+
+    def discover(
+        self, period: Period, waiting: list[str] | None = None, districts: list[str] | None = None
+    ) -> list[InboxFile]:
+        """The period's files in the inbox of each district (all of the deployment's by default)."""
+        found: list[InboxFile] = []
+        for district in districts or self.districts:
+            inbox = self.district_settings(district).inbox_dir
+            found += discover(
+                inbox,
+                period,
+                self.forms,
+                self.settings.settle_seconds,
+                waiting=waiting,
+                district=district,
+                keyed=self.settings.keyed,
+            )
+        return found
+
+    def stray(self, period: Period) -> list[str]:
+        """Inbox entries of the period that are not in a form's folder (they are not ingested)."""
+        return [
+            f"{d}/{entry}" if self.settings.keyed else entry
+            for d in self.districts
+            for entry in stray_entries(self.district_settings(d).inbox_dir, period, self.forms)
+        ]
+
+    def placed(self, file: InboxFile) -> InboxFile:
+        """A file found without a district (by a bare ``discover``) belongs to the deployment's district;
+        a file of a district this deployment does not run is refused."""
+        if file.district:
+            if file.district not in self.districts:
+                raise PermissionError(
+                    f"{file.label}: huyện {file.district} không thuộc triển khai này / "
+                    f"district {file.district} is not one of this deployment's"
+                )
+            return file
+        return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)
+
+    def check_inside_inbox(self, file: InboxFile) -> None:
+        """A path that does not lie in its own inbox folder is refused (never read, never recorded)."""
+        inbox = self.district_settings(file.district).inbox_dir.resolve()
+        expected = inbox / file.period / file.form
+        path = Path(file.path)
+        if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
+            raise PermissionError(f"{file.label}: đường dẫn ngoài hộp thư đến / path outside the inbox: {file.path}")
+
+    def wait_until_settled(self, file: InboxFile) -> None:
+        """A file being written (modified within the settle time) is waited for, then re-checked."""
+        deadline = time.time() + 3 * self.settings.settle_seconds + 1
+        while 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds:
+            if time.time() > deadline:
+                raise TimeoutError(f"{file.label}: tệp vẫn đang được ghi / the file is still being written")
+            time.sleep(min(1.0, self.settings.settle_seconds))
