@@ -73,3 +73,17 @@ def test_reports_one_task_each_while_they_fit_then_district_batches():
     assert len(batches) <= 32
     items = [(i["period"], i["district"]) for b in batches for i in b["items"]]
     assert sorted(items) == sorted((p, d) for p in ("2022-H1", "2022-H2") for d in districts)
+
+
+def test_a_rejection_is_announced_like_a_load():
+    from giamngheo.ingest import announcements
+
+    outcomes = [
+        {"period": "2022-H1", "form": "health", "district": "061", "status": "rejected"},
+        {"period": "2022-H1", "form": "bank", "district": "061", "status": "unchanged"},
+        {"period": "2022-H1", "form": "commune", "district": "061", "status": "accepted"},
+    ]
+    assert announcements(outcomes) == [
+        {"period": "2022-H1", "form": "commune", "districts": ["061"], "statuses": ["accepted"]},
+        {"period": "2022-H1", "form": "health", "districts": ["061"], "statuses": ["rejected"]},
+    ]

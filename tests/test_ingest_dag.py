@@ -143,3 +143,33 @@ def test_the_pipeline_on_a_postgresql_warehouse(airflow_home, data_dir, postgres
         p.text for p in Document(data_dir / "reports" / PERIOD / f"bao-cao-giam-ngheo-{PERIOD}.docx").paragraphs
     )
     assert "cấp 30.447 thẻ BHYT" in text and "DỰ THẢO" not in text
+
+
+def test_make_run_exits_non_zero_only_while_a_rejection_is_outstanding(airflow_home, data_dir):
+    """Scenario A then C through the README's command: a refused correction for Vi Hương makes `make run`
+    fail; once a later correction for Vi Hương is accepted it succeeds, the refused file still in the inbox."""
+    import subprocess
+
+    from tests.conftest import ROOT, airflow_env
+
+    inbox = data_dir / "inbox" / PERIOD / "health"
+    latest = max(p.stat().st_mtime for p in inbox.iterdir())
+    write_csv(
+        inbox / "sai_vi_huong.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=10, poor=20)], arrival=latest + 60
+    )
+    env = airflow_env(airflow_home, data_dir)
+    command = ["make", "--no-print-directory", "run", f"PERIOD={PERIOD}", f"DATA_DIR={data_dir}"]
+    first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert first.returncode != 0, first.stdout[-3000:]
+    assert "rejection outstanding: 2022-H1/health/sai_vi_huong.csv — Vi Hương" in first.stdout
+    assert "DỰ THẢO" in first.stdout
+
+    write_csv(
+        inbox / "dung_vi_huong.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=3000, poor=500)],
+        arrival=latest + 120,
+    )
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "no rejection outstanding for 2022-H1" in second.stdout and "DỰ THẢO" not in second.stdout
+    assert (inbox / "sai_vi_huong.csv").exists()
