@@ -100,7 +100,7 @@ def ingest_submissions():
         return work["batches"]
 
     @task(map_index_template="{{ batch_label }}")
-    def ingest_files(batch: dict) -> dict:
+    def ingest_files(batch: dict) -> list[str | None]:
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
         every other file of the batch is loaded and what became of each is pushed (XCom `outcomes`)."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -127,7 +127,8 @@ def ingest_submissions():
                 "\n\n".join(o.message for o in rejected[:20])
                 + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else "")
             )
-        return outcome_counts(outcomes)
+        print(outcome_counts(outcomes))
+        return [o.submission_id for o in outcomes]  # what became of each file is in the ledger, by these ids
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
     def announce_loads() -> list[dict]:
