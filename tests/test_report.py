@@ -289,3 +289,30 @@ def test_each_report_carries_its_lineage_and_changes_nothing_in_the_warehouse(pi
     sources = lineage["sources"]
     assert len(sources) == 20 and {s["form"] for s in sources} == set(pipeline.deployment.forms)
     assert all(len(s["sha256"]) == 64 and s["arrival_at"] and s["version"] == 1 for s in sources)
+
+
+def test_every_field_of_the_template_is_in_the_context_and_every_section_is_known(pipeline, builder, data_dir):
+    """The template names fields; a misspelt one must fail, never print empty: render the sample's context
+    under Jinja's StrictUndefined. Its narrative sections must be the narrative module's."""
+    import re
+    import zipfile
+
+    import jinja2
+    from docxtpl import DocxTemplate
+
+    from giamngheo.narrative import SECTIONS
+
+    xml = zipfile.ZipFile(ROOT / "include" / "templates" / "bao_cao_giam_ngheo.docx").read("word/document.xml")
+    named = set(re.findall(r"narrative\.(\w+)", re.sub(r"<[^>]+>", "", xml.decode("utf-8"))))
+    assert named and named <= set(SECTIONS), named - set(SECTIONS)
+
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    period = Period.parse(PERIOD)
+    context = builder.context(period, builder.values(period))
+    context["charts"] = {"jobs": "", "poverty": ""}
+    template = DocxTemplate(str(ROOT / "include" / "templates" / "bao_cao_giam_ngheo.docx"))
+    template.render(context, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined), autoescape=True)
+    context.pop("jobs")
+    with pytest.raises(jinja2.UndefinedError, match="jobs"):
+        template = DocxTemplate(str(ROOT / "include" / "templates" / "bao_cao_giam_ngheo.docx"))
+        template.render(context, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined), autoescape=True)
