@@ -79,13 +79,18 @@ run: airflow-db
 	@test -d "$(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)" || (echo "no inbox at $(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)"; exit 2)
 	$(pipeline)
 
-# Airflow's UI and scheduler on this machine (standalone: SQLite metadata DB, the simple auth manager)
+# Airflow's UI and scheduler on this machine (standalone: SQLite metadata DB, the simple auth manager).
+# AIRFLOW_PORT moves the API server and, with it, the execution API the task workers call (base_url);
+# AIRFLOW_HOST is the address it listens on: loopback unless told otherwise (AIRFLOW_HOST=0.0.0.0).
 AIRFLOW_PORT ?= 8080
+AIRFLOW_HOST ?= 127.0.0.1
 airflow: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
-	@echo "Airflow on http://localhost:$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
+	@echo "Airflow on http://$(AIRFLOW_HOST):$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
 	@echo "Log in as 'admin'; its password is in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
-	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__HOST=$(AIRFLOW_HOST) \
+		AIRFLOW__API__BASE_URL=http://$(if $(filter 0.0.0.0,$(AIRFLOW_HOST)),127.0.0.1,$(AIRFLOW_HOST)):$(AIRFLOW_PORT) \
+		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
 		$(BIN)/airflow standalone
 
 # ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml)

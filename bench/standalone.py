@@ -95,7 +95,8 @@ def standalone(
     """Start ``command`` (``airflow standalone`` or ``make airflow``) on a free port; yield a logged-in
     :class:`AirflowServer` once the given DAGs are parsed; stop every component afterwards."""
     port = free_port()
-    env = {**env, "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API__PORT": str(port)}
+    if command[0] != "make":  # `make airflow AIRFLOW_PORT=…` sets the port and base URL itself
+        env = {**env, "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API__PORT": str(port)}
     log = home / "standalone.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
