@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 
 from .forms import Form
-from .periods import Period
+from .periods import Period, local_time
 from .reference import OrgUnit, district_of
 
 
@@ -105,7 +105,7 @@ def check_completeness(warehouse, period: Period, forms: dict[str, Form], commun
                 "form": entry["form"],
                 "form_label": forms[entry["form"]].label,
                 "file": entry["file"],
-                "arrival": entry["arrival_at"][:16].replace("T", " "),
+                "arrival": local_time(entry["arrival_at"]),
                 "communes": ", ".join(entry["outstanding"]),
                 "reasons": reasons,
             }

@@ -48,3 +48,14 @@ class Period:
     def label_vi(self) -> str:
         """How the report names the period: the H2 run is the year report."""
         return f"6 tháng đầu năm {self.year}" if self.half == 1 else f"năm {self.year}"
+
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_time(iso_utc: str) -> str:
+    """A ledger time (UTC, ISO 8601) as the clerk reads it: Vietnam's time, to the minute."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso_utc).astimezone(ZoneInfo(LOCAL_TZ)).strftime("%Y-%m-%d %H:%M")

@@ -15,7 +15,7 @@ import json
 
 from .completeness import rejections
 from .forms import Form
-from .periods import Period
+from .periods import Period, local_time
 from .reference import OrgUnit, district_of
 
 
@@ -44,7 +44,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
                     "state": "accepted",
                     "file": found["file_name"],
                     "version": found["version"],
-                    "arrival": found["arrival_at"][:16].replace("T", " "),
+                    "arrival": local_time(found["arrival_at"]),
                     "link": found["processed_by"],
                     "superseded": int(found["superseded"]),
                 }
@@ -59,7 +59,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
                 "form": r["form"],
                 "file": r["file"],
                 "version": r["version"],
-                "arrival": r["arrival_at"][:16].replace("T", " "),
+                "arrival": local_time(r["arrival_at"]),
                 "link": r["processed_by"],
                 "communes": r["communes"],
                 "outstanding": r["outstanding"],

@@ -1,7 +1,8 @@
 """The "Submissions" page in the Airflow UI: units × forms for a period, behind Airflow's login.
 
-A FastAPI app mounted by Airflow's API server at ``/giamngheo``; its routes
-depend on Airflow's ``GetUserDep``, so an anonymous request gets 401. The
+A FastAPI app mounted by Airflow's API server at ``/giamngheo``; every route
+depends on Airflow's ``GetUserDep``: an anonymous browser is sent to Airflow's
+login page (and back after it), an anonymous API call gets 401. The
 ``external_views`` entry puts the page in the UI's navigation.
 """
 
@@ -11,10 +12,23 @@ from pathlib import Path
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 app = FastAPI(title="giamngheo submissions", docs_url=None, redoc_url=None, openapi_url=None)
+API_PATH = "/api/"  # routes under it answer machines: 401, never a redirect
+
+
+@app.exception_handler(StarletteHTTPException)
+async def send_browsers_to_login(request: Request, exc: StarletteHTTPException):
+    """Not logged in: a page request goes to Airflow's login page and comes back after it; an API
+    request gets its status. Any other error keeps FastAPI's JSON answer."""
+    if exc.status_code == 401 and API_PATH not in request.url.path:
+        from airflow.api_fastapi.app import get_auth_manager
+
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:

@@ -58,9 +58,14 @@ from fastapi.testclient import TestClient
 from airflow.api_fastapi.app import create_app, get_auth_manager
 from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-client = TestClient(create_app())
+from fastapi.routing import APIRoute
+from submissions_view import app
+
+client = TestClient(create_app(), follow_redirects=False)
 anonymous = client.get("/giamngheo/")
 anonymous_api = client.get("/giamngheo/api/submissions")
+# every route the plugin's app has, asked anonymously: a new route cannot skip the login
+routes = {r.path: client.get("/giamngheo" + r.path).status_code for r in app.routes if isinstance(r, APIRoute)}
 token = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
 headers = {"Authorization": f"Bearer {token}"}
 page = client.get("/giamngheo/", params={"period": "2022-H1"}, headers=headers)
@@ -68,6 +73,7 @@ api = client.get("/giamngheo/api/submissions", headers=headers)
 bad = client.get("/giamngheo/", params={"period": "2022-H3"}, headers=headers)
 views = client.get("/api/v2/plugins", headers=headers).json()
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
+                  "login": anonymous.headers.get("location"), "routes": routes,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
                   "plugins": views}))
 """
@@ -82,7 +88,12 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     )
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert probe["anonymous"] == 401 and probe["anonymous_api"] == 401
+    # a browser is sent to Airflow's login page and back; an API client gets 401; so does every route
+    assert probe["anonymous"] == 303 and "login" in probe["login"] and "giamngheo" in probe["login"]
+    assert probe["anonymous_api"] == 401
+    assert probe["routes"] and all(
+        code == (401 if "/api/" in path else 303) for path, code in probe["routes"].items()
+    ), probe["routes"]
     assert probe["page"] == 200 and probe["bad"] == 422
     assert '<table id="matrix">' in probe["html"] and "Xã Vi Hương" in probe["html"]
     assert "TTYT_bao_cao_6thang_2022.xlsx" in probe["html"]

@@ -442,7 +442,7 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "- Tệp bị từ chối, chưa được thay bằng tệp đúng: {{ r.file }} (biểu '{{ r.form }}', "
-        "{{ r.communes }}, nhận lúc {{ r.arrival }} UTC). Lý do:",
+        "{{ r.communes }}, nhận lúc {{ r.arrival }}). Lý do:",
     )
     tag(doc, "{%p for reason in r.reasons %}")
     para(doc, "+ {{ reason }}", size=12)
