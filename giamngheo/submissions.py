@@ -42,6 +42,8 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
             else:
                 cell = {
                     "state": "accepted",
+                    "id": found["submission_id"],
+                    "archived": bool(found["archive_path"]),
                     "file": found["file_name"],
                     "version": found["version"],
                     "arrival": local_time(found["arrival_at"]),
@@ -56,9 +58,12 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
         problems = json.loads(r["messages"] or "[]")
         rejected.append(
             {
+                "id": r["id"],
                 "form": r["form"],
                 "file": r["file"],
                 "version": r["version"],
+                "archived": bool(r["archive_path"]),
+                "docs": bool(r["docs_path"]),
                 "arrival": local_time(r["arrival_at"]),
                 "link": r["processed_by"],
                 "communes": r["communes"],

@@ -77,6 +77,55 @@ def submissions_page(user: GetUserDep, period: str | None = None) -> HTMLRespons
     return HTMLResponse(html)
 
 
+def _served(path: str | None, root: Path) -> Path:
+    """A file the ledger names, if it lies inside ``root`` (resolved: no way out through ``..`` or a link)."""
+    if not path:
+        raise HTTPException(status_code=404, detail="không có tệp / no such file")
+    resolved, inside = Path(path).resolve(), root.resolve()
+    if not resolved.is_file() or inside not in resolved.parents:
+        raise HTTPException(status_code=404, detail="không có tệp / no such file")
+    return resolved
+
+
+def _submission_files(submission_id: str) -> dict:
+    from giamngheo.config import get_settings
+    from giamngheo.warehouse import Warehouse
+
+    settings = get_settings()
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        rows = warehouse.query("query/submission_files", submission_id=submission_id)
+    finally:
+        warehouse.dispose()
+    if not rows:
+        raise HTTPException(status_code=404, detail="không có bản ghi / no such submission")
+    return rows[0]
+
+
+@app.get("/archive/{submission_id}")
+def archived_file(user: GetUserDep, submission_id: str):
+    """The exact file a unit sent (its archived copy), under the name it was sent with."""
+    from fastapi.responses import FileResponse
+
+    from giamngheo.config import get_settings
+
+    row = _submission_files(submission_id)
+    path = _served(row["archive_path"], get_settings().archive_dir)
+    return FileResponse(path, filename=row["file_name"])
+
+
+@app.get("/docs/{submission_id}")
+def validation_docs(user: GetUserDep, submission_id: str):
+    """The Great Expectations Data Docs page of a rejected file's validation."""
+    from fastapi.responses import FileResponse
+
+    from giamngheo.config import get_settings
+
+    row = _submission_files(submission_id)
+    path = _served(row["docs_path"], get_settings().data_dir / "validation")
+    return FileResponse(path, media_type="text/html")
+
+
 @app.get("/api/submissions")
 def submissions_api(user: GetUserDep, period: str | None = None) -> dict:
     known, period, matrix = _matrix(period)

@@ -72,15 +72,32 @@ page = client.get("/giamngheo/", params={"period": "2022-H1"}, headers=headers)
 api = client.get("/giamngheo/api/submissions", headers=headers)
 bad = client.get("/giamngheo/", params={"period": "2022-H3"}, headers=headers)
 views = client.get("/api/v2/plugins", headers=headers).json()
+[rejected] = api.json()["matrix"]["rejected"]
+sent = client.get(f"/giamngheo/archive/{rejected['id']}", headers=headers)
+docs = client.get(f"/giamngheo/docs/{rejected['id']}", headers=headers)
+unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
+files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
+         "docs": [docs.status_code, docs.text[:20000]], "unknown": unknown.status_code}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
-                  "login": anonymous.headers.get("location"), "routes": routes,
+                  "login": anonymous.headers.get("location"), "routes": routes, "files": files,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
                   "plugins": views}))
 """
 
 
 def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airflow_home, data_dir):
+    from giamngheo.ingest import Ingestor
+
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    bad = write_csv(
+        data_dir / "inbox" / PERIOD / "health" / "sai.csv",
+        [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5)],
+        arrival=9e9,
+    )
+    own = Ingestor.from_settings(pipeline.deployment.settings)  # Data Docs in the data dir, as deployed
+    [rejected] = own.ingest([f for f in own.deployment.discover(H1) if f.name == bad.name])
+    own.warehouse.dispose()
+    assert rejected.status == "rejected"
     env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
     result = subprocess.run(
@@ -98,5 +115,11 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert '<table id="matrix">' in probe["html"] and "Xã Vi Hương" in probe["html"]
     assert "TTYT_bao_cao_6thang_2022.xlsx" in probe["html"]
     assert probe["api"]["period"] == PERIOD and probe["api"]["matrix"]["counts"]["missing"] == 0
+    # the exact file the unit sent, under its own name, and the Data Docs of its validation
+    sent, docs = probe["files"]["sent"], probe["files"]["docs"]
+    assert sent[0] == 200 and sent[1] == bad.read_text(encoding="utf-8") and "sai.csv" in sent[2]
+    assert docs[0] == 200 and "the_bhyt_ho_ngheo" in docs[1]
+    assert probe["files"]["unknown"] == 404
+    assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
     assert plugin["external_views"][0]["name"] == "Submissions"
