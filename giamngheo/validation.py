@@ -359,11 +359,17 @@ class Validator:
 
     def __init__(self, expectations_dir: Path, forms: dict[str, Form], docs_dir: Path | None = None):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        # GX's own logging, warnings only, set before the import (it logs ~200 INFO lines while importing):
+        # a task's log must start with what the operator needs, a rejection's message
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.registry import get_expectation_impl
 
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        for name in list(logging.root.manager.loggerDict):  # some of GX's modules set their own level
+            if name.startswith("great_expectations"):
+                logging.getLogger(name).setLevel(logging.WARNING)
+
         self._gx = gx
         self.forms = forms
         self.docs_dir = Path(docs_dir) if docs_dir else None

@@ -200,3 +200,22 @@ def test_models_rules(tmp_path, validator, forms, resolver, cats, row, expected)
 def test_models_project_may_stay_empty(tmp_path, validator, forms, resolver, cats):
     rows = [MODELS_HEADER, ["Vi Hương", "Nuôi gà & vịt <thả vườn>", "", 5, "1.000"]]
     assert validate(tmp_path, validator, forms, resolver, cats, "models", {"m.csv": rows})["m.csv"] == []
+
+
+def test_great_expectations_says_nothing_below_a_warning_in_a_task_log():
+    """A task's log must start with what the operator needs: GX's ~200 INFO lines (at import, building the
+    context) are silenced, the GX import included. A fresh interpreter, as a task's."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+        "from pathlib import Path\n"
+        "from giamngheo.forms import registry\n"
+        "from giamngheo.validation import Validator\n"
+        f"Validator(Path({str(ROOT / 'expectations')!r}), registry(Path({str(ROOT / 'include' / 'reference')!r})))\n"
+        "print('built')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0 and "built" in done.stdout, done.stderr[-2000:]
+    assert "great_expectations" not in done.stdout + done.stderr
