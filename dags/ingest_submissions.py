@@ -139,9 +139,11 @@ def ingest_submissions():
         events = context["outlet_events"][WAREHOUSE_LOADS]
         loads = announcements(task_outcomes(context["ti"]))
         if any("accepted" in load["statuses"] for load in loads):
-            from giamngheo.ingest import Ingestor
+            from giamngheo.config import get_settings
+            from giamngheo.warehouse import Warehouse
 
-            Ingestor().warehouse.analyse()  # the planner's statistics, before the reports query the new data
+            settings = get_settings()  # the planner's statistics, before the reports query the new data
+            Warehouse(settings.warehouse_url, settings.sql_dir).analyse()
         for load in loads:
             events.add(warehouse_asset(load["period"], load["form"]), extra=load)
             print(

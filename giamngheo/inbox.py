@@ -33,7 +33,6 @@ class InboxFile:
     size: int
     district: str = ""
     keyed: bool = False  # the inbox holds several districts, one folder each
-    sha256: str = ""  # the content's digest, once known (find_work passes it to the task)
 
     @property
     def label(self) -> str:
@@ -51,7 +50,6 @@ class InboxFile:
             "size": self.size,
             "district": self.district,
             "keyed": self.keyed,
-            "sha256": self.sha256,
             "label": self.label,
         }
 
@@ -60,7 +58,7 @@ class InboxFile:
         stat = self.path.stat()
         return InboxFile(
             self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size, self.district, self.keyed
-        )  # the content may have changed: no digest
+        )
 
     @classmethod
     def from_dict(cls, data: dict) -> InboxFile:
@@ -73,7 +71,6 @@ class InboxFile:
             int(data["size"]),
             data.get("district", ""),
             bool(data.get("keyed")),
-            data.get("sha256", ""),
         )
 
 

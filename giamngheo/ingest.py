@@ -16,7 +16,7 @@ tasks use those, never the inbox.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -215,7 +215,6 @@ class Ingestor:
             file = files[index] = file.refreshed()
             # the one read of the inbox file: copied to the archive, hashed on the way
             sha, archived = archive_copy(file.path, self.deployment.settings.archive_dir)
-            file = files[index] = replace(file, sha256=sha)
             known = self.warehouse.find_known(file, sha)
             if known is not None:
                 outcomes[index] = self._unchanged(file, known)
@@ -231,7 +230,7 @@ class Ingestor:
                     f"tệp lớn hơn giới hạn {limit} MB",
                     f"the file is larger than the {limit} MB limit",
                 )
-                outcomes[index] = self._reject(file, [problem], (), None, processed_by, archived)
+                outcomes[index] = self._reject(file, sha, [problem], (), None, processed_by, archived)
                 continue
             read = read_submission(
                 archived,
@@ -241,14 +240,16 @@ class Ingestor:
                 display_name=file.label,
                 all_forms=self.deployment.forms,
             )
-            pending.setdefault(file.form, []).append((index, file, file.sha256, archived, read))
+            pending.setdefault(file.form, []).append((index, file, sha, archived, read))
 
         for form_code, items in pending.items():
             checks = self.validator.validate(form_code, [read for *_, read in items])
             for (index, file, sha, archived, read), check in zip(items, checks, strict=True):
                 if check.problems:
                     covered = [r["xa"] for r in read.records or [] if r.get("xa")]
-                    outcomes[index] = self._reject(file, check.problems, covered, check.docs, processed_by, archived)
+                    outcomes[index] = self._reject(
+                        file, sha, check.problems, covered, check.docs, processed_by, archived
+                    )
                 else:
                     result = self.warehouse.publish(
                         file, sha, self.deployment.forms[form_code], read.records, processed_by, archived
@@ -271,8 +272,7 @@ class Ingestor:
     def needing_ingestion(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
         """Split files into (to ingest, already processed). A file the ledger holds, accepted or
         rejected, needs no task: known by its content for its district, period and form, or, without
-        reading it, by the same path, modification time and size as a ledger row. The files to
-        ingest carry their digest to the task."""
+        reading it, by the same path, modification time and size as a ledger row."""
         todo, known = [], []
         digests: dict[str, tuple[set, set]] = {}
         for file in map(self.deployment.placed, files):
@@ -290,7 +290,7 @@ class Ingestor:
             if (file.district, file.form, sha) in contents:
                 known.append(file)
             else:
-                todo.append(replace(file, sha256=sha))
+                todo.append(file)
         return todo, known
 
     def _unchanged(self, file: InboxFile, known: dict) -> IngestOutcome:
@@ -314,13 +314,14 @@ class Ingestor:
     def _reject(
         self,
         file: InboxFile,
+        sha: str,
         problems: list[Problem],
         communes,
         docs: Path | None,
         processed_by: str | None,
         archived: Path | None,
     ) -> IngestOutcome:
-        result = self.warehouse.record_rejection(file, file.sha256, problems, communes, docs, processed_by, archived)
+        result = self.warehouse.record_rejection(file, sha, problems, communes, docs, processed_by, archived)
         message = format_problems(file.label, problems)
         if docs:
             message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs}"

@@ -128,7 +128,8 @@ def _split_table(body: list[tuple[int, list]]):
     return table, None, []
 
 
-def _display(value: object) -> object:
+def as_written(value: object) -> object:
+    """A number as the clerk wrote it: 200, not 200.0."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -147,7 +148,7 @@ def read_submission(
     result = ReadResult(file=name, form=form.code, spec=form)
 
     def problem(row, column, value, rule, vi, en):
-        result.problems.append(Problem(name, row, column, _display(value), rule, vi, en))
+        result.problems.append(Problem(name, row, column, as_written(value), rule, vi, en))
 
     try:
         rows = raw_rows(path)
@@ -245,7 +246,7 @@ def read_submission(
         for col in form.columns:
             cell = values.get(col.code)
             if cell is not None:
-                result.raw[(row_no, col.code)] = _display(cell)
+                result.raw[(row_no, col.code)] = as_written(cell)
             if col.type == "unit":
                 try:
                     record[col.code] = resolver.resolve(cell)
@@ -257,7 +258,7 @@ def read_submission(
                 codes = category_lookup.get(col.dimension or "", {})
                 record[col.code] = None if cell is None else codes.get(loose_key(cell), str(cell))
             elif col.type == "text":
-                record[col.code] = None if cell is None else str(_display(cell))
+                record[col.code] = None if cell is None else str(as_written(cell))
             else:
                 record[col.code], record[f"{col.code}__dp"] = None, None
                 if cell is None:
@@ -295,5 +296,5 @@ def read_submission(
                 )
                 continue
             result.stated_totals[col.code] = stated  # against the sum of the rows: the file suite
-            result.stated_raw[col.code] = _display(cell)
+            result.stated_raw[col.code] = as_written(cell)
     return result

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from .forms import Column, Form
 from .problems import Problem
-from .reading import MAX_DATA_ROWS, ReadResult
+from .reading import MAX_DATA_ROWS, ReadResult, as_written
 from .reference import Category
 
 log = logging.getLogger(__name__)
@@ -554,7 +554,7 @@ class Validator:
                 )
             elif rule == "total_mismatch":
                 code = kwargs["column_A"].removeprefix("_total__")
-                stated, added = _shown(entry.get(kwargs["column_A"])), _shown(entry.get(kwargs["column_B"]))
+                stated, added = as_written(entry.get(kwargs["column_A"])), as_written(entry.get(kwargs["column_B"]))
                 yield (
                     index,
                     Problem(
@@ -586,10 +586,3 @@ class Validator:
         assert self.docs_dir is not None  # only called when Data Docs are kept
         pages = sorted((self.docs_dir / "validations").glob(f"*/{run_name}/*/*.html"), key=lambda p: p.stat().st_mtime)
         return pages[-1] if pages else None
-
-
-def _shown(value) -> object:
-    """A figure as the messages show it: 200, not 200.0."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

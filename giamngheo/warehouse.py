@@ -224,11 +224,6 @@ class Warehouse:
             },
         ).first()
 
-    def find_submission(self, file: InboxFile, sha256: str) -> dict | None:
-        with self.engine.connect() as conn:
-            row = self._find(conn, file, sha256)
-        return dict(row._mapping) if row else None
-
     def _ledger_row(self, existing, file: InboxFile, sha256: str, **values) -> dict:
         sid = submission_id(file, sha256)
         row = {
