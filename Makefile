@@ -57,7 +57,7 @@ define pipeline
 	@$(BIN)/airflow dags test ingest_submissions --conf '{"period": "$(PERIOD)"}' \
 		> $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log 2>&1; ingest=$$?; \
 	$(BIN)/giamngheo ledger --period $(PERIOD); \
-	grep -h -A12 "Tệp bị từ chối" $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log | grep -v "^\s*File \"" | sed "s/^.*AirflowFailException: //" | head -60; \
+	grep -h -A12 "Tệp bị từ chối" $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(PERIOD).log | grep -v "^\s*File \""  | head -60; \
 	$(BIN)/giamngheo totals --period $(PERIOD); \
 	echo; echo "Airflow: draft_report for $(PERIOD)"; \
 	$(BIN)/airflow dags test draft_report --conf '{"period": "$(PERIOD)"}' \

@@ -103,31 +103,31 @@ def ingest_submissions():
     def ingest_files(batch: dict) -> list[str | None]:
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
         every other file of the batch is loaded and what became of each is pushed (XCom `outcomes`)."""
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.sdk.configuration import conf
 
         from giamngheo.inbox import InboxFile
         from giamngheo.ingest import Ingestor, outcome_counts
+        from giamngheo.problems import FilesNotLoaded
 
         context = get_current_context()
         context["batch_label"] = batch["label"]
         ti = context["ti"]
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
-        outcomes = Ingestor().ingest([InboxFile.from_dict(f) for f in batch["items"]], processed_by=ui_path)
+        ui_base = conf.get("api", "base_url", fallback="") or ""  # links in the log: the UI's own addresses
+        files = [InboxFile.from_dict(f) for f in batch["items"]]
+        outcomes = Ingestor().ingest(files, processed_by=ui_path, ui_base=ui_base)
         ti.xcom_push(key="outcomes", value=[o.summary() for o in outcomes])
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
-            log.error("%s", outcome.message)  # the rejections first in the log, before any traceback
+            log.error("%s", outcome.message)  # the rejections first in the log
         for outcome in outcomes:
             print(
                 f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "
                 f"{outcome.superseded} superseded){' — ' + outcome.message if outcome.status == 'unchanged' else ''}"
             )
-        if rejected:
-            raise AirflowFailException(
-                "\n\n".join(o.message for o in rejected[:20])
-                + (f"\n… {len(rejected) - 20} more" if len(rejected) > 20 else "")
-            )
         print(outcome_counts(outcomes))
+        if rejected:  # an expected outcome: the task fails without a traceback and without retrying
+            raise FilesNotLoaded(f"{len(rejected)} tệp bị từ chối / file(s) rejected: {rejected[0].file}")
         return [o.submission_id for o in outcomes]  # what became of each file is in the ledger, by these ids
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
@@ -153,14 +153,21 @@ def ingest_submissions():
 
     @task(trigger_rule="all_done", retries=0)
     def summarize(batches: list[dict]) -> dict:
-        """Tell what became of every file; fail the run if a file was newly rejected or not processed.
-        Rejections still outstanding from earlier runs are listed, without failing the run."""
-        from airflow.sdk.exceptions import AirflowFailException
-
+        """Tell what became of every file, the files not loaded first with their reasons; fail the run if
+        a file was newly rejected or not processed. Rejections still outstanding from earlier runs are
+        listed, without failing the run."""
         from giamngheo.ingest import Ingestor, outstanding_in, run_summary
+        from giamngheo.problems import FilesNotLoaded
 
         ti = get_current_context()["ti"]
         statuses = run_summary(batches, task_outcomes(ti))
+        failed = statuses.get("rejected", []) + statuses.get("not_processed", [])
+        if failed:
+            log.error(
+                "%d tệp chưa được nạp / file(s) not loaded:\n%s",
+                len(failed),
+                "\n\n".join(o["message"] or o["file"] for o in failed[:50]),
+            )
         periods = ti.xcom_pull(task_ids="find_files", key="periods") or []
         for status, outcomes in sorted(statuses.items()):
             print(f"{status}: {len(outcomes)}")
@@ -171,12 +178,8 @@ def ingest_submissions():
             print(f"Tệp bị từ chối chưa được thay / rejections still outstanding: {len(outstanding)}")
             for entry in outstanding[:200]:
                 print(f"  {entry['label']} — {entry['communes']}")
-        failed = statuses.get("rejected", []) + statuses.get("not_processed", [])
         if failed:
-            raise AirflowFailException(
-                f"{len(failed)} tệp chưa được nạp / file(s) not loaded:\n"
-                + "\n\n".join(o["message"] or o["file"] for o in failed[:50])
-            )
+            raise FilesNotLoaded(f"{len(failed)} tệp chưa được nạp / file(s) not loaded")
         return {status: len(outcomes) for status, outcomes in statuses.items()}
 
     batches = find_files()

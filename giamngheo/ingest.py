@@ -27,6 +27,7 @@ from .inbox import InboxFile, archive_copy, sha256_of
 from .periods import Period
 from .problems import Problem, format_problems
 from .reading import ReadResult, read_submission
+from .submissions import submission_links
 from .warehouse import Warehouse, iso_utc
 
 if TYPE_CHECKING:
@@ -161,7 +162,12 @@ def run_summary(batches: list[dict], outcomes: list[dict]) -> dict:
     by_label = {o["file"]: o for o in outcomes}
     statuses: dict[str, list[dict]] = {}
     for item in (f for b in batches for f in b["items"]):
-        outcome = by_label.get(item["label"], {"file": item["label"], "status": "not_processed", "message": ""})
+        outcome = by_label.get(item["label"]) or {
+            "file": item["label"],
+            "status": "not_processed",
+            "message": f"{item['label']}: chưa được xử lý, tác vụ của tệp dừng trước khi xong (xem log của tác vụ) / "
+            "not processed: its task stopped before finishing (see the task's log)",
+        }
         statuses.setdefault(outcome["status"], []).append(outcome)
     return statuses
 
@@ -194,13 +200,17 @@ class Ingestor:
         d = self.deployment
         self.warehouse.initialise(d.units, d.categories, d.forms)
 
-    def ingest(self, files: list[InboxFile], processed_by: str | None = None) -> list[IngestOutcome]:
+    def ingest(
+        self, files: list[InboxFile], processed_by: str | None = None, ui_base: str | None = None
+    ) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged (its content is in the
         ledger already, accepted or rejected: it is not read again).
 
         Each file is copied into the archive first (read once, hashed on the way) and read from that
         copy. ``processed_by`` is kept in the ledger (the DAG passes the path of its task instance in
-        the Airflow UI, so that the Submissions page can link to it).
+        the Airflow UI, so that the Submissions page can link to it). With ``ui_base`` (the UI's address,
+        ``""`` for a path on the same host) a rejection message links to the file's Data Docs and to the
+        file as sent, served by the Submissions page; without it, it names their paths on this machine.
         """
         files = [self.deployment.placed(f) for f in files]
         outcomes: dict[int, IngestOutcome] = {}
@@ -230,7 +240,7 @@ class Ingestor:
                     f"tệp lớn hơn giới hạn {limit} MB",
                     f"the file is larger than the {limit} MB limit",
                 )
-                outcomes[index] = self._reject(file, sha, [problem], (), None, processed_by, archived)
+                outcomes[index] = self._reject(file, sha, [problem], (), None, processed_by, archived, ui_base)
                 continue
             read = read_submission(
                 archived,
@@ -248,7 +258,7 @@ class Ingestor:
                 if check.problems:
                     covered = [r["xa"] for r in read.records or [] if r.get("xa")]
                     outcomes[index] = self._reject(
-                        file, sha, check.problems, covered, check.docs, processed_by, archived
+                        file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base
                     )
                 else:
                     result = self.warehouse.publish(
@@ -320,11 +330,20 @@ class Ingestor:
         docs: Path | None,
         processed_by: str | None,
         archived: Path | None,
+        ui_base: str | None = None,
     ) -> IngestOutcome:
         result = self.warehouse.record_rejection(file, sha, problems, communes, docs, processed_by, archived)
-        message = format_problems(file.label, problems)
-        if docs:
-            message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs}"
+        form = self.deployment.forms[file.form]
+        message = format_problems(file.label, problems, labels={c.code: c.label for c in form.columns})
+        docs_at: str | None = str(docs) if docs else None
+        archived_at: str | None = str(archived) if archived else None
+        if ui_base is not None and result.submission_id:
+            links = submission_links(ui_base, result.submission_id)
+            docs_at, archived_at = (links["docs"] if docs else None), links["archive"]
+        if docs_at:
+            message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs_at}"
+        if archived_at:
+            message += f"\nTệp đã gửi / the file as sent: {archived_at}"
         return IngestOutcome(
             file.label,
             file.form,

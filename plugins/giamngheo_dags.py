@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param
+from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 from giamngheo_notify import FailureNotifier
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
@@ -23,6 +24,16 @@ def default_args(max_retry_delay_minutes: int = 15) -> dict:
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=max_retry_delay_minutes),
+        # a rejected file is an answer, not an accident: the task fails at once, without retrying
+        "retry_policy": ExceptionRetryPolicy(
+            rules=[
+                RetryRule(
+                    exception="giamngheo.problems.FilesNotLoaded",
+                    action=RetryAction.FAIL,
+                    reason="tệp bị từ chối: đơn vị phải gửi lại / file rejected: the unit must send it again",
+                )
+            ]
+        ),
     }
 
 
