@@ -48,6 +48,7 @@ class Form:
     grain: tuple[str, ...]
     columns: tuple[Column, ...]
     expected: str = "each_commune"  # each_commune | one_file: what a complete period holds
+    due_days: int | None = None  # the deadline: days after the period's last day (None: no deadline)
 
     def column(self, code: str) -> Column:
         for col in self.columns:
@@ -124,6 +125,7 @@ def load_forms(path: Path) -> dict[str, Form]:
             grain=tuple(raw["grain"]),
             columns=tuple(_column(c) for c in raw["columns"]),
             expected=raw.get("expected", "each_commune"),
+            due_days=int(raw["due_days"]) if raw.get("due_days") is not None else None,
         )
     return forms
 

@@ -40,6 +40,12 @@ class Period:
     def end(self) -> date:
         return date(self.year, 6, 30) if self.half == 1 else date(self.year, 12, 31)
 
+    def due(self, days_after_end: int) -> date:
+        """A deadline ``days_after_end`` days after the period's last day."""
+        from datetime import timedelta
+
+        return self.end + timedelta(days=days_after_end)
+
     @property
     def previous(self) -> Period:
         return Period(self.year - 1, 2) if self.half == 1 else Period(self.year, 1)
@@ -51,6 +57,21 @@ class Period:
 
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_date(iso_utc: str) -> date:
+    """The day, in Vietnam, of a ledger time (UTC, ISO 8601)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso_utc).astimezone(ZoneInfo(LOCAL_TZ)).date()
+
+
+def local_today() -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(LOCAL_TZ)).date()
 
 
 def local_time(iso_utc: str) -> str:

@@ -5,25 +5,106 @@ A cell (commune × form) is **accepted** (the latest accepted file covering the
 slice, its version and arrival; earlier versions it **superseded** are
 counted), or **missing**, and is flagged while a rejection of that slice is
 outstanding. Rejected files, which load no rows, are listed with the communes
-they cover, their messages, and whether a later accepted file answered them.
-Every file links to the Airflow task instance that processed it.
+they cover, their messages, whether a later accepted file answered them, and
+what the unit must do. Every file links to the Airflow task instance that
+processed it.
+
+**Completeness at a glance**: per form, how many of the expected submissions
+(one per commune, or one file for ``expected: one_file``) have an accepted
+file, and whether the first accepted file of each arrived by the form's
+deadline (``due_days`` after the period's last day, in forms.yaml): on time
+or late; a slice still missing after its deadline is overdue.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from .completeness import rejections
 from .forms import Form
-from .periods import Period, local_time
+from .periods import Period, local_date, local_time, local_today
 from .reference import OrgUnit, district_of
+
+PAGE_PREFIX = "/giamngheo"  # where Airflow's API server mounts the Submissions page (plugins/submissions_view.py)
+
+STATES = {  # a cell's state, Vietnamese first
+    "accepted": "đã nhận / accepted",
+    "missing": "chưa nộp / missing",
+    "none": "—",
+}
+TIMELINESS = {
+    "on_time": "đúng hạn / on time",
+    "late": "nộp muộn / late",
+    "overdue": "quá hạn / overdue",
+    "awaited": "chưa đến hạn / not yet due",
+    None: "",
+}
+
+
+def submission_links(ui_base: str, submission_id: str) -> dict[str, str]:
+    """The addresses, in the Airflow UI, of a received file as sent and of its Data Docs page."""
+    root = f"{ui_base.rstrip('/')}{PAGE_PREFIX}"
+    return {"archive": f"{root}/archive/{submission_id}", "docs": f"{root}/docs/{submission_id}"}
 
 
 def periods(warehouse) -> list[str]:
     return [row["period"] for row in warehouse.query("query/periods")]
 
 
-def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit], period: Period) -> dict:
+def timeliness(first_arrival_iso: str | None, due: date | None, today: date) -> str | None:
+    """``on_time``/``late`` for a received slice (its first accepted file against the deadline),
+    ``overdue``/``awaited`` for a missing one; None when the form has no deadline."""
+    if due is None:
+        return None
+    if first_arrival_iso is None:
+        return "overdue" if today > due else "awaited"
+    return "on_time" if local_date(first_arrival_iso) <= due else "late"
+
+
+def what_to_do(rejected: dict, form: Form, inbox_folder: str) -> str:
+    """The next step for a rejected file, Vietnamese then English."""
+    if not rejected["outstanding"]:
+        return (
+            f"Không cần làm gì: đã được thay bằng {', '.join(rejected['answered_by'])}. / "
+            "Nothing to do: a later accepted file answered it."
+        )
+    communes = ", ".join(rejected["outstanding"])
+    return (
+        f"{form.label} sửa các lỗi nêu dưới đây rồi gửi lại tệp cho {communes} vào {inbox_folder}; "
+        "tệp đúng gửi sau sẽ thay thế tệp này. / "
+        f"The sender corrects the problems below and sends the file for {communes} again to {inbox_folder}; "
+        "a later accepted file answers this rejection."
+    )
+
+
+def problem_text(problem: dict, labels: dict[str, str]) -> str:
+    """One problem as the page shows it: both languages, the column by the label the clerk sees."""
+    text = f"{problem.get('message_vi')} / {problem.get('message_en')}"
+    if problem.get("row") is not None or problem.get("column"):
+        where = []
+        if problem.get("row") is not None:
+            where.append(f"dòng/row {problem['row']}")
+        if problem.get("column"):
+            column = problem["column"]
+            where.append(f"cột/column '{labels[column]}' ({column})" if column in labels else f"cột/column {column}")
+        if problem.get("value") not in (None, ""):
+            where.append(f"giá trị/value '{problem['value']}'")
+        text += f" ({', '.join(where)})"
+    return text
+
+
+def submissions_matrix(
+    warehouse,
+    forms: dict[str, Form],
+    communes: list[OrgUnit],
+    period: Period,
+    inbox_folder: str = "inbox/{period}/{form}/",
+    today: date | None = None,
+) -> dict:
+    """The page's data for one district's period. ``inbox_folder`` is where the district's units put
+    their files (with ``{period}`` and ``{form}`` to fill in); ``today`` (Vietnam) decides overdue."""
+    today = today or local_today()
     district = district_of(communes)
     cells = {
         (r["form"], r["org_unit"]): r
@@ -31,6 +112,7 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
     }
     received = rejections(warehouse, period, district)
     flagged = {(r["form"], code) for r in received for code in r["outstanding_codes"]}
+    due = {code: (period.due(f.due_days) if f.due_days is not None else None) for code, f in forms.items()}
     units: list[dict] = []
     for unit in sorted(communes, key=lambda u: u.code):
         row_cells: dict[str, dict] = {}
@@ -38,7 +120,11 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
         for form in forms.values():
             found = cells.get((form.code, unit.code))
             if found is None:  # a form expected once per period (models) is not missing per commune
-                cell: dict = {"state": "missing" if form.expected == "each_commune" else "none"}
+                state = "missing" if form.expected == "each_commune" else "none"
+                cell: dict = {
+                    "state": state,
+                    "timeliness": timeliness(None, due[form.code], today) if state == "missing" else None,
+                }
             else:
                 cell = {
                     "state": "accepted",
@@ -47,19 +133,27 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
                     "file": found["file_name"],
                     "version": found["version"],
                     "arrival": local_time(found["arrival_at"]),
+                    "first_arrival_at": found["first_arrival_at"],
+                    "timeliness": timeliness(found["first_arrival_at"], due[form.code], today),
                     "link": found["processed_by"],
                     "superseded": int(found["superseded"]),
                 }
+            cell["state_text"] = STATES[cell["state"]]
+            cell["timeliness_text"] = TIMELINESS[cell["timeliness"]]
             cell["rejection_outstanding"] = (form.code, unit.code) in flagged
             row_cells[form.code] = cell
         units.append(row)
     rejected = []
     for r in received:
+        form = forms[r["form"]]
+        labels = {c.code: c.label for c in form.columns}
+        folder = inbox_folder.format(period=period, form=form.code)
         problems = json.loads(r["messages"] or "[]")
         rejected.append(
             {
                 "id": r["id"],
                 "form": r["form"],
+                "form_label": form.label,
                 "file": r["file"],
                 "version": r["version"],
                 "archived": bool(r["archive_path"]),
@@ -69,17 +163,11 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
                 "communes": r["communes"],
                 "outstanding": r["outstanding"],
                 "answered_by": r["answered_by"],
-                "messages": [
-                    f"{p.get('message_vi')} / {p.get('message_en')}"
-                    + (
-                        f" (dòng/row {p['row']}, cột/column {p['column']}, giá trị/value '{p['value']}')"
-                        if p.get("row") is not None
-                        else ""
-                    )
-                    for p in problems
-                ],
+                "to_do": what_to_do(r, form, folder),
+                "messages": [problem_text(p, labels) for p in problems],
             }
         )
+    completeness = form_completeness(forms, units, due, flagged, today)
     counts = {"accepted": 0, "missing": 0, "none": 0}
     for unit_row in units:
         for cell in unit_row["cells"].values():
@@ -87,8 +175,63 @@ def submissions_matrix(warehouse, forms: dict[str, Form], communes: list[OrgUnit
     outstanding = sum(1 for r in rejected if r["outstanding"])
     return {
         "period": str(period),
-        "forms": [{"code": f.code, "label": f.label} for f in forms.values()],
+        "district": district,
+        "today": today.isoformat(),
+        "forms": [
+            {
+                "code": f.code,
+                "label": f.label,
+                "title": f.title,
+                "due": _day(due[f.code]),
+            }
+            for f in forms.values()
+        ],
         "units": units,
         "rejected": rejected,
-        "counts": {**counts, "rejected": len(rejected), "outstanding": outstanding},
+        "completeness": completeness,
+        "counts": {
+            **counts,
+            "rejected": len(rejected),
+            "outstanding": outstanding,
+            "expected": sum(c["expected"] for c in completeness),
+            "received": sum(c["received"] for c in completeness),
+            "on_time": sum(c["on_time"] for c in completeness),
+            "late": sum(c["late"] for c in completeness),
+        },
     }
+
+
+def form_completeness(forms: dict[str, Form], units: list[dict], due: dict, flagged: set, today: date) -> list[dict]:
+    """Per form: x of y expected submissions received, how many on time and late, and overdue."""
+    summary = []
+    for form in forms.values():
+        cells = [u["cells"][form.code] for u in units]
+        accepted = [c for c in cells if c["state"] == "accepted"]
+        if form.expected == "one_file":  # one accepted file is the whole expectation
+            expected, received = 1, min(1, len(accepted))
+            first = min((c["first_arrival_at"] for c in accepted), default=None)
+            state = timeliness(first, due[form.code], today)
+            on_time, late, overdue = int(state == "on_time"), int(state == "late"), int(state == "overdue")
+        else:
+            expected, received = len(cells), len(accepted)
+            on_time = sum(1 for c in accepted if c["timeliness"] == "on_time")
+            late = sum(1 for c in accepted if c["timeliness"] == "late")
+            overdue = sum(1 for c in cells if c["timeliness"] == "overdue")
+        summary.append(
+            {
+                "form": form.code,
+                "label": form.label,
+                "due": _day(due[form.code]),
+                "expected": expected,
+                "received": received,
+                "on_time": on_time,
+                "late": late,
+                "overdue": overdue,
+                "flagged": sum(1 for f, _ in flagged if f == form.code),
+            }
+        )
+    return summary
+
+
+def _day(day: date | None) -> str | None:
+    return day.strftime("%d/%m/%Y") if day else None

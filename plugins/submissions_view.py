@@ -31,50 +31,57 @@ async def send_browsers_to_login(request: Request, exc: StarletteHTTPException):
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
-def _matrix(period: str | None) -> tuple[list[str], str | None, dict | None]:
-    from giamngheo.config import get_settings
-    from giamngheo.forms import registry
+def _matrix(period: str | None, district: str | None = None) -> dict:
+    """The page's data: the periods in the ledger, the deployment's districts, and the matrix of the
+    chosen (or newest) period for the chosen (or first) district."""
+    from giamngheo.deployment import Deployment
     from giamngheo.periods import Period, PeriodError
-    from giamngheo.reference import communes_of, org_units
     from giamngheo.submissions import periods, submissions_matrix
     from giamngheo.warehouse import Warehouse
 
-    settings = get_settings()
+    deployment = Deployment()
+    settings = deployment.settings
+    if district is not None and district not in deployment.districts:
+        raise HTTPException(status_code=404, detail=f"không có huyện / no such district: {district}")
+    district = district or deployment.districts[0]
+    page = {"periods": [], "period": None, "districts": deployment.districts, "district": district, "matrix": None}
     if period is not None:
         try:
-            period = str(Period.parse(period))
+            page["period"] = str(Period.parse(period))
         except PeriodError as err:
             raise HTTPException(status_code=422, detail=str(err)) from None
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
-        known = periods(warehouse)
-    except Exception:  # no warehouse yet
-        warehouse.dispose()
-        return [], period, None
-    try:
-        period = period or (known[0] if known else None)
-        if period is None:
-            return known, None, None
-        units = org_units(settings.reference_dir)
-        # several districts: the page shows the deployment's first (GIAMNGHEO_DISTRICT=all leaves it unset)
-        communes = communes_of(units, settings.district_code or settings.district_codes(units)[0])
-        chosen = Period.parse(period)  # the query's text or the ledger's, parsed once here
-        return known, period, submissions_matrix(warehouse, registry(settings.reference_dir), communes, chosen)
+        try:
+            page["periods"] = periods(warehouse)
+        except Exception:  # no warehouse yet
+            return page
+        page["period"] = page["period"] or (page["periods"][0] if page["periods"] else None)
+        if page["period"] is None:
+            return page
+        folder = "inbox/" + (f"{district}/" if settings.keyed else "") + "{period}/{form}/"
+        page["matrix"] = submissions_matrix(
+            warehouse,
+            deployment.forms,
+            deployment.reference.communes_of(district),
+            Period.parse(page["period"]),  # the query's text or the ledger's, parsed once here
+            inbox_folder=folder,
+        )
+        return page
     finally:
         warehouse.dispose()
 
 
 @app.get("/", response_class=HTMLResponse)
-def submissions_page(user: GetUserDep, period: str | None = None) -> HTMLResponse:
+def submissions_page(user: GetUserDep, period: str | None = None, district: str | None = None) -> HTMLResponse:
     import jinja2
 
     from giamngheo.config import get_settings
 
-    known, period, matrix = _matrix(period)
+    page = _matrix(period, district)
     template_dir = Path(get_settings().project_dir) / "include" / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True)
-    html = env.get_template("submissions.html").render(periods=known, period=period, matrix=matrix)
-    return HTMLResponse(html)
+    return HTMLResponse(env.get_template("submissions.html").render(**page))
 
 
 def _served(path: str | None, root: Path) -> Path:
@@ -116,20 +123,44 @@ def archived_file(user: GetUserDep, submission_id: str):
 
 @app.get("/docs/{submission_id}")
 def validation_docs(user: GetUserDep, submission_id: str):
-    """The Great Expectations Data Docs page of a rejected file's validation."""
+    """The Great Expectations Data Docs page of a rejected file's validation: sent on to its place under
+    ``validation/``, so that the page's own links (its style sheets, scripts) resolve there too."""
+    from giamngheo.config import get_settings
+
+    root = get_settings().data_dir / "validation"
+    path = _served(_submission_files(submission_id)["docs_path"], root)
+    return RedirectResponse(f"../validation/{path.relative_to(root.resolve()).as_posix()}", status_code=303)
+
+
+@app.get("/validation/{path:path}")
+def validation_file(user: GetUserDep, path: str):
+    """A file of the Data Docs sites under ``<data dir>/validation/``. A page gets the project's own style
+    sheet beside GX's (which come from public CDNs, out of an offline server's reach)."""
     from fastapi.responses import FileResponse
 
     from giamngheo.config import get_settings
 
-    row = _submission_files(submission_id)
-    path = _served(row["docs_path"], get_settings().data_dir / "validation")
-    return FileResponse(path, media_type="text/html")
+    root = get_settings().data_dir / "validation"
+    served = _served(str(root / path), root)
+    if served.suffix != ".html":
+        return FileResponse(served)
+    styles = "../" * (path.count("/") + 1) + "assets/data_docs.css"  # from the page's folder to /giamngheo/
+    html = served.read_text(encoding="utf-8")
+    return HTMLResponse(html.replace("</head>", f'<link rel="stylesheet" href="{styles}">\n</head>', 1))
+
+
+@app.get("/assets/data_docs.css")
+def data_docs_styles(user: GetUserDep):
+    from fastapi.responses import FileResponse
+
+    from giamngheo.config import get_settings
+
+    return FileResponse(Path(get_settings().project_dir) / "include" / "templates" / "data_docs.css")
 
 
 @app.get("/api/submissions")
-def submissions_api(user: GetUserDep, period: str | None = None) -> dict:
-    known, period, matrix = _matrix(period)
-    return {"periods": known, "period": period, "matrix": matrix}
+def submissions_api(user: GetUserDep, period: str | None = None, district: str | None = None) -> dict:
+    return _matrix(period, district)
 
 
 class SubmissionsPlugin(AirflowPlugin):

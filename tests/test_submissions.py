@@ -1,6 +1,7 @@
 """The Submissions page: its matrix, and the plugin behind Airflow's login."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,9 +13,17 @@ from tests.helpers import HEALTH_HEADER, health_row, write_csv
 H1 = Period.parse(PERIOD)
 
 
-def matrix_for(pipeline):
+def matrix_for(pipeline, today=None):
     communes = [u for u in pipeline.deployment.units if u.level == "commune"]
-    return submissions_matrix(pipeline.warehouse, pipeline.deployment.forms, communes, H1)
+    return submissions_matrix(pipeline.warehouse, pipeline.deployment.forms, communes, H1, today=today)
+
+
+def ict(text: str) -> float:
+    """An arrival time written in Vietnam's time, as the epoch seconds of a file's modification time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
 
 
 def test_matrix_of_units_and_forms(pipeline, data_dir):
@@ -36,20 +45,97 @@ def test_matrix_of_units_and_forms(pipeline, data_dir):
     matrix = matrix_for(pipeline)
     assert periods(pipeline.warehouse) == [PERIOD]
     units = {u["code"]: u["cells"] for u in matrix["units"]}
-    assert units["061-02"]["commune"] == {"state": "missing", "rejection_outstanding": False}
+    assert units["061-02"]["commune"]["state"] == "missing" and not units["061-02"]["commune"]["rejection_outstanding"]
     lb = units["061-03"]["health"]
     assert (lb["state"], lb["file"], lb["version"], lb["superseded"]) == ("accepted", "dinh_chinh.csv", 2, 1)
     assert lb["link"].startswith("/dags/ingest_submissions/runs/")
     assert units["061-02"]["health"]["superseded"] == 0
     # models are expected once per period, not per commune
-    assert units["061-02"]["models"] == {"state": "none", "rejection_outstanding": False}
+    assert units["061-02"]["models"]["state"] == "none" and units["061-02"]["models"]["timeliness"] is None
     assert lb["rejection_outstanding"]  # sai.csv, later than the correction, is refused: Lục Bình is flagged
     assert not units["061-02"]["health"]["rejection_outstanding"]
     assert units["061-05"]["models"]["state"] == "accepted"
     [rejected] = matrix["rejected"]
-    assert rejected["file"] == "sai.csv" and "the_bhyt_ho_ngheo" in rejected["messages"][0]
+    # columns by the label the clerk sees in the header, then the code; what the unit must do next
+    assert (
+        rejected["file"] == "sai.csv" and "'Trong đó: thẻ BHYT hộ nghèo' (the_bhyt_ho_ngheo)" in rejected["messages"][0]
+    )
     assert rejected["communes"] == rejected["outstanding"] == ["Lục Bình"] and rejected["answered_by"] == []
-    assert matrix["counts"] == {"accepted": 14 * 4 - 1 + 3, "missing": 1, "none": 11, "rejected": 1, "outstanding": 1}
+    assert rejected["form_label"] == "Trung tâm Y tế huyện"
+    assert "gửi lại tệp cho Lục Bình vào inbox/2022-H1/health/" in rejected["to_do"]
+    counts = matrix["counts"]
+    assert {k: counts[k] for k in ("accepted", "missing", "none", "rejected", "outstanding")} == {
+        "accepted": 14 * 4 - 1 + 3,
+        "missing": 1,
+        "none": 11,
+        "rejected": 1,
+        "outstanding": 1,
+    }
+    # 4 forms × 14 communes and one models file expected; all but Vi Hương's commune form received
+    assert (counts["expected"], counts["received"]) == (14 * 4 + 1, 14 * 4)
+    by_form = {c["form"]: c for c in matrix["completeness"]}
+    assert (by_form["commune"]["received"], by_form["commune"]["expected"]) == (13, 14)
+    assert (by_form["models"]["received"], by_form["models"]["expected"]) == (1, 1)
+    assert by_form["health"]["flagged"] == 1 and by_form["commune"]["flagged"] == 0
+
+
+def test_completeness_on_time_late_and_overdue_against_each_forms_deadline(pipeline, data_dir):
+    """health is due 10 days after 30/6 (10/7/2022), the communes' form 5 days after (5/7/2022), in Vietnam's
+    time; a slice counts the arrival of its first accepted file, so a later correction does not make it late."""
+    from datetime import date
+
+    inbox = data_dir / "inbox" / PERIOD
+    for path in inbox.rglob("*"):
+        if path.is_file():  # every sample file arrives on 1/7/2022
+            os.utime(path, (ict("2022-07-01T09:00"), ict("2022-07-01T09:00")))
+    (inbox / "commune" / "vi_huong.csv").unlink()
+    (inbox / "commune" / "my_thanh.csv").unlink()
+    bank = next((inbox / "bank").iterdir())
+    os.utime(bank, (ict("2022-07-11T00:30"), ict("2022-07-11T00:30")))  # half an hour after its due day
+    health = next((inbox / "health").iterdir())
+    os.utime(health, (ict("2022-07-10T23:30"), ict("2022-07-10T23:30")))  # the last half hour of its due day
+    write_csv(  # a correction long after the deadline: Lục Bình stays on time
+        inbox / "health" / "dinh_chinh.csv", [HEALTH_HEADER, health_row("Lục Bình")], arrival=ict("2022-08-01T08:00")
+    )
+    write_csv(  # My Thanh's commune form, after its deadline of 5/7
+        inbox / "commune" / "my_thanh.csv",
+        [
+            ["xa"] + [c.code for c in pipeline.deployment.forms["commune"].columns[1:]],
+            ["Mỹ Thanh", 520, 127, 81, 25, 42, 27, 2, 5, 43, 2, 2, 473, 70, "90%", 9, 9, 182, 1000],
+        ],
+        arrival=ict("2022-07-06T08:00"),
+    )
+    outcomes = pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    assert {o.status for o in outcomes} == {"accepted"}, [o.message for o in outcomes if o.status != "accepted"]
+
+    matrix = matrix_for(pipeline, today=date(2022, 7, 4))  # before the communes' deadline
+    units = {u["code"]: u["cells"] for u in matrix["units"]}
+    assert units["061-02"]["commune"]["timeliness"] == "awaited"  # Vi Hương, not yet due
+    later = matrix_for(pipeline, today=date(2022, 7, 20))
+    units = {u["code"]: u["cells"] for u in later["units"]}
+    assert units["061-02"]["commune"]["timeliness"] == "overdue"
+    assert units["061-02"]["commune"]["timeliness_text"] == "quá hạn / overdue"
+    assert units["061-03"]["health"]["timeliness"] == "on_time" and units["061-03"]["health"]["version"] == 2
+    assert {c["bank"]["timeliness"] for c in units.values()} == {"late"}
+    by_form = {c["form"]: c for c in later["completeness"]}
+    assert {k: by_form["health"][k] for k in ("received", "on_time", "late", "overdue", "due")} == {
+        "received": 14,
+        "on_time": 14,
+        "late": 0,
+        "overdue": 0,
+        "due": "10/07/2022",
+    }
+    assert (by_form["bank"]["on_time"], by_form["bank"]["late"]) == (0, 14)
+    assert {k: by_form["commune"][k] for k in ("expected", "received", "on_time", "late", "overdue", "due")} == {
+        "expected": 14,
+        "received": 13,
+        "on_time": 12,
+        "late": 1,
+        "overdue": 1,
+        "due": "05/07/2022",
+    }
+    assert (by_form["models"]["expected"], by_form["models"]["on_time"]) == (1, 1)
+    assert (later["counts"]["expected"], later["counts"]["received"]) == (57, 56)
 
 
 PROBE = r"""
@@ -74,10 +160,17 @@ bad = client.get("/giamngheo/", params={"period": "2022-H3"}, headers=headers)
 views = client.get("/api/v2/plugins", headers=headers).json()
 [rejected] = api.json()["matrix"]["rejected"]
 sent = client.get(f"/giamngheo/archive/{rejected['id']}", headers=headers)
-docs = client.get(f"/giamngheo/docs/{rejected['id']}", headers=headers)
+docs_link = client.get(f"/giamngheo/docs/{rejected['id']}", headers=headers)
+docs_at = "/giamngheo/docs/" + docs_link.headers["location"]  # relative to the link's own folder
+from posixpath import normpath
+docs = client.get(normpath(docs_at), headers=headers)
+styles = [client.get(normpath(docs_at.rsplit("/", 1)[0] + "/" + href), headers=headers).status_code
+          for href in __import__("re").findall(r'<link[^>]+href="([^":]+\.css)"', docs.text)]
+outside = client.get("/giamngheo/validation/..%2F..%2Fwarehouse.sqlite", headers=headers)
 unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
-         "docs": [docs.status_code, docs.text[:20000]], "unknown": unknown.status_code}
+         "docs": [docs.status_code, docs.text[:20000], docs_link.status_code, styles],
+         "outside": outside.status_code, "unknown": unknown.status_code}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
                   "login": anonymous.headers.get("location"), "routes": routes, "files": files,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
@@ -118,7 +211,9 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     # the exact file the unit sent, under its own name, and the Data Docs of its validation
     sent, docs = probe["files"]["sent"], probe["files"]["docs"]
     assert sent[0] == 200 and sent[1] == bad.read_text(encoding="utf-8") and "sai.csv" in sent[2]
-    assert docs[0] == 200 and "the_bhyt_ho_ngheo" in docs[1]
+    assert docs[2] == 303 and docs[0] == 200 and "the_bhyt_ho_ngheo" in docs[1]
+    assert docs[3] and set(docs[3]) == {200}  # the Data Docs page's own style sheets are served beside it
+    assert probe["files"]["outside"] == 404  # nothing outside the Data Docs folder
     assert probe["files"]["unknown"] == 404
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
