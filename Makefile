@@ -23,12 +23,13 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db airflow demo run bench lint test suites sample template system-deps clean
+.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
-	@echo "make airflow                      the Airflow UI and scheduler on http://localhost:8080 (same DATA_DIR)"
+	@echo "make inbox DATA_DIR=d             copy the 2022-H1 sample into d/inbox/ without ingesting it"
+	@echo "make airflow [AIRFLOW_PORT=8080]  the Airflow UI and scheduler on http://127.0.0.1:8080 (same DATA_DIR)"
 	@echo "make test                         the linters, then the whole test suite"
 	@echo "make lint                         ruff (lint and format check) and mypy on the package"
 	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
@@ -69,6 +70,12 @@ define pipeline
 	$(BIN)/giamngheo outstanding --period $(PERIOD); outstanding=$$?; \
 	if [ $$ingest -ne 0 ]; then exit $$ingest; fi; exit $$outstanding
 endef
+
+# the 2022-H1 sample in DATA_DIR's inbox, nothing ingested: the README's first run in the UI
+inbox:
+	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
+	@cp -a -n $(SAMPLE_INBOX)/. $(GIAMNGHEO_DATA_DIR)/inbox/
+	@echo "the 2022-H1 sample is in $(GIAMNGHEO_DATA_DIR)/inbox/ (nothing ingested yet)"
 
 demo: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox

@@ -48,6 +48,35 @@ def submission_links(ui_base: str, submission_id: str) -> dict[str, str]:
     return {"archive": f"{root}/archive/{submission_id}", "docs": f"{root}/docs/{submission_id}"}
 
 
+class UnknownDistrict(LookupError):
+    pass
+
+
+def page_data(deployment, warehouse, period: str | None = None, district: str | None = None) -> dict:
+    """What the page shows: the periods in the ledger, the deployment's districts (a selector when it runs
+    several), and the matrix of the chosen (or newest) period for the chosen (or first) district."""
+    if district is not None and district not in deployment.districts:
+        raise UnknownDistrict(f"không có huyện / no such district: {district}")
+    district = district or deployment.districts[0]
+    chosen = Period.parse(period) if period is not None else None  # PeriodError for a bad query
+    page: dict = {"periods": [], "period": None, "districts": deployment.districts, "district": district}
+    page["matrix"] = None
+    try:
+        page["periods"] = periods(warehouse)
+    except Exception:  # no warehouse yet
+        return page
+    if chosen is None and page["periods"]:
+        chosen = Period.parse(page["periods"][0])
+    if chosen is None:
+        return page
+    page["period"] = str(chosen)
+    folder = "inbox/" + (f"{district}/" if deployment.settings.keyed else "") + "{period}/{form}/"
+    page["matrix"] = submissions_matrix(
+        warehouse, deployment.forms, deployment.reference.communes_of(district), chosen, inbox_folder=folder
+    )
+    return page
+
+
 def periods(warehouse) -> list[str]:
     return [row["period"] for row in warehouse.query("query/periods")]
 

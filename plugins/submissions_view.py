@@ -32,42 +32,20 @@ async def send_browsers_to_login(request: Request, exc: StarletteHTTPException):
 
 
 def _matrix(period: str | None, district: str | None = None) -> dict:
-    """The page's data: the periods in the ledger, the deployment's districts, and the matrix of the
-    chosen (or newest) period for the chosen (or first) district."""
+    """The page's data (see :func:`giamngheo.submissions.page_data`); a bad query is a 4xx."""
     from giamngheo.deployment import Deployment
-    from giamngheo.periods import Period, PeriodError
-    from giamngheo.submissions import periods, submissions_matrix
+    from giamngheo.periods import PeriodError
+    from giamngheo.submissions import UnknownDistrict, page_data
     from giamngheo.warehouse import Warehouse
 
     deployment = Deployment()
-    settings = deployment.settings
-    if district is not None and district not in deployment.districts:
-        raise HTTPException(status_code=404, detail=f"không có huyện / no such district: {district}")
-    district = district or deployment.districts[0]
-    page = {"periods": [], "period": None, "districts": deployment.districts, "district": district, "matrix": None}
-    if period is not None:
-        try:
-            page["period"] = str(Period.parse(period))
-        except PeriodError as err:
-            raise HTTPException(status_code=422, detail=str(err)) from None
-    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    warehouse = Warehouse(deployment.settings.warehouse_url, deployment.settings.sql_dir)
     try:
-        try:
-            page["periods"] = periods(warehouse)
-        except Exception:  # no warehouse yet
-            return page
-        page["period"] = page["period"] or (page["periods"][0] if page["periods"] else None)
-        if page["period"] is None:
-            return page
-        folder = "inbox/" + (f"{district}/" if settings.keyed else "") + "{period}/{form}/"
-        page["matrix"] = submissions_matrix(
-            warehouse,
-            deployment.forms,
-            deployment.reference.communes_of(district),
-            Period.parse(page["period"]),  # the query's text or the ledger's, parsed once here
-            inbox_folder=folder,
-        )
-        return page
+        return page_data(deployment, warehouse, period, district)
+    except PeriodError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    except UnknownDistrict as err:
+        raise HTTPException(status_code=404, detail=str(err)) from None
     finally:
         warehouse.dispose()
 

@@ -69,6 +69,18 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     assert {o.status for o in pipe.ingest(pipe.deployment.discover(PERIOD))} == {"unchanged"}
     assert pipe.warehouse.checksum() == checksum
 
+    # the Submissions page: a selector of the three districts, each district's own communes and inbox
+    from giamngheo.submissions import UnknownDistrict, page_data
+
+    first = page_data(pipe.deployment, pipe.warehouse)
+    assert first["districts"] == ["001", "002", "003"] and first["district"] == "001" and first["period"] == PERIOD
+    second = page_data(pipe.deployment, pipe.warehouse, PERIOD, "002")
+    communes = {u.code for u in pipe.deployment.reference.communes_of("002")}
+    assert {u["code"] for u in second["matrix"]["units"]} == communes
+    assert second["matrix"]["counts"]["received"] == second["matrix"]["counts"]["expected"]
+    with pytest.raises(UnknownDistrict):
+        page_data(pipe.deployment, pipe.warehouse, PERIOD, "999")
+
 
 def test_a_file_naming_another_districts_commune_is_rejected(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
