@@ -152,6 +152,22 @@ def airflow_env(
     return env
 
 
+def make_airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
+    """The environment of `make airflow` in the end-to-end tests: the venv off PATH (the Makefile must
+    find its tools itself, as on a user's machine), a brisk scheduler, a short settle time."""
+    env = airflow_env(home, data_dir)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(BIN))
+    env.update(
+        {
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
+        }
+    )
+    return env
+
+
 def run_dag_test(
     home: Path,
     data_dir: Path,

@@ -22,7 +22,7 @@ import pytest
 from bench.standalone import standalone
 from giamngheo.ingest import Ingestor
 from giamngheo.numbers import format_number
-from tests.conftest import BIN, PERIOD, ROOT, SAMPLE_INBOX, airflow_env, settings_for
+from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX, make_airflow_env, settings_for
 from tests.seed_figures import SEED_2022_H1
 
 pytestmark = pytest.mark.e2e
@@ -34,17 +34,7 @@ def airflow_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("standalone_home")
     data_dir = tmp_path_factory.mktemp("standalone_data")
     shutil.copytree(SAMPLE_INBOX, data_dir / "inbox", dirs_exist_ok=True)
-    env = airflow_env(home, data_dir)
-    # the Makefile must find the venv's tools itself, as on a user's machine
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(BIN))
-    env.update(
-        {
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
-        }
-    )
+    env = make_airflow_env(home, data_dir)
     with standalone(
         ["make", "-s", "airflow", f"DATA_DIR={data_dir}"],
         home,

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from bench.standalone import standalone
-from tests.conftest import BIN, PERIOD, ROOT, airflow_env
+from tests.conftest import PERIOD, ROOT, make_airflow_env
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "test-artifacts" / "ui-walk"
@@ -31,16 +31,7 @@ CORRECTIONS = ROOT / "include" / "sample" / "corrections" / PERIOD / "commune"
 def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("ui_walk_home")
     data_dir = tmp_path_factory.mktemp("ui_walk_data")
-    env = airflow_env(home, data_dir)
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(BIN))
-    env.update(
-        {
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "GIAMNGHEO_SETTLE_SECONDS": "2",
-        }
-    )
+    env = make_airflow_env(home, data_dir)
     inbox = subprocess.run(
         ["make", "-s", "inbox", f"DATA_DIR={data_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
     )
