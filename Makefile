@@ -35,7 +35,7 @@ help:
 	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
-	@echo "make system-deps                  install LibreOffice (PDF copy) and Chromium (browser test), as root on Debian"
+	@echo "make system-deps                  install LibreOffice Writer and Calc, and Chromium (tests), as root on Debian"
 
 install: $(VENV)/.installed
 
@@ -117,13 +117,16 @@ suites: install
 template: install
 	$(BIN)/python include/templates/build_template.py
 
-# system packages: LibreOffice for the PDF copy of the report, Chromium for the browser test
+# system packages: LibreOffice for the PDF copy of the report (Writer) and the .xls/template tests (Calc),
+# Chromium for the browser test
 # (Debian's packages; needs root)
 system-deps:
-	@if command -v soffice >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then echo "LibreOffice and Chromium present"; \
+	@if command -v soffice >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
+		&& ls /usr/lib/libreoffice/program/libsclo.so >/dev/null 2>&1; then echo "LibreOffice (Writer, Calc) and Chromium present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui chromium >/dev/null; \
-	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy and the browser test will be skipped"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libreoffice-writer-nogui libreoffice-calc-nogui chromium >/dev/null; \
+	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy, the .xls and browser tests will be skipped"; fi
 
 # benchmark beside the floors (docs/PERFORMANCE.md): one district by default;
 # BENCH_SIZE=province (8 districts) or BENCH_SIZE=national (700 districts, ~13,000 files)

@@ -54,6 +54,7 @@ def rejections(warehouse, period: Period, district: str) -> list[dict]:
                 "messages": row["messages"],
                 "processed_by": row["processed_by"],
                 "docs_path": row["docs_path"],
+                "feedback_path": row["feedback_path"],
                 "archive_path": row["archive_path"],
                 "communes": [],
                 "outstanding": [],

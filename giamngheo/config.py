@@ -74,6 +74,16 @@ class Settings:
         """Where GX Data Docs of rejected files are kept."""
         return self._district_dir("validation")
 
+    @property
+    def feedback_dir(self) -> Path:
+        """Marked-up copies of rejected files, for the units (``<feedback>/<period>/<form>/``)."""
+        return self._district_dir("feedback")
+
+    @property
+    def templates_dir(self) -> Path:
+        """Blank templates of the forms, for the units (``<templates>/<period>/``)."""
+        return self._district_dir("templates")
+
     def for_district(self, code: str) -> Settings:
         return replace(self, district_code=code)
 

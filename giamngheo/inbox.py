@@ -16,9 +16,9 @@ from pathlib import Path
 from .forms import Form
 from .periods import Period
 
-SUFFIXES = (".xlsx", ".csv")
+SUFFIXES = (".xlsx", ".xls", ".csv")
 # spreadsheet formats a clerk may send by mistake: rejected with advice, never silently ignored
-REFUSED_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
+REFUSED_SUFFIXES = (".xlsm", ".xlsb", ".ods", ".numbers")
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class IngestOutcome:
     district: str = ""
     slices: list[str] = field(default_factory=list)  # the communes the file covers ('' : none could be read)
     known_status: str | None = None  # for "unchanged": what the ledger says of that content
+    feedback: str | None = None  # a rejected file's feedback workbook
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -258,7 +259,7 @@ class Ingestor:
                 if check.problems:
                     covered = [r["xa"] for r in read.records or [] if r.get("xa")]
                     outcomes[index] = self._reject(
-                        file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base
+                        file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base, read
                     )
                 else:
                     result = self.warehouse.publish(
@@ -331,19 +332,30 @@ class Ingestor:
         processed_by: str | None,
         archived: Path | None,
         ui_base: str | None = None,
+        read: ReadResult | None = None,
     ) -> IngestOutcome:
         result = self.warehouse.record_rejection(file, sha, problems, communes, docs, processed_by, archived)
         form = self.deployment.forms[file.form]
+        feedback = None
+        if read is not None and archived is not None and result.submission_id:
+            feedback = self._feedback(file, result.submission_id, archived, problems, read)
         message = format_problems(file.label, problems, labels={c.code: c.label for c in form.columns})
         docs_at: str | None = str(docs) if docs else None
         archived_at: str | None = str(archived) if archived else None
+        feedback_at: str | None = str(feedback) if feedback else None
         if ui_base is not None and result.submission_id:
-            links = submission_links(ui_base, result.submission_id)
-            docs_at, archived_at = (links["docs"] if docs else None), links["archive"]
+            ui = submission_links(ui_base, result.submission_id)
+            docs_at, archived_at = (ui["docs"] if docs else None), ui["archive"]
+            feedback_at = ui["feedback"] if feedback else None
+        links: list[str] = []  # right below the headline, so that a shortened message keeps them
+        if feedback_at:
+            links.append(f"Tệp đánh dấu lỗi, sửa và gửi lại / the file with its faults marked: {feedback_at}")
         if docs_at:
-            message += f"\nKết quả kiểm tra (GX Data Docs) / validation report: {docs_at}"
+            links.append(f"Kết quả kiểm tra (GX Data Docs) / validation report: {docs_at}")
         if archived_at:
-            message += f"\nTệp đã gửi / the file as sent: {archived_at}"
+            links.append(f"Tệp đã gửi / the file as sent: {archived_at}")
+        headline, _, details = message.partition("\n")
+        message = "\n".join([headline, *links, details] if details else [headline, *links])
         return IngestOutcome(
             file.label,
             file.form,
@@ -356,4 +368,27 @@ class Ingestor:
             docs=str(docs) if docs else None,
             district=file.district,
             slices=result.slices or [],
+            feedback=str(feedback) if feedback else None,
         )
+
+    def _feedback(
+        self, file: InboxFile, submission_id: str, archived: Path, problems: list[Problem], read: ReadResult
+    ) -> Path | None:
+        """The unit's table back with its failing cells marked (``<feedback>/<period>/<form>/``), recorded
+        in the ledger. A failure to write it is logged: the rejection stands without it."""
+        from .feedback import feedback_name, write_feedback
+
+        folder = self.deployment.district_settings(file.district).feedback_dir / file.period / file.form
+        try:
+            path, _ = write_feedback(
+                archived,
+                problems,
+                self.deployment.forms[file.form],
+                read.positions,
+                folder / feedback_name(file.name, submission_id),
+            )
+        except Exception:
+            log.exception("could not write the feedback workbook of %s", file.label)
+            return None
+        self.warehouse.set_feedback(submission_id, path)
+        return path

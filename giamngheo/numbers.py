@@ -66,12 +66,19 @@ def _clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+# thousands grouped by spaces (non-breaking ones are spaces by now): "28 074 241", "1 245 200 000,5"
+_SPACE_GROUPED = re.compile(r"^-?\d{1,3}(?: \d{3})+(?:,\d+)?$")
+ACCOUNTING_ZERO = ("-", "–")  # Excel's accounting format writes 0 as a dash
+
+
 def parse_number(cell: object, unit: str) -> Decimal:
     """Parse one cell of a figure column whose unit is ``unit``.
 
     ``cell`` is what the reader found: an int or float from an xlsx number
     cell, or text. Text follows the Vietnamese convention and may end with a
-    unit suffix, which must agree with ``unit``. Raises NumberProblem.
+    unit suffix, which must agree with ``unit``; thousands may also be grouped
+    by spaces or non-breaking spaces, and a lone dash is Excel's accounting
+    zero. Raises NumberProblem.
     """
     if isinstance(cell, (bool, datetime, date, time)):
         raise NumberProblem(
@@ -101,6 +108,10 @@ def parse_number(cell: object, unit: str) -> Decimal:
         text = text[: len(match.group("number"))].strip()
     if not text:
         raise NumberProblem(cell, "ô trống", "empty cell", "required")
+    if text in ACCOUNTING_ZERO:
+        return Decimal(0)
+    if _SPACE_GROUPED.match(text):
+        text = text.replace(" ", "")
     try:
         return parse_decimal(text, locale=LOCALE, strict=True)
     except NumberFormatError as err:

@@ -39,6 +39,7 @@ class ReadResult:
     total_row: int | None = None
     stated_totals: dict[str, float] = field(default_factory=dict)
     stated_raw: dict[str, object] = field(default_factory=dict)  # the total row's cells as written
+    positions: dict[str, int] = field(default_factory=dict)  # column code -> its 0-based place in the header
     spec: Form | None = field(default=None, repr=False)
     _frame: object = field(default=None, repr=False)
 
@@ -220,6 +221,7 @@ def read_submission(
         else:
             positions[code] = index
     result.columns, result.header_row = set(positions), header_row_no  # a missing column: the file suite
+    result.positions = positions
     if "xa" in positions:
         for row_no, cells in footer:
             cell = cells[positions["xa"]] if positions["xa"] < len(cells) else None

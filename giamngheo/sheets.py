@@ -1,7 +1,8 @@
 """Raw grids: a submission file's first sheet as ``(row number, cells)``, numbered as the clerk sees them.
 
 Opening a file is where hostile or broken input is met: an xlsx is checked as a container
-first (not a zip, encrypted, a zip bomb, XML with a DTD), a CSV is decoded as UTF-8 (with or
+first (not a zip, encrypted, a zip bomb, XML with a DTD), an Excel 97-2003 .xls must be an OLE2
+compound file (both are read by calamine, within the same row limits), a CSV is decoded as UTF-8 (with or
 without BOM) or Windows-1258 and refused when it is UTF-16 or garbled (mojibake). Cells come
 out NFC-normalised, with runs of spaces collapsed.
 """
@@ -108,19 +109,39 @@ def check_xlsx_container(path: Path) -> None:
                     ) from None
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 workbook is an OLE2 compound file
+
+
+def check_xls_container(path: Path) -> None:
+    """Refuse an .xls that is not an OLE2 compound file (a renamed file, an HTML "xls" export)."""
+    with open(path, "rb") as handle:
+        if handle.read(8) != OLE2_MAGIC:
+            raise FileProblem(
+                "unreadable_xls",
+                "tệp không phải Excel 97-2003 (.xls) hợp lệ (có thể hỏng hoặc đổi đuôi); "
+                "hãy lưu lại dạng Excel Workbook (.xlsx)",
+                "not a valid Excel 97-2003 (.xls) file (damaged or renamed); "
+                "save it again as an Excel Workbook (.xlsx)",
+            )
+
+
+def _workbook_rows(path: Path) -> list[tuple[int, list]]:
+    """The first sheet of an .xlsx or an .xls (both read by calamine), after the container's checks."""
     from python_calamine import CalamineWorkbook
 
-    check_xlsx_container(path)
+    old = Path(path).suffix.lower() == ".xls"
+    check_xls_container(path) if old else check_xlsx_container(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
         rows_iter = sheet.iter_rows()
-    except Exception as err:  # calamine raises its own error types
+    except Exception as err:  # calamine raises its own error types (an encrypted .xls among them)
+        kind = ".xls" if old else ".xlsx"
         raise FileProblem(
-            "unreadable_xlsx",
-            "không mở được tệp Excel (tệp hỏng hoặc không phải .xlsx); hãy lưu lại dạng Excel Workbook (.xlsx)",
-            f"cannot open the Excel file (damaged or not .xlsx): {type(err).__name__}",
+            "unreadable_xls" if old else "unreadable_xlsx",
+            f"không mở được tệp Excel (tệp hỏng, có mật khẩu hoặc không phải {kind}); "
+            "hãy lưu lại dạng Excel Workbook (.xlsx)",
+            f"cannot open the Excel file (damaged, password-protected or not {kind}): {type(err).__name__}",
         ) from None
     # iter_rows yields from the sheet's first row, leading empty rows included: Excel's numbering
     first_row = 1
@@ -179,8 +200,8 @@ def _csv_rows(path: Path) -> list[tuple[int, list]]:
 def raw_rows(path: Path) -> list[tuple[int, list]]:
     """``(source row number, cells)`` of the table's sheet, numbered as the clerk sees them."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_rows(path)
+    if suffix in (".xlsx", ".xls"):
+        return _workbook_rows(path)
     if suffix == ".csv":
         return _csv_rows(path)
     raise FileProblem(

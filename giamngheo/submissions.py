@@ -45,7 +45,11 @@ TIMELINESS = {
 def submission_links(ui_base: str, submission_id: str) -> dict[str, str]:
     """The addresses, in the Airflow UI, of a received file as sent and of its Data Docs page."""
     root = f"{ui_base.rstrip('/')}{PAGE_PREFIX}"
-    return {"archive": f"{root}/archive/{submission_id}", "docs": f"{root}/docs/{submission_id}"}
+    return {
+        "archive": f"{root}/archive/{submission_id}",
+        "docs": f"{root}/docs/{submission_id}",
+        "feedback": f"{root}/feedback/{submission_id}",
+    }
 
 
 class UnknownDistrict(LookupError):
@@ -99,11 +103,15 @@ def what_to_do(rejected: dict, form: Form, inbox_folder: str) -> str:
             "Nothing to do: a later accepted file answered it."
         )
     communes = ", ".join(rejected["outstanding"])
+    marked_vi = marked_en = ""
+    if rejected.get("feedback_path"):
+        marked_vi = " (có thể sửa ngay các ô tô đỏ, có ghi chú, trong tệp đánh dấu lỗi rồi gửi lại tệp đó)"
+        marked_en = " (the red cells of the marked-up file, with their comments, can be corrected in place)"
     return (
-        f"{form.label} sửa các lỗi nêu dưới đây rồi gửi lại tệp cho {communes} vào {inbox_folder}; "
+        f"{form.label} sửa các lỗi nêu dưới đây{marked_vi} rồi gửi lại tệp cho {communes} vào {inbox_folder}; "
         "tệp đúng gửi sau sẽ thay thế tệp này. / "
-        f"The sender corrects the problems below and sends the file for {communes} again to {inbox_folder}; "
-        "a later accepted file answers this rejection."
+        f"The sender corrects the problems below{marked_en} and sends the file for {communes} again to "
+        f"{inbox_folder}; a later accepted file answers this rejection."
     )
 
 
@@ -187,6 +195,7 @@ def submissions_matrix(
                 "version": r["version"],
                 "archived": bool(r["archive_path"]),
                 "docs": bool(r["docs_path"]),
+                "feedback": bool(r["feedback_path"]),
                 "arrival": local_time(r["arrival_at"]),
                 "link": r["processed_by"],
                 "communes": r["communes"],

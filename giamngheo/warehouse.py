@@ -299,6 +299,10 @@ class Warehouse:
             slices = self._record_slices(conn, row["id"], communes)
         return LoadResult(row["id"], "rejected", version=row["version"], slices=slices)
 
+    def set_feedback(self, submission_id: str, path: Path) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.sql("load/set_feedback"), {"submission_id": submission_id, "feedback_path": str(path)})
+
     # ------------------------------------------------------------ publishing
 
     def publish(

@@ -99,6 +99,18 @@ def archived_file(user: GetUserDep, submission_id: str):
     return FileResponse(path, filename=row["file_name"])
 
 
+@app.get("/feedback/{submission_id}")
+def feedback_file(user: GetUserDep, submission_id: str):
+    """A rejected file's feedback workbook: the unit's table with its failing cells marked."""
+    from fastapi.responses import FileResponse
+
+    from giamngheo.config import get_settings
+
+    row = _submission_files(submission_id)
+    path = _served(row["feedback_path"], get_settings().data_dir / "feedback")
+    return FileResponse(path, filename=path.name)
+
+
 @app.get("/docs/{submission_id}")
 def validation_docs(user: GetUserDep, submission_id: str):
     """The Great Expectations Data Docs page of a rejected file's validation: sent on to its place under

@@ -22,6 +22,7 @@ received as (
         s.messages,
         s.processed_by,
         s.docs_path,
+        s.feedback_path,
         s.archive_path,
         sl.org_unit
     from submission as s
@@ -75,6 +76,7 @@ select
     r.messages,
     r.processed_by,
     r.docs_path,
+    r.feedback_path,
     r.archive_path,
     r.org_unit,
     u.name as unit_name,
