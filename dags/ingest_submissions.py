@@ -99,6 +99,19 @@ def ingest_submissions():
         context["ti"].xcom_push(key="periods", value=work["periods"])
         return work["batches"]
 
+    @task
+    def write_templates() -> list[str]:
+        """The blank templates of the periods looked at, for the units: written once per period
+        (``<data dir>/templates/<period>/``), served by the Submissions page."""
+        from giamngheo.ingest import Ingestor
+        from giamngheo.periods import Period
+
+        periods = get_current_context()["ti"].xcom_pull(task_ids="find_files", key="periods") or []
+        ingestor = Ingestor()
+        written = [t for p in periods for t in ingestor.write_blank_forms(Period.parse(p))]
+        print(f"{len(written)} mẫu biểu đã tạo / blank template(s) written")
+        return [str(t.path) for t in written[:50]]
+
     @task(map_index_template="{{ batch_label }}")
     def ingest_files(batch: dict) -> list[str | None]:
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
@@ -183,6 +196,7 @@ def ingest_submissions():
         return {status: len(outcomes) for status, outcomes in statuses.items()}
 
     batches = find_files()
+    batches >> write_templates()
     loaded = ingest_files.expand(batch=batches)
     loaded >> announce_loads() >> summarize(batches)
 

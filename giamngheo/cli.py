@@ -1,4 +1,4 @@
-"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | suites``.
+"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | templates | suites``.
 
 The DAGs are the way to run the ingestor; these commands serve the Makefile,
 tests and a data team poking at the warehouse.
@@ -117,6 +117,17 @@ def cmd_outstanding(args) -> int:
     return 1 if found else 0
 
 
+def cmd_templates(args) -> int:
+    """Write the blank templates of a period (once; --force writes them again)."""
+    ingestor = _ingestor()
+    written = ingestor.write_blank_forms(args.period, [args.district] if args.district else None, args.force)
+    for template in written:
+        print(f"wrote {template.path}")
+    if not written:
+        print(f"the templates of {args.period} are written already (--force writes them again)")
+    return 0
+
+
 def cmd_suites(_args) -> int:
     from .forms import registry
     from .reference import categories
@@ -149,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.add_argument("--district", help="district code (default: every district of the deployment)")
     p.set_defaults(func=cmd_outstanding)
+    p = sub.add_parser("templates", help="write the blank templates of the forms for a period")
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
+    p.add_argument("--district", help="district code (default: every district of the deployment)")
+    p.add_argument("--force", action="store_true", help="write them again")
+    p.set_defaults(func=cmd_templates)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -280,6 +280,30 @@ class Ingestor:
                     )
         return [outcomes[i] for i in range(len(files))]
 
+    def write_blank_forms(self, period: Period, districts: list[str] | None = None, force: bool = False) -> list:
+        """The blank templates of each district's period (``<templates>/<period>/``), written once and
+        recorded in the warehouse; ``force`` writes them again (after a change of ``forms.yaml``)."""
+        from .blank_forms import write_blank_forms
+
+        written = []
+        names = {u.code: u.name for u in self.deployment.units}
+        for district in districts or self.deployment.districts:
+            known = self.warehouse.query("query/unit_templates", district=district, period=period)
+            if known and not force and all(Path(t["file_path"]).is_file() for t in known):
+                continue
+            out = self.deployment.district_settings(district).templates_dir / str(period)
+            made = write_blank_forms(
+                self.deployment.forms,
+                period,
+                names.get(district, district),
+                self.deployment.reference.communes_of(district),
+                self.deployment.categories,
+                out,
+            )
+            self.warehouse.record_templates(district, period, made)
+            written += made
+        return written
+
     def needing_ingestion(self, files: list[InboxFile]) -> tuple[list[InboxFile], list[InboxFile]]:
         """Split files into (to ingest, already processed). A file the ledger holds, accepted or
         rejected, needs no task: known by its content for its district, period and form, or, without

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from .completeness import rejections
 from .forms import Form
@@ -64,7 +65,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     district = district or deployment.districts[0]
     chosen = Period.parse(period) if period is not None else None  # PeriodError for a bad query
     page: dict = {"periods": [], "period": None, "districts": deployment.districts, "district": district}
-    page["matrix"] = None
+    page["matrix"], page["templates"] = None, []
     try:
         page["periods"] = periods(warehouse)
     except Exception:  # no warehouse yet
@@ -78,6 +79,15 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     page["matrix"] = submissions_matrix(
         warehouse, deployment.forms, deployment.reference.communes_of(district), chosen, inbox_folder=folder
     )
+    page["templates"] = [
+        {
+            "form": t["form"],
+            "form_label": deployment.forms[t["form"]].label if t["form"] in deployment.forms else t["form"],
+            "unit": t["unit_name"] or "",
+            "name": Path(t["file_path"]).name,
+        }
+        for t in warehouse.query("query/unit_templates", district=district, period=chosen)
+    ]
     return page
 
 

@@ -299,6 +299,25 @@ class Warehouse:
             slices = self._record_slices(conn, row["id"], communes)
         return LoadResult(row["id"], "rejected", version=row["version"], slices=slices)
 
+    def record_templates(self, district: str, period: Period, written: list) -> None:
+        """Record the blank templates written for a district's period (``blank_forms.BlankForm``)."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [
+            {
+                "district": district,
+                "period": str(period),
+                "form": t.form,
+                "org_unit": t.org_unit,
+                "file_path": str(t.path),
+                "sha256": t.sha256,
+                "written_at": now,
+            }
+            for t in written
+        ]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(self.sql("load/upsert_template"), rows)
+
     def set_feedback(self, submission_id: str, path: Path) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.sql("load/set_feedback"), {"submission_id": submission_id, "feedback_path": str(path)})

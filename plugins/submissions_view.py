@@ -99,6 +99,26 @@ def archived_file(user: GetUserDep, submission_id: str):
     return FileResponse(path, filename=row["file_name"])
 
 
+@app.get("/templates/{period}/{name}")
+def blank_template(user: GetUserDep, period: str, name: str, district: str | None = None):
+    """A blank template of the forms (``giamngheo templates``, or the ingestion DAG once per period)."""
+    from fastapi.responses import FileResponse
+
+    from giamngheo.deployment import Deployment
+    from giamngheo.periods import Period, PeriodError
+
+    deployment = Deployment()
+    if district is not None and district not in deployment.districts:
+        raise HTTPException(status_code=404, detail=f"không có huyện / no such district: {district}")
+    try:
+        chosen = Period.parse(period)
+    except PeriodError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    root = deployment.district_settings(district or deployment.districts[0]).templates_dir
+    path = _served(str(root / str(chosen) / name), root)
+    return FileResponse(path, filename=path.name)
+
+
 @app.get("/feedback/{submission_id}")
 def feedback_file(user: GetUserDep, submission_id: str):
     """A rejected file's feedback workbook: the unit's table with its failing cells marked."""

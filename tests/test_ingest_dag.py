@@ -63,6 +63,8 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     for key, expected in SEED_2022_H1.items():
         assert got.get(key) == expected, key
     assert "2022-H1/health/TTYT_bao_cao_6thang_2022.xlsx" in rendered_map_indexes(airflow_home)
+    # the run wrote the period's blank templates for the units, once
+    assert len(list((data_dir / "templates" / PERIOD).glob("mau_*.xlsx"))) == 4 + 14
     events = new_events(airflow_home, before)  # one event per (period, form) that received data
     assert events == {
         f"giamngheo://warehouse/{PERIOD}/{form}": 1 for form in ("health", "education", "bank", "commune", "models")

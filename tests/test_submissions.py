@@ -168,9 +168,14 @@ styles = [client.get(normpath(docs_at.rsplit("/", 1)[0] + "/" + href), headers=h
           for href in __import__("re").findall(r'<link[^>]+href="([^":]+\.css)"', docs.text)]
 outside = client.get("/giamngheo/validation/..%2F..%2Fwarehouse.sqlite", headers=headers)
 unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
+template = client.get("/giamngheo/templates/2022-H1/mau_health_2022-H1.xlsx", headers=headers)
+escape = client.get("/giamngheo/templates/2022-H1/..%2F..%2Fwarehouse.sqlite", headers=headers)
+feedback = client.get(f"/giamngheo/feedback/{rejected['id']}", headers=headers)
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
          "docs": [docs.status_code, docs.text[:20000], docs_link.status_code, styles],
-         "outside": outside.status_code, "unknown": unknown.status_code}
+         "outside": outside.status_code, "unknown": unknown.status_code,
+         "template": [template.status_code, template.content[:2].decode("latin-1"), escape.status_code],
+         "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")]}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
                   "login": anonymous.headers.get("location"), "routes": routes, "files": files,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
@@ -189,6 +194,7 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     )
     own = Ingestor.from_settings(pipeline.deployment.settings)  # Data Docs in the data dir, as deployed
     [rejected] = own.ingest([f for f in own.deployment.discover(H1) if f.name == bad.name])
+    own.write_blank_forms(H1)
     own.warehouse.dispose()
     assert rejected.status == "rejected"
     env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
@@ -215,6 +221,10 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert docs[3] and set(docs[3]) == {200}  # the Data Docs page's own style sheets are served beside it
     assert probe["files"]["outside"] == 404  # nothing outside the Data Docs folder
     assert probe["files"]["unknown"] == 404
+    assert probe["files"]["template"] == [200, "PK", 404]  # an xlsx, and nothing outside the templates
+    assert probe["files"]["feedback"][0] == 200 and "sai.sua-loi." in probe["files"]["feedback"][1]
+    assert 'href="templates/2022-H1/mau_commune_061-02_2022-H1.xlsx"' in probe["html"]
+    assert 'href="feedback/' in probe["html"]
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
     assert plugin["external_views"][0]["name"] == "Submissions"

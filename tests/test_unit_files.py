@@ -134,3 +134,125 @@ def test_file_level_problems_go_to_the_problems_sheet_only(pipeline, data_dir):
     assert [c.value for c in data[1]] == HEALTH_HEADER[:3]  # the CSV's cells, in the rows they had
     rules = {row[5] for row in feedback["Lỗi"].iter_rows(min_row=2, values_only=True)}
     assert "missing_column" in rules
+
+
+def sample_records(deployment) -> dict:
+    """The sample's rows by form, keyed by (commune, category or item): what the units would type."""
+    from giamngheo.reading import read_submission
+
+    found: dict = {}
+    for file in deployment.discover(PERIOD):
+        form = deployment.forms[file.form]
+        read = read_submission(
+            file.path, form, deployment.resolver_for(file.district), deployment.categories, display_name=file.label
+        )
+        assert read.ok, read.problems
+        for record in read.records:
+            key_column = form.category_column or form.item_column
+            key = (record["xa"], record[key_column.code] if key_column else None)
+            found.setdefault(file.form, {})[key] = record
+    return found
+
+
+def fill_template(path, form, records: dict, deployment) -> None:
+    """Type the sample's figures into a blank template, as a clerk would (0 where the unit had nothing)."""
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == form.columns[0].label)
+    columns = {c.code: i for i, c in enumerate(form.columns, start=1)}
+    resolver = deployment.resolver_for("061")
+    labels = {(c.dimension, c.label): c.code for c in deployment.categories}
+    category_labels = {(c.dimension, c.code): c.label for c in deployment.categories}
+    if form.item_column is not None:  # the unit names its own rows: one per record
+        for offset, record in enumerate(records.values()):
+            for col in form.columns:
+                value = record.get(col.code)
+                if col.type == "unit":
+                    value = next(u.full_name for u in deployment.units if u.code == value)
+                elif col.type == "category" and value is not None:
+                    value = category_labels[(col.dimension, value)]
+                sheet.cell(header + 1 + offset, columns[col.code], value)
+        book.save(path)
+        return
+    row = header + 1
+    while sheet.cell(row, 1).value not in (None, "Tổng cộng"):
+        commune = resolver.resolve(sheet.cell(row, 1).value)
+        category = form.category_column
+        typed = sheet.cell(row, columns[category.code]).value if category else None
+        key = (commune, labels[(category.dimension, typed)] if category else None)
+        record = records.get(key, {})
+        for col in form.figures:
+            value = record.get(col.code)
+            excluded = any(
+                (key[1] in codes) != (rule == "only_for")
+                for rule in ("only_for", "empty_for")
+                for codes in (col.rules.get(rule) or {}).values()
+            )
+            if value is None and not excluded:
+                value = 0
+            if value is not None:
+                sheet.cell(row, columns[col.code], int(value) if float(value).is_integer() else value)
+        row += 1
+    book.save(path)
+
+
+def test_blank_templates_carry_their_validations_and_filled_give_the_samples_figures(pipeline, data_dir, tmp_path):
+    from giamngheo.periods import Period
+    from tests.seed_figures import SEED_2022_H1
+
+    records = sample_records(pipeline.deployment)
+    written = pipeline.write_blank_forms(Period.parse(PERIOD))
+    assert len(written) == 4 + 14  # a template per form, the communes' own form once per commune
+    assert pipeline.write_blank_forms(Period.parse(PERIOD)) == []  # once per period
+    recorded = pipeline.warehouse.query("query/unit_templates", district="061", period=PERIOD)
+    assert {(r["form"], r["org_unit"]) for r in recorded} == {(t.form, t.org_unit) for t in written}
+
+    filled = tmp_path / "filled"
+    shutil.rmtree(data_dir / "inbox" / PERIOD)  # the units send the filled templates instead
+    for template in written:
+        form = pipeline.deployment.forms[template.form]
+        book = openpyxl.load_workbook(template.path)
+        sheet = book.worksheets[0]
+        assert book.sheetnames[:2] == ["Biểu", "Hướng dẫn"] and sheet.protection.sheet
+        validated = {str(cell) for v in sheet.data_validations.dataValidation for cell in v.sqref.ranges}
+        assert len(validated) == sum(1 for c in form.columns if c.type != "text" or "max_length" in c.rules)
+        guide = [row[1] for row in book["Hướng dẫn"].iter_rows(min_row=2, values_only=True) if row[1]]
+        assert guide == [c.code for c in form.columns]
+        target = filled / template.form / template.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template.path, target)
+        wanted = records[template.form]
+        if template.org_unit:
+            wanted = {k: v for k, v in wanted.items() if k[0] == template.org_unit}
+        fill_template(target, form, wanted, pipeline.deployment)
+
+    def ingest_from(folder):
+        inbox = data_dir / "inbox" / PERIOD
+        shutil.rmtree(inbox, ignore_errors=True)
+        shutil.copytree(folder, inbox)
+        for path in inbox.rglob("*.xlsx"):
+            os.utime(path, (ingest_from.arrival, ingest_from.arrival))
+        ingest_from.arrival += 60
+        outcomes = pipeline.ingest(pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))[0])
+        assert outcomes and {o.status for o in outcomes} == {"accepted"}, [
+            o.message for o in outcomes if o.status != "accepted"
+        ]
+        totals = {
+            (r["form"], r["indicator"], r["category"]): float(r["total"])
+            for r in pipeline.warehouse.district_totals(PERIOD, "061")
+        }
+        for key, expected in SEED_2022_H1.items():
+            assert totals.get(key) == expected, key
+
+    ingest_from.arrival = 1.7e9
+    ingest_from(filled)
+
+    # the same files opened and saved again by LibreOffice Calc (its total rows now hold values)
+    resaved = tmp_path / "resaved"
+    for path in filled.rglob("*.xlsx"):
+        (resaved / path.parent.name).mkdir(parents=True, exist_ok=True)
+        convert(path, resaved / path.parent.name, "xlsx")
+    health = openpyxl.load_workbook(next((resaved / "health").glob("*.xlsx")), data_only=True).worksheets[0]
+    totals_row = next(row for row in health.iter_rows(values_only=True) if row[0] == "Tổng cộng")
+    assert totals_row[1] == SEED_2022_H1[("health", "the_bhyt", "")]
+    ingest_from(resaved)

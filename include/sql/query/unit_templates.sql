@@ -1,0 +1,13 @@
+-- the blank templates written for a district's period, with the commune a commune's own form is for
+select
+    t.form,
+    t.org_unit,
+    u.name as unit_name,
+    t.file_path,
+    t.sha256,
+    t.written_at
+from unit_template as t
+left join org_unit as u on u.code = t.org_unit
+where t.district = :district
+  and t.period = :period
+order by t.form, t.org_unit
