@@ -128,7 +128,8 @@ def ingest_submissions():
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
         ui_base = conf.get("api", "base_url", fallback="") or ""  # links in the log: the UI's own addresses
         files = [InboxFile.from_dict(f) for f in batch["items"]]
-        outcomes = Ingestor().ingest(files, processed_by=ui_path, ui_base=ui_base)
+        ingestor = Ingestor()
+        outcomes = ingestor.ingest(files, processed_by=ui_path, ui_base=ui_base)
         ti.xcom_push(key="outcomes", value=[o.summary() for o in outcomes])
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
@@ -139,8 +140,18 @@ def ingest_submissions():
                 f"{outcome.superseded} superseded){' — ' + outcome.message if outcome.status == 'unchanged' else ''}"
             )
         print(outcome_counts(outcomes))
+        if rejected and ingestor.deployment.settings.mail_units:  # GIAMNGHEO_MAIL_UNITS: tell the senders
+            from giamngheo_notify import send_unit_mails
+
+            from giamngheo.unit_mail import rejection_mails
+
+            names = {u.code: u.name for u in ingestor.deployment.units}
+            print(f"{send_unit_mails(rejection_mails(rejected, ingestor.deployment.units, names))} mail(s) to units")
         if rejected:  # an expected outcome: the task fails without a traceback and without retrying
-            raise FilesNotLoaded(f"{len(rejected)} tệp bị từ chối / file(s) rejected: {rejected[0].file}")
+            raise FilesNotLoaded(
+                f"{len(rejected)} tệp bị từ chối / file(s) rejected: {rejected[0].file}",
+                "\n\n".join(o.message for o in rejected[:20]),
+            )
         return [o.submission_id for o in outcomes]  # what became of each file is in the ledger, by these ids
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])

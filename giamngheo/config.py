@@ -41,6 +41,7 @@ class Settings:
     district_spec: str = ""  # GIAMNGHEO_DISTRICT as given
     max_tasks: int = 32
     reference_path: Path | None = None
+    mail_units: bool = False  # mail each rejection to the unit that sent the file (org_units.csv emails)
 
     @property
     def keyed(self) -> bool:
@@ -134,6 +135,7 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         ).resolve(),
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
         max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
+        mail_units=(env.get("GIAMNGHEO_MAIL_UNITS") or "").strip().lower() in ("1", "true", "yes", "on"),
     )
 
 

@@ -67,6 +67,6 @@ class FilesNotLoaded(SystemExit):
     read the same file again). ``code`` is the one-line summary.
     """
 
-    def __init__(self, summary: str):
+    def __init__(self, summary: str, details: str = ""):
         super().__init__(summary)
-        self.summary = summary
+        self.summary, self.details = summary, details  # details: the messages, for the failure mail

@@ -69,6 +69,7 @@ class OrgUnit:
     kind: str
     parent_code: str | None
     aliases: tuple[str, ...] = ()
+    email: str = ""  # where mail for the unit goes (rejections of its files), optional
 
     @property
     def kind_label(self) -> str:
@@ -97,6 +98,7 @@ def load_org_units(reference_dir: Path) -> list[OrgUnit]:
                 kind=row["kind"],
                 parent_code=row["parent_code"] or None,
                 aliases=tuple(a for a in (row.get("aliases") or "").split("|") if a),
+                email=(row.get("email") or "").strip(),
             )
             for row in csv.DictReader(fh)
         ]

@@ -32,7 +32,8 @@ class FailureNotifier(BaseNotifier):
         run_id = getattr(ti, "run_id", "?")
         exception = context.get("exception")
         subject = f"[giamngheo] {dag_id}.{task_id}{f' [{label}]' if label else ''} thất bại / failed"
-        body = f"DAG run: {run_id}\n\n{exception or 'no exception recorded'}"
+        details = getattr(exception, "details", "")  # FilesNotLoaded: the rejection messages
+        body = f"DAG run: {run_id}\n\n{exception or 'no exception recorded'}" + (f"\n\n{details}" if details else "")
         return subject, body
 
     def notify(self, context) -> None:
@@ -47,6 +48,9 @@ class FailureNotifier(BaseNotifier):
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
         extra = connection.extra_dejson
+        if not extra.get("to"):  # the connection serves the units' mails only: the data team reads the log
+            log.warning("%s (SMTP connection '%s' names no 'to': logged only)\n%s", subject, self.conn_id, body)
+            return
         SmtpNotifier(
             to=extra.get("to"),
             from_email=extra.get("from_email"),
@@ -54,3 +58,31 @@ class FailureNotifier(BaseNotifier):
             subject=subject,
             html_content=f"<pre>{body}</pre>",
         ).notify(context)
+
+
+def send_unit_mails(mails: list, conn_id: str = CONN_ID) -> int:
+    """Send ``giamngheo.unit_mail.UnitMail``s through the SMTP connection; return how many went out.
+    Without the connection nothing is sent and one line says so."""
+    if not mails:
+        return 0
+    try:
+        from airflow.sdk import BaseHook
+
+        BaseHook.get_connection(conn_id)
+    except Exception:
+        log.warning("%d mail(s) to units not sent: no SMTP connection '%s'", len(mails), conn_id)
+        return 0
+    import html
+
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    with SmtpHook(smtp_conn_id=conn_id) as hook:
+        for mail in mails:
+            hook.send_email_smtp(
+                to=list(mail.to),
+                subject=mail.subject,
+                html_content=f"<pre>{html.escape(mail.body)}</pre>",
+                files=list(mail.attachments),
+            )
+            log.info("mail to %s (%s): %s", ", ".join(mail.units), ", ".join(mail.to), mail.subject)
+    return len(mails)

@@ -256,3 +256,76 @@ def test_blank_templates_carry_their_validations_and_filled_give_the_samples_fig
     totals_row = next(row for row in health.iter_rows(values_only=True) if row[0] == "Tổng cộng")
     assert totals_row[1] == SEED_2022_H1[("health", "the_bhyt", "")]
     ingest_from(resaved)
+
+
+@pytest.mark.integration
+def test_each_rejection_is_mailed_to_its_unit_with_the_feedback_attached(airflow_home, data_dir, tmp_path):
+    """A real SMTP server on loopback (aiosmtpd); the ingestion DAG run by `airflow dags test` with
+    GIAMNGHEO_MAIL_UNITS on: one mail per rejected file, to the unit that sent it, feedback attached."""
+    import csv
+    import email
+    import email.header
+    import json
+
+    from aiosmtpd.controller import Controller
+
+    from bench.standalone import free_port
+    from tests.conftest import run_dag_test
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+            return "250 OK"
+
+    reference = tmp_path / "reference"
+    shutil.copytree(ROOT / "include" / "reference", reference)
+    with open(reference / "org_units.csv", encoding="utf-8", newline="") as handle:
+        units = list(csv.DictReader(handle))
+    for unit in units:
+        if unit["level"] in ("commune", "office"):
+            unit["email"] = f"{unit['code'].lower()}@bachthong.example"
+    with open(reference / "org_units.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(units[0]))
+        writer.writeheader()
+        writer.writerows(units)
+
+    inbox = data_dir / "inbox" / PERIOD
+    shutil.copyfile(CORRECTIONS / "vi_huong.1-rejected.csv", inbox / "commune" / "vi_huong.csv")
+    write_csv(inbox / "health" / "sai.csv", [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5)])
+    received = Inbox()
+    port = free_port()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        extra = {
+            "GIAMNGHEO_REFERENCE_DIR": str(reference),
+            "GIAMNGHEO_MAIL_UNITS": "true",
+            "AIRFLOW_CONN_GIAMNGHEO_SMTP": json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "giamngheo@bachthong.example"},
+                }
+            ),
+        }
+        run = run_dag_test(airflow_home, data_dir, "ingest_submissions", json.dumps({"period": PERIOD}), None, extra)
+    finally:
+        controller.stop()
+    assert run.returncode != 0  # two files rejected
+    log = run.stdout + run.stderr
+    assert log.count("1 mail(s) to units") == 2, log[-4000:]  # one per task: the commune form's, the health form's
+
+    def subject(message) -> str:  # a non-ASCII subject travels MIME-encoded
+        return str(email.header.make_header(email.header.decode_header(message["Subject"])))
+
+    to_units = [(to, m) for to, m in received.messages if "file rejected:" in subject(m)]
+    assert sorted(tuple(to) for to, _ in to_units) == [("061-02@bachthong.example",), ("061-yt@bachthong.example",)]
+    for _to, message in to_units:
+        attachments = [part.get_filename() for part in message.walk() if part.get_filename()]
+        assert len(attachments) == 1 and ".sua-loi." in attachments[0], attachments
+        body = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True)
+        assert "Tệp bị từ chối / file rejected" in body.decode("utf-8")
