@@ -141,7 +141,7 @@ def test_reference_data_is_loaded(pipeline):
     levels = dict(q(pipeline, "select level, count(*) from org_unit group by level"))
     [(indicators,)] = q(pipeline, "select count(*) from indicator")
     [(categories,)] = q(pipeline, "select count(*) from category")
-    assert levels == {"province": 1, "district": 1, "commune": 14}
+    assert levels == {"province": 1, "district": 1, "commune": 14, "office": 3}  # offices: the senders of mail
     assert indicators == sum(len(f.figures) for f in pipeline.deployment.forms.values())
     assert categories == 16
     assert discover  # imported for the fixture's inbox listing
