@@ -137,6 +137,9 @@ def cmd_suites(_args) -> int:
     ref = settings.reference_dir
     for path in write_suites(registry(ref), list(categories(ref)), settings.expectations_dir):
         print(f"wrote {path}")
+    from .quality import load_rules, write_suite
+
+    print(f"wrote {write_suite(load_rules(ref, registry(ref)), settings.expectations_dir)}")
     return 0
 
 

@@ -31,6 +31,7 @@ from .submissions import submission_links
 from .warehouse import Warehouse, iso_utc
 
 if TYPE_CHECKING:
+    from .quality import QualityChecker  # the same: GX, only when a period is checked
     from .validation import Validator  # importing GX costs seconds: only when a task validates
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ class Ingestor:
 
     def __init__(self, deployment: Deployment | None = None, warehouse: Warehouse | None = None):
         self.deployment = deployment or Deployment()
+        self._quality: QualityChecker | None = None
         settings = self.deployment.settings
         self.warehouse = warehouse or Warehouse(settings.warehouse_url, settings.sql_dir)
         self._validator: Validator | None = None
@@ -279,6 +281,35 @@ class Ingestor:
                         slices=result.slices or [],
                     )
         return [outcomes[i] for i in range(len(files))]
+
+    @property
+    def quality_checker(self) -> QualityChecker:
+        if self._quality is None:
+            from .quality import QualityChecker, load_rules, reviewed_suite
+
+            rules = load_rules(self.deployment.settings.reference_dir, self.deployment.forms)
+            self._quality = QualityChecker(rules, reviewed_suite(rules, self.deployment.settings.expectations_dir))
+        return self._quality
+
+    def check_quality(self, period: Period, districts: list[str] | None = None) -> dict:
+        """Check a period's current figures (rules across forms, outliers over time) for each district;
+        store the warnings (verifications of unchanged values kept) and write the review workbook
+        ``reports/<period>/canh-bao-<period>.xlsx``."""
+        from .quality import outliers, write_review_xlsx
+
+        summary = {}
+        for district in districts or self.deployment.districts:
+            values = self.warehouse.report_values(period, period, district)
+            if not values:
+                continue
+            history = self.warehouse.query("query/commune_history", district=district, period=period)
+            found = self.quality_checker.check(values, district, period, self.deployment.forms)
+            found += outliers(history, values, district, period, self.quality_checker.rules.outliers)
+            summary[district] = self.warehouse.store_quality_warnings(district, period, found)
+            stored = self.warehouse.query("query/quality_warnings", district=district, period=period)
+            out = self.deployment.district_settings(district).reports_dir / str(period)
+            write_review_xlsx(stored, out / f"canh-bao-{period}.xlsx")
+        return summary
 
     def write_blank_forms(self, period: Period, districts: list[str] | None = None, force: bool = False) -> list:
         """The blank templates of each district's period (``<templates>/<period>/``), written once and

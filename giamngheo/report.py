@@ -27,6 +27,7 @@ from .config import Settings, get_settings
 from .faults import pause_point
 from .figures import ReportValues, build_figures, lower_first, report_periods
 from .narrative import load_narrative
+from .numbers import format_count
 from .periods import Period
 from .reference import ReferenceData
 from .warehouse import Warehouse
@@ -124,6 +125,9 @@ class ReportBuilder:
             reasons.append("có tệp bị từ chối")
         if narrative.borrowed or narrative.missing:
             reasons.append("nội dung cần cập nhật")
+        unverified = self.unverified_warnings(period)
+        if unverified:
+            reasons.append("còn cảnh báo số liệu chưa xác minh")
         for entry in figures["education"]:
             entry["label_lower"] = lower_first(entry["label"])
         models_text = ", ".join(f"{m['name']} {m['place']}" for m in figures["models"])
@@ -134,11 +138,24 @@ class ReportBuilder:
             "narrative": narrative.texts,
             "narrative_flags": narrative.flags(),
             "completeness": {"missing": completeness.missing, "rejected": completeness.rejected},
+            "quality": {
+                "unverified": len(unverified),
+                "unverified_text": format_count(len(unverified)),
+                "review_file": f"canh-bao-{period}.xlsx",
+            },
             "draft": bool(reasons),
             "draft_reason": ("Dự thảo: " + ", ".join(reasons) + " (xem phụ lục)") if reasons else "",
             "models_text": models_text,
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
+
+    def unverified_warnings(self, period: Period) -> list[dict]:
+        """The period's data-quality warnings no one has verified (for the current values)."""
+        try:
+            found = self.warehouse.query("query/quality_warnings", district=self.settings.district_code, period=period)
+        except Exception:  # a warehouse before the quality checks (revision 0004): none
+            return []
+        return [w for w in found if not w["verified_by"]]
 
     def render(self, period: Period, pdf: bool = True) -> ReportResult:
         from docx.shared import Mm

@@ -65,7 +65,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     district = district or deployment.districts[0]
     chosen = Period.parse(period) if period is not None else None  # PeriodError for a bad query
     page: dict = {"periods": [], "period": None, "districts": deployment.districts, "district": district}
-    page["matrix"], page["templates"] = None, []
+    page["matrix"], page["templates"], page["warnings"] = None, [], []
     try:
         page["periods"] = periods(warehouse)
     except Exception:  # no warehouse yet
@@ -79,6 +79,10 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     page["matrix"] = submissions_matrix(
         warehouse, deployment.forms, deployment.reference.communes_of(district), chosen, inbox_folder=folder
     )
+    page["warnings"] = [
+        {**w, "subject_label": subject_label(w["subject"], deployment.forms)}
+        for w in warehouse.query("query/quality_warnings", district=district, period=chosen)
+    ]
     page["templates"] = [
         {
             "form": t["form"],
@@ -89,6 +93,21 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
         for t in warehouse.query("query/unit_templates", district=district, period=chosen)
     ]
     return page
+
+
+def subject_label(subject: str, forms: dict[str, Form]) -> str:
+    """``health.the_bhyt_ho_ngheo`` as the clerk reads it: the column's label (terms joined by +)."""
+    import re
+
+    def label(match) -> str:
+        form, code, category = match.group(1), match.group(2), match.group(3)
+        try:
+            text = forms[form].column(code).label
+        except KeyError:
+            return match.group(0)
+        return f"{text} ({category})" if category else text
+
+    return re.sub(r"([a-z_]+)\.([a-z_0-9]+)(?:\[([a-z_0-9]+)\])?", label, subject)
 
 
 def periods(warehouse) -> list[str]:

@@ -318,6 +318,44 @@ class Warehouse:
             with self.engine.begin() as conn:
                 conn.execute(self.sql("load/upsert_template"), rows)
 
+    def store_quality_warnings(self, district: str, period: Period, warnings: list) -> dict:
+        """Replace a district's period's warnings by the latest check's (``quality.Warning_``): a warning
+        found again keeps its row and its verification, which holds while its values are the same."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [
+            {
+                key: value
+                for key, value in {**w.to_dict(), "found_at": now}.items()
+                if key not in ("extra", "district", "period")
+            }
+            | {"district": district, "period": str(period)}
+            for w in warnings
+        ]
+        with self.engine.begin() as conn:
+            existing = {
+                r.id
+                for r in conn.execute(self.sql("query/quality_warnings"), {"district": district, "period": str(period)})
+            }
+            gone = existing - {r["id"] for r in rows}
+            if gone:
+                conn.execute(self.sql("load/delete_quality_warning"), [{"id": i} for i in sorted(gone)])
+            if rows:
+                conn.execute(self.sql("load/upsert_quality_warning"), rows)
+        return {"found": len(rows), "new": len({r["id"] for r in rows} - existing), "gone": len(gone)}
+
+    def verify_quality_warning(self, warning_id: str, user_name: str, comment: str) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                self.sql("load/verify_quality_warning"),
+                {
+                    "id": warning_id,
+                    "user_name": user_name,
+                    "comment": comment,
+                    "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+            ).rowcount
+        return bool(done)
+
     def set_feedback(self, submission_id: str, path: Path) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.sql("load/set_feedback"), {"submission_id": submission_id, "feedback_path": str(path)})

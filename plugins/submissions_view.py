@@ -12,7 +12,7 @@ from pathlib import Path
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -97,6 +97,23 @@ def archived_file(user: GetUserDep, submission_id: str):
     row = _submission_files(submission_id)
     path = _served(row["archive_path"], get_settings().archive_dir)
     return FileResponse(path, filename=row["file_name"])
+
+
+@app.post("/quality/{warning_id}/verify")
+def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment: str = Form("")):
+    """The clerk verified a data-quality warning (recorded with the user and time), then back to the page."""
+    from giamngheo.config import get_settings
+    from giamngheo.warehouse import Warehouse
+
+    settings = get_settings()
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        if not warehouse.verify_quality_warning(warning_id, user.get_name(), comment.strip()[:500]):
+            raise HTTPException(status_code=404, detail="không có cảnh báo / no such warning")
+    finally:
+        warehouse.dispose()
+    back = request.headers.get("referer") or "../../"
+    return RedirectResponse(back if back.startswith(str(request.base_url)) else "../../", status_code=303)
 
 
 @app.get("/templates/{period}/{name}")

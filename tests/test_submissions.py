@@ -151,7 +151,8 @@ client = TestClient(create_app(), follow_redirects=False)
 anonymous = client.get("/giamngheo/")
 anonymous_api = client.get("/giamngheo/api/submissions")
 # every route the plugin's app has, asked anonymously: a new route cannot skip the login
-routes = {r.path: client.get("/giamngheo" + r.path).status_code for r in app.routes if isinstance(r, APIRoute)}
+routes = {f"{m} {r.path}": client.request(m, "/giamngheo" + r.path).status_code
+          for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
 token = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
 headers = {"Authorization": f"Bearer {token}"}
 page = client.get("/giamngheo/", params={"period": "2022-H1"}, headers=headers)
@@ -171,11 +172,15 @@ unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
 template = client.get("/giamngheo/templates/2022-H1/mau_health_2022-H1.xlsx", headers=headers)
 escape = client.get("/giamngheo/templates/2022-H1/..%2F..%2Fwarehouse.sqlite", headers=headers)
 feedback = client.get(f"/giamngheo/feedback/{rejected['id']}", headers=headers)
+[warning] = api.json()["warnings"]
+verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"}, headers=headers)
+after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"]
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
          "docs": [docs.status_code, docs.text[:20000], docs_link.status_code, styles],
          "outside": outside.status_code, "unknown": unknown.status_code,
          "template": [template.status_code, template.content[:2].decode("latin-1"), escape.status_code],
-         "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")]}
+         "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")],
+         "verify": [warning["verified_by"], verify.status_code, after[0]["verified_by"], after[0]["verified_comment"]]}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
                   "login": anonymous.headers.get("location"), "routes": routes, "files": files,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
@@ -195,6 +200,10 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     own = Ingestor.from_settings(pipeline.deployment.settings)  # Data Docs in the data dir, as deployed
     [rejected] = own.ingest([f for f in own.deployment.discover(H1) if f.name == bad.name])
     own.write_blank_forms(H1)
+    from giamngheo.quality import Warning_
+
+    doubtful = Warning_("061", PERIOD, "vay_ho_ngheo", "061-02", "bank.luot_vay[ho_ngheo]", 400.0, "≤ 127", "vi", "en")
+    own.warehouse.store_quality_warnings("061", H1, [doubtful])
     own.warehouse.dispose()
     assert rejected.status == "rejected"
     env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
@@ -225,6 +234,9 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert probe["files"]["feedback"][0] == 200 and "sai.sua-loi." in probe["files"]["feedback"][1]
     assert 'href="templates/2022-H1/mau_commune_061-02_2022-H1.xlsx"' in probe["html"]
     assert 'href="feedback/' in probe["html"]
+    # the data-quality review: the warning listed, verified by the logged-in user through the page's form
+    assert '<table id="warnings">' in probe["html"] and "Lượt hộ (lao động) vay (ho_ngheo)" in probe["html"]
+    assert probe["files"]["verify"] == [None, 303, "admin", "đã hỏi NHCSXH"]
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
     assert plugin["external_views"][0]["name"] == "Submissions"

@@ -448,6 +448,13 @@ def build(out: Path = OUT) -> Path:
     para(doc, "+ {{ reason }}", size=12)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if quality.unverified %}")
+    para(
+        doc,
+        "- {{ quality.unverified_text }} cảnh báo chất lượng số liệu chưa xác minh (xem trang Submissions "
+        "và tệp {{ quality.review_file }}).",
+    )
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p for f in narrative_flags %}")
     para(doc, "- Mục {{ f.section }}: {{ f.vi }}.")
     tag(doc, "{%p endfor %}")
