@@ -80,3 +80,39 @@ def poor_household_share(values: ReportValues, communes: list[OrgUnit], path: Pa
     path = _save(fig, path)
     plt.close(fig)
     return path
+
+
+TREND_LABELS = {
+    "jobs": "Việc làm mới",
+    "cards": "Thẻ BHYT",
+    "visits": "Lượt khám",
+    "cost_poor": "Chi phí khám hộ nghèo",
+    "poor_loans": "Lượt hộ nghèo vay",
+    "electricity": "Hộ được hỗ trợ tiền điện",
+}
+
+
+def key_figures_over_time(history: dict[str, dict[str, Decimal]], path: Path) -> Path | None:
+    """The main figures over the periods the warehouse holds, each as an index (its first period = 100);
+    drawn only with at least two periods."""
+    periods = sorted(history)
+    if len(periods) < 2:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for key, label in TREND_LABELS.items():
+        series = [history[p].get(key) for p in periods]
+        base = next((v for v in series if v), None)
+        if base is None:
+            continue
+        ax.plot(
+            periods, [float(v * 100 / base) if v is not None else float("nan") for v in series], marker="o", label=label
+        )
+    ax.axhline(100, color="#999999", linewidth=0.8)
+    ax.set_ylabel("Chỉ số (kỳ đầu = 100)")
+    ax.set_title("Các chỉ tiêu chính qua các kỳ báo cáo")
+    ax.legend(frameon=False, fontsize=7, ncol=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    path = _save(fig, path)
+    plt.close(fig)
+    return path

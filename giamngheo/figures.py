@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .forms import Form
-from .numbers import format_count, format_number
+from .numbers import format_count, format_number, round_half_up
 from .periods import Period
 from .reference import Category, OrgUnit
 
@@ -247,3 +247,43 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
         "models_count": count(len(models)),
         "models_amount": money(values.total("models", "kinh_phi")),
     }
+
+
+# the key figures a report compares with the same half of the previous year: (form, indicators, category)
+COMPARED = {
+    "jobs": ("commune", ("viec_lam_moi_trong_nuoc", "lao_dong_nuoc_ngoai"), ""),
+    "cards": ("health", ("the_bhyt",), ""),
+    "visits": ("health", ("luot_kham",), ""),
+    "cost_poor": ("health", ("chi_phi_kham_ho_ngheo",), ""),
+    "poor_loans": ("bank", ("luot_vay",), "ho_ngheo"),
+    "electricity": ("commune", ("tien_dien_luot_ho",), ""),
+}
+
+
+def change_text(current: Decimal, previous: Decimal, previous_period: Period) -> str:
+    """`` (tăng 12,5% so với cùng kỳ năm 2022)``: the change in percent, rounded half-up to one digit."""
+    year = f"cùng kỳ năm {previous_period.year}"
+    if previous == 0:
+        return ""
+    change = round_half_up((current - previous) * 100 / previous, 1)
+    if change == 0:
+        return f" (bằng {year})"
+    word = "tăng" if change > 0 else "giảm"
+    return f" ({word} {format_number(abs(change), 1)}% so với {year})"
+
+
+def comparisons(current: ReportValues, previous: ReportValues | None, previous_period: Period) -> dict[str, str]:
+    """For each key figure, the change from the same half of the previous year, or ``""`` when the
+    warehouse holds no figure for it then, or none now (a report without history reads as before)."""
+    out = dict.fromkeys(COMPARED, "")
+    if previous is None:
+        return out
+    for key, (form, indicators, category) in COMPARED.items():
+        if not any(previous.by_unit(form, i, category) for i in indicators):
+            continue
+        if not any(current.by_unit(form, i, category) for i in indicators):
+            continue
+        now = sum((current.total(form, i, category) for i in indicators), Decimal(0))
+        before = sum((previous.total(form, i, category) for i in indicators), Decimal(0))
+        out[key] = change_text(now, before, previous_period)
+    return out

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -25,7 +26,7 @@ import yaml
 from .completeness import check_completeness
 from .config import Settings, get_settings
 from .faults import pause_point
-from .figures import ReportValues, build_figures, lower_first, report_periods
+from .figures import ReportValues, build_figures, comparisons, lower_first, report_periods
 from .narrative import load_narrative
 from .numbers import format_count
 from .periods import Period
@@ -104,8 +105,16 @@ class ReportBuilder:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
         return ReportValues(rows, self.forms, self.categories)
 
+    def previous_values(self, period: Period) -> tuple[Period, ReportValues | None]:
+        """The same half of the previous year, if the warehouse holds any of its figures."""
+        previous = Period(period.year - 1, period.half)
+        rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
+        return previous, (ReportValues(rows, self.forms, self.categories) if rows else None)
+
     def context(self, period: Period, values: ReportValues) -> dict:
         figures = build_figures(values, period, self.communes, self.categories)
+        previous_period, previous = self.previous_values(period)
+        figures["compare"] = comparisons(values, previous, previous_period)
         doc = document_settings(load_report_settings(self.settings.report_settings_path), self.district_unit())
         when = document_date(period, doc.get("delay_days", 15))
         doc.update(
@@ -149,6 +158,25 @@ class ReportBuilder:
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
 
+    def key_figures_by_period(self, period: Period) -> dict[str, dict]:
+        """The compared key figures (``figures.COMPARED``) of every half-year held up to ``period``, each
+        half on its own (flows of that half, stocks at its end)."""
+        from .figures import COMPARED
+
+        held = [Period.parse(p["period"]) for p in self.warehouse.query("query/periods")]
+        out: dict[str, dict] = {}
+        for half in sorted(p for p in held if p <= period):
+            rows = self.warehouse.report_values(half, half, self.settings.district_code)
+            values = ReportValues(rows, self.forms, self.categories)
+            totals = {
+                key: sum((values.total(form, i, category) for i in indicators), Decimal(0))
+                for key, (form, indicators, category) in COMPARED.items()
+                if any(values.by_unit(form, i, category) for i in indicators)
+            }
+            if totals:
+                out[str(half)] = totals
+        return out
+
     def unverified_warnings(self, period: Period) -> list[dict]:
         """The period's data-quality warnings no one has verified (for the current values)."""
         try:
@@ -176,6 +204,7 @@ class ReportBuilder:
             drawn = {
                 "jobs": charts.jobs_against_plan(values, self.communes, tmp_dir / "jobs.png"),
                 "poverty": charts.poor_household_share(values, self.communes, tmp_dir / "poverty.png"),
+                "trend": charts.key_figures_over_time(self.key_figures_by_period(period), tmp_dir / "trend.png"),
             }
             context["charts"] = {k: InlineImage(template, str(p), width=Mm(155)) if p else "" for k, p in drawn.items()}
             template.render(context, autoescape=True)

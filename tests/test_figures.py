@@ -114,3 +114,16 @@ def test_every_code_the_report_names_is_in_the_forms_contract(forms):
     for form, indicator in found:
         assert form in forms, form
         assert not indicator or indicator in {c.code for c in forms[form].figures}, (form, indicator)
+
+
+def test_the_change_from_last_year_is_rounded_half_up():
+    from decimal import Decimal
+
+    from giamngheo.figures import change_text
+    from giamngheo.periods import Period
+
+    before = Period.parse("2022-H1")
+    assert change_text(Decimal(11225), Decimal(10000), before) == " (tăng 12,3% so với cùng kỳ năm 2022)"  # 12,25
+    assert change_text(Decimal(9875), Decimal(10000), before) == " (giảm 1,3% so với cùng kỳ năm 2022)"  # 1,25
+    assert change_text(Decimal(10000), Decimal(10000), before) == " (bằng cùng kỳ năm 2022)"
+    assert change_text(Decimal(5), Decimal(0), before) == ""  # nothing to compare with

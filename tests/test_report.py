@@ -309,10 +309,38 @@ def test_every_field_of_the_template_is_in_the_context_and_every_section_is_know
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
     period = Period.parse(PERIOD)
     context = builder.context(period, builder.values(period))
-    context["charts"] = {"jobs": "", "poverty": ""}
+    context["charts"] = {"jobs": "", "poverty": "", "trend": ""}
     template = DocxTemplate(str(ROOT / "include" / "templates" / "bao_cao_giam_ngheo.docx"))
     template.render(context, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined), autoescape=True)
     context.pop("jobs")
     with pytest.raises(jinja2.UndefinedError, match="jobs"):
         template = DocxTemplate(str(ROOT / "include" / "templates" / "bao_cao_giam_ngheo.docx"))
         template.render(context, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined), autoescape=True)
+
+
+def test_a_second_year_compares_its_key_figures_with_the_same_half_of_the_first(pipeline, builder, data_dir):
+    """Two years of the sample; in 2023-H1 Vi Hương's Health Center row has 3.806 more health cards."""
+    from decimal import Decimal
+
+    from giamngheo.numbers import format_number, round_half_up
+    from tests.helpers import HEALTH_HEADER, health_row
+
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    later = data_dir / "inbox" / "2023-H1"
+    shutil.copytree(data_dir / "inbox" / PERIOD, later)
+    latest = max(f.arrival for f in pipeline.deployment.discover(Period.parse("2023-H1")))
+    write_csv(
+        later / "health" / "dinh_chinh_vi_huong.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=1827 + 3806, poor=303)],
+        arrival=latest + 60,
+    )
+    pipeline.ingest(pipeline.deployment.discover(Period.parse("2023-H1")))
+    second = builder.render(Period.parse("2023-H1"), pdf=False).docx
+    text = document_text(second)
+    assert len(Document(second).inline_shapes) == 3 and "Biểu đồ 3. Các chỉ tiêu chính qua các kỳ" in text
+    change = round_half_up(Decimal(3806) * 100 / Decimal(30447), 1)  # 12,5000…%: half-up to one digit
+    assert f"cấp 34.253 thẻ BHYT (tăng {format_number(change, 1)}% so với cùng kỳ năm 2022)" in text
+    assert "(bằng cùng kỳ năm 2022)" in text  # the jobs, loans and electricity figures did not change
+    first = builder.render(Period.parse(PERIOD), pdf=False).docx
+    assert "so với cùng kỳ" not in document_text(first)  # no 2021 in the warehouse: 2022-H1 reads as before
+    assert len(Document(first).inline_shapes) == 2  # and no trend chart: one period held before it

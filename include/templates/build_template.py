@@ -197,7 +197,8 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "+ Trong {{ period.months }} toàn huyện giải quyết việc làm mới cho {{ jobs.total }}/{{ jobs.plan }} "
-        "lao động, đạt {{ jobs.rate }}% kế hoạch giao, trong đó: Lao động tại các công ty, khu công nghiệp "
+        "lao động{{ compare.jobs }}, đạt {{ jobs.rate }}% kế hoạch giao, trong đó: Lao động tại "
+        "các công ty, khu công nghiệp "
         "{{ jobs.home }} người; {{ jobs.abroad }} lao động đi làm việc ở nước ngoài theo hợp đồng.",
     )
     tag(doc, "{%p if charts.jobs %}")
@@ -238,16 +239,22 @@ def build(out: Path = OUT) -> Path:
     para(doc, "- Chính sách hỗ trợ về y tế.")
     para(
         doc,
-        "- Trong {{ period.label }}, đã thực hiện cấp {{ health.cards }} thẻ BHYT, trong đó số thẻ BHYT đối "
+        "- Trong {{ period.label }}, đã thực hiện cấp {{ health.cards }} thẻ BHYT{{ compare.cards "
+        "}}, trong đó số thẻ BHYT đối "
         "tượng hộ nghèo của toàn huyện {{ period.label }} được phát hành là: {{ health.cards_poor }} thẻ.",
     )
     para(
         doc,
         "- Duy trì phòng khám tư vấn, quản lý và điều trị tại khoa Khám bệnh, Trung tâm Y tế huyện. Trong "
-        "{{ period.months }} đã khám cho {{ health.visits }} lượt người, số lượt khám của đối tượng hộ nghèo "
+        "{{ period.months }} đã khám cho {{ health.visits }} lượt người{{ compare.visits }}, số "
+        "lượt khám của đối tượng hộ nghèo "
         "trong {{ period.months }} là: {{ health.visits_poor }} lượt.",
     )
-    para(doc, "- Số chi phí của đối tượng hộ nghèo trong {{ period.months }} là: {{ health.cost_poor }} đồng.")
+    para(
+        doc,
+        "- Số chi phí của đối tượng hộ nghèo trong {{ period.months }} là: {{ health.cost_poor }} "
+        "đồng{{ compare.cost_poor }}.",
+    )
     para(
         doc,
         "- Cung cấp đầy đủ, kịp thời các phương tiện tránh thai miễn phí cho phụ nữ nghèo, cận nghèo, định kỳ "
@@ -307,7 +314,8 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "+ Ngân hàng chính sách giải ngân cho {{ loans.ho_ngheo.borrowers }} lượt hộ nghèo vay "
-        "{{ loans.ho_ngheo.million_vnd }} triệu đồng; {{ loans.ho_can_ngheo.borrowers }} lượt hộ cận nghèo "
+        "{{ loans.ho_ngheo.million_vnd }} triệu đồng{{ compare.poor_loans }}; {{ "
+        "loans.ho_can_ngheo.borrowers }} lượt hộ cận nghèo "
         "vay {{ loans.ho_can_ngheo.million_vnd }} triệu đồng; cho vay xuất khẩu lao động có thời hạn ở nước "
         "ngoài là: {{ loans.xuat_khau_lao_dong.million_vnd }} triệu đồng với "
         "{{ loans.xuat_khau_lao_dong.borrowers }} lao động vay vốn.",
@@ -315,7 +323,8 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "- Chính sách hỗ trợ tiền điện cho hộ nghèo: Phê duyệt và chi trả {{ electricity.amount }}đ cho "
-        "{{ electricity.households }} lượt hộ nghèo, hộ chính sách xã hội và hộ đang sống ở vùng chưa có "
+        "{{ electricity.households }} lượt hộ nghèo{{ compare.electricity }}, hộ chính sách xã hội "
+        "và hộ đang sống ở vùng chưa có "
         "điện lưới.",
     )
     tag(doc, "{%p if charts.poverty %}")
@@ -323,6 +332,17 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "Biểu đồ 2. Tỷ lệ hộ nghèo đầu năm trên tổng số hộ, theo xã",
+        italic=True,
+        align=CENTER,
+        indent=False,
+        size=12,
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if charts.trend %}")
+    para(doc, "{{ charts.trend }}", align=CENTER, indent=False, after=0)
+    para(
+        doc,
+        "Biểu đồ 3. Các chỉ tiêu chính qua các kỳ báo cáo, so với kỳ đầu tiên",
         italic=True,
         align=CENTER,
         indent=False,
