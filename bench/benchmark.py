@@ -383,6 +383,35 @@ def period(env: dict[str, str], workers: int) -> dict:
     }
 
 
+def _quality(env: dict[str, str]) -> dict:
+    """check_quality as the DAG's task runs it, in a fresh process: GX's setup, then every district."""
+    started = time.perf_counter()
+    use_env(env)
+    from giamngheo.ingest import Ingestor
+    from giamngheo.periods import Period
+
+    ingestor = Ingestor()
+    ingestor.quality_checker  # noqa: B018 - the GX import and context, paid once per task
+    setup = time.perf_counter() - started
+    checked = time.perf_counter()
+    found = ingestor.check_quality(Period.parse(PERIOD))
+    check = time.perf_counter() - checked
+    return {
+        "setup_s": setup,
+        "check_s": check,
+        "districts": len(found),
+        "per_district_ms": check * 1000 / max(1, len(found)),
+        "warnings": sum(v["found"] for v in found.values()),
+    }
+
+
+def quality(env: dict[str, str]) -> dict:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_quality, (env,))
+
+
 # ---------------------------------------------------------------- reports
 
 
@@ -573,6 +602,12 @@ def table(result: dict) -> str:
             f"{'period, ' + backend + ', ' + str(p['tasks']) + ' tasks':<44}{p['wall_s']:>11.1f}s"
             f"{'':>12}{'':>9}  {p['files_per_s']:.1f} files/s"
         )
+    if "quality" in result:
+        q = result["quality"]
+        lines.append(
+            f"{'quality check, ' + str(q['districts']) + ' district(s)':<44}{q['check_s']:>11.2f}s"
+            f"{'':>12}{'':>9}  {q['per_district_ms']:.0f} ms/district, GX setup {q['setup_s']:.1f} s"
+        )
     r = result["reports"]
     lines.append(f"{'render one district':<44}{r['one_district_s']:>11.2f}s")
     lines.append(f"{'render all ' + str(r['all_districts']) + ' districts':<44}{r['all_s']:>11.1f}s")
@@ -675,8 +710,11 @@ def main(argv=None) -> int:
             print(f"the whole period on {backend}…", flush=True)
             result["period"][backend] = period(deployment_env(data_dir, reference, url, args.max_tasks), args.workers)
 
-        print("reports…", flush=True)
+        print("data quality…", flush=True)
         env = deployment_env(data_dir, reference, backends["sqlite"], args.max_tasks)
+        result["quality"] = quality(env)
+
+        print("reports…", flush=True)
         result["reports"] = reports(env, codes, args.workers, args.repeat, args.max_tasks)
 
         if args.airflow:

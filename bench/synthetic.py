@@ -151,7 +151,7 @@ def write_reference(out: Path, districts: int) -> Path:
     """org_units.csv for ``districts`` districts, beside the project's categories and forms."""
     ref = out / "reference"
     ref.mkdir(parents=True, exist_ok=True)
-    for name in ("categories.csv", "forms.yaml"):
+    for name in ("categories.csv", "forms.yaml", "quality_rules.yaml"):
         shutil.copy2(ROOT / "include" / "reference" / name, ref / name)
     lines = ["code,name,level,kind,parent_code,aliases"]
     for province in range(1, (districts - 1) // DISTRICTS_PER_PROVINCE + 2):
