@@ -40,10 +40,12 @@ holds it, with its downstream tasks (the default): files already processed are
 skipped, so only the re-sent one is read. Re-running anything is safe: an
 identical file changes nothing.
 
-`check_quality` then checks the loaded periods' figures across forms and
-over time (`include/reference/quality_rules.yaml`, a Great Expectations run over
-the warehouse's figures, and outliers against each commune's own past): its
-warnings never reject a file; the clerk reviews them on the Submissions page.
+After loading, each `ingest_files` task checks its districts' periods across
+forms and over time (`include/reference/quality_rules.yaml`, a Great
+Expectations run over the warehouse's figures, and outliers against each
+commune's own past; checks of one district's period take turns, so the last
+sees every load): its warnings never reject a file; the clerk reviews them on
+the Submissions page.
 
 Each `ingest_files` task returns what became of its files (submission ids and
 statuses, XCom key `outcomes`); the tasks after it use that, never the inbox.
@@ -136,6 +138,9 @@ def ingest_submissions():
         ingestor = Ingestor()
         outcomes = ingestor.ingest(files, processed_by=ui_path, ui_base=ui_base)
         ti.xcom_push(key="outcomes", value=[o.summary() for o in outcomes])
+        for period, districts in ingestor.check_quality_after(outcomes).items():  # GX is loaded already
+            for district, counts in districts.items():
+                print(f"{period}/{district}: {counts['found']} cảnh báo số liệu / data-quality warning(s)")
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
             log.error("%s", outcome.message)  # the rejections first in the log
@@ -158,28 +163,6 @@ def ingest_submissions():
                 "\n\n".join(o.message for o in rejected[:20]),
             )
         return [o.submission_id for o in outcomes]  # what became of each file is in the ledger, by these ids
-
-    @task(trigger_rule="all_done")
-    def check_quality() -> dict:
-        """Data quality across forms and over time, for the periods and districts that loaded data:
-        warnings for the clerk (Submissions page, reports/<period>/canh-bao-<period>.xlsx), never a
-        rejection. Before the asset events, so that a re-drafted report counts them."""
-        from giamngheo.ingest import Ingestor, announcements
-        from giamngheo.periods import Period
-
-        loads = [a for a in announcements(task_outcomes(get_current_context()["ti"])) if "accepted" in a["statuses"]]
-        wanted: dict[str, set[str]] = {}
-        for load in loads:
-            wanted.setdefault(load["period"], set()).update(load["districts"])
-        if not wanted:
-            print("nothing loaded: nothing to check")
-            return {}
-        ingestor = Ingestor()
-        found = {p: ingestor.check_quality(Period.parse(p), sorted(d)) for p, d in sorted(wanted.items())}
-        for period, districts in found.items():
-            for district, counts in districts.items():
-                print(f"{period}/{district}: {counts['found']} cảnh báo / warning(s), {counts['new']} new")
-        return found
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE_LOADS])
     def announce_loads() -> list[dict]:
@@ -236,7 +219,7 @@ def ingest_submissions():
     batches = find_files()
     batches >> write_templates()
     loaded = ingest_files.expand(batch=batches)
-    loaded >> check_quality() >> announce_loads() >> summarize(batches)
+    loaded >> announce_loads() >> summarize(batches)
 
 
 def task_outcomes(ti) -> list[dict]:

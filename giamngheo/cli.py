@@ -44,6 +44,7 @@ def cmd_ingest(args) -> int:
     ingestor = _ingestor()
     todo, _known = ingestor.needing_ingestion(ingestor.deployment.discover(args.period))
     outcomes = ingestor.ingest(todo)
+    ingestor.check_quality_after(outcomes)
     ingestor.warehouse.analyse()
     for outcome in outcomes:
         print(f"{outcome.status:9} {outcome.file}")

@@ -294,22 +294,33 @@ class Ingestor:
     def check_quality(self, period: Period, districts: list[str] | None = None) -> dict:
         """Check a period's current figures (rules across forms, outliers over time) for each district;
         store the warnings (verifications of unchanged values kept) and write the review workbook
-        ``reports/<period>/canh-bao-<period>.xlsx``."""
+        ``reports/<period>/canh-bao-<period>.xlsx``. Checks of one district's period take turns."""
         from .quality import outliers, write_review_xlsx
 
+        checker = self.quality_checker
         summary = {}
         for district in districts or self.deployment.districts:
-            values = self.warehouse.report_values(period, period, district)
-            if not values:
+
+            def evaluate(values, history, district=district):
+                found = checker.check(values, district, period, self.deployment.forms)
+                return found + outliers(history, values, district, period, checker.rules.outliers)
+
+            result = self.warehouse.check_quality(district, period, evaluate)
+            if not result.pop("checked"):
                 continue
-            history = self.warehouse.query("query/commune_history", district=district, period=period)
-            found = self.quality_checker.check(values, district, period, self.deployment.forms)
-            found += outliers(history, values, district, period, self.quality_checker.rules.outliers)
-            summary[district] = self.warehouse.store_quality_warnings(district, period, found)
+            summary[district] = result
             stored = self.warehouse.query("query/quality_warnings", district=district, period=period)
             out = self.deployment.district_settings(district).reports_dir / str(period)
             write_review_xlsx(stored, out / f"canh-bao-{period}.xlsx")
         return summary
+
+    def check_quality_after(self, outcomes: list[IngestOutcome]) -> dict:
+        """Check the (period, district)s that accepted a file among ``outcomes`` (an ingestion task's)."""
+        loaded: dict[str, set[str]] = {}
+        for outcome in outcomes:
+            if outcome.status == "accepted":
+                loaded.setdefault(outcome.period, set()).add(outcome.district)
+        return {p: self.check_quality(Period.parse(p), sorted(d)) for p, d in sorted(loaded.items())}
 
     def write_blank_forms(self, period: Period, districts: list[str] | None = None, force: bool = False) -> list:
         """The blank templates of each district's period (``<templates>/<period>/``), written once and

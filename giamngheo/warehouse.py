@@ -318,9 +318,37 @@ class Warehouse:
             with self.engine.begin() as conn:
                 conn.execute(self.sql("load/upsert_template"), rows)
 
+    def check_quality(self, district: str, period: Period, evaluate) -> dict:
+        """Check a district's period and store its warnings in one transaction, checks of the same
+        (district, period) taking turns (SQLite: ``begin immediate``; PostgreSQL: an advisory lock): the
+        figures are read inside the transaction, so the last check to run sees every load committed
+        before it, and concurrent ingestion tasks cannot leave an older check's warnings behind.
+        ``evaluate(values, history)`` returns the warnings (``quality.Warning_``) of the period's
+        per-commune ``values`` and of the earlier periods' ``history``."""
+        params = {"district": district, "period": str(period)}
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|quality|{district}|{period}"})
+            values = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    self.sql("query/report_values"), {**params, "first_period": str(period), "last_period": str(period)}
+                )
+            ]
+            if not values:
+                return {"found": 0, "new": 0, "gone": 0, "checked": False}
+            history = [dict(r._mapping) for r in conn.execute(self.sql("query/commune_history"), params)]
+            found = self._store_quality(conn, district, period, evaluate(values, history))
+        return {**found, "checked": True}
+
     def store_quality_warnings(self, district: str, period: Period, warnings: list) -> dict:
-        """Replace a district's period's warnings by the latest check's (``quality.Warning_``): a warning
-        found again keeps its row and its verification, which holds while its values are the same."""
+        """Replace a district's period's warnings by these (``quality.Warning_``)."""
+        with self.engine.begin() as conn:
+            return self._store_quality(conn, district, period, warnings)
+
+    def _store_quality(self, conn: Connection, district: str, period: Period, warnings: list) -> dict:
+        """A warning found again keeps its row and its verification, which holds while its values are the
+        same; a warning no longer found is removed."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [
             {
@@ -331,16 +359,15 @@ class Warehouse:
             | {"district": district, "period": str(period)}
             for w in warnings
         ]
-        with self.engine.begin() as conn:
-            existing = {
-                r.id
-                for r in conn.execute(self.sql("query/quality_warnings"), {"district": district, "period": str(period)})
-            }
-            gone = existing - {r["id"] for r in rows}
-            if gone:
-                conn.execute(self.sql("load/delete_quality_warning"), [{"id": i} for i in sorted(gone)])
-            if rows:
-                conn.execute(self.sql("load/upsert_quality_warning"), rows)
+        existing = {
+            r.id
+            for r in conn.execute(self.sql("query/quality_warnings"), {"district": district, "period": str(period)})
+        }
+        gone = existing - {r["id"] for r in rows}
+        if gone:
+            conn.execute(self.sql("load/delete_quality_warning"), [{"id": i} for i in sorted(gone)])
+        if rows:
+            conn.execute(self.sql("load/upsert_quality_warning"), rows)
         return {"found": len(rows), "new": len({r["id"] for r in rows} - existing), "gone": len(gone)}
 
     def verify_quality_warning(self, warning_id: str, user_name: str, comment: str) -> bool:
