@@ -268,9 +268,25 @@ class QualityChecker:
 
     def check(self, values: list[dict], district: str, period: Period, forms: dict[str, Form]) -> list[Warning_]:
         """The rules' warnings of a district's period (``values``: the warehouse's per-commune values)."""
-        if not self.rules.rules:
-            return []
-        frame = rules_frame(self.rules, figures_by_unit(values), district, period)
+        return self.check_many({district: values}, period, forms)[district]
+
+    def check_many(
+        self, values_by_district: dict[str, list[dict]], period: Period, forms: dict[str, Form]
+    ) -> dict[str, list[Warning_]]:
+        """The rules' warnings of several districts' period in one GX run (its cost is per run, not per
+        row): one frame holding every district's communes and each district's own row."""
+        import pandas as pd
+
+        found: dict[str, list[Warning_]] = {district: [] for district in values_by_district}
+        if not self.rules.rules or not values_by_district:
+            return found
+        frames, owner = [], {}
+        for district, values in values_by_district.items():
+            part = rules_frame(self.rules, figures_by_unit(values), district, period)
+            owner.update(dict.fromkeys(part[UNIT], district))
+            frames.append(part)
+        frame = pd.concat(frames, ignore_index=True)
+        rows = {row[UNIT]: row for row in frame.to_dict("records")}
         by_rule = {r.code: r for r in self.rules.rules}
         warnings: dict[tuple[str, str], Warning_] = {}
         if self.definition.suite.expectations:
@@ -286,16 +302,17 @@ class QualityChecker:
                 rule = by_rule[config.meta["rule"]]
                 for index in outcome.result.get("unexpected_index_list") or []:
                     unit = index[UNIT]
-                    row = frame[frame[UNIT] == unit].iloc[0]
-                    warnings[(rule.code, unit)] = _rule_warning(rule, row, district, period)
+                    warnings[(rule.code, unit)] = _rule_warning(rule, rows[unit], owner[unit], period)
         for rule in self.rules.rules:  # a side the warehouse lacks
             if rule.when_missing != "warn":
                 continue
-            for _, row in frame.iterrows():
+            for unit, row in rows.items():
                 present = [row[column(rule, side)] == row[column(rule, side)] for side in rule.sides()]
-                if any(present) and not all(present) and (rule.code, row[UNIT]) not in warnings:
-                    warnings[(rule.code, row[UNIT])] = _rule_warning(rule, row, district, period, kind="missing")
-        return sorted(warnings.values(), key=lambda w: (w.rule, w.org_unit))
+                if any(present) and not all(present) and (rule.code, unit) not in warnings:
+                    warnings[(rule.code, unit)] = _rule_warning(rule, row, owner[unit], period, kind="missing")
+        for warning in sorted(warnings.values(), key=lambda w: (w.rule, w.org_unit)):
+            found[warning.district].append(warning)
+        return found
 
 
 def _rule_warning(rule: Rule, row, district: str, period: Period, kind: str = "rule") -> Warning_:

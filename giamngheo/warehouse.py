@@ -318,28 +318,38 @@ class Warehouse:
             with self.engine.begin() as conn:
                 conn.execute(self.sql("load/upsert_template"), rows)
 
-    def check_quality(self, district: str, period: Period, evaluate) -> dict:
-        """Check a district's period and store its warnings in one transaction, checks of the same
-        (district, period) taking turns (SQLite: ``begin immediate``; PostgreSQL: an advisory lock): the
-        figures are read inside the transaction, so the last check to run sees every load committed
-        before it, and concurrent ingestion tasks cannot leave an older check's warnings behind.
-        ``evaluate(values, history)`` returns the warnings (``quality.Warning_``) of the period's
-        per-commune ``values`` and of the earlier periods' ``history``."""
-        params = {"district": district, "period": str(period)}
+    def check_quality(self, districts: list[str], period: Period, evaluate) -> dict[str, dict]:
+        """Check districts' period and store their warnings in one transaction, checks of the same
+        (district, period) taking turns (SQLite: ``begin immediate``; PostgreSQL: advisory locks, taken
+        in order): the figures are read inside the transaction, so the last check to run sees every load
+        committed before it, and concurrent ingestion tasks cannot leave an older check's warnings.
+        ``evaluate(values, history)`` maps each district's per-commune ``values`` of the period and
+        ``history`` of the earlier periods to its warnings (``quality.Warning_``); districts without
+        figures are left out."""
+        summary: dict[str, dict] = {}
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|quality|{district}|{period}"})
-            values = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    self.sql("query/report_values"), {**params, "first_period": str(period), "last_period": str(period)}
-                )
-            ]
+                for district in sorted(districts):
+                    conn.execute(
+                        self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|quality|{district}|{period}"}
+                    )
+            values, history = {}, {}
+            for district in districts:
+                params = {"district": district, "first_period": str(period), "last_period": str(period)}
+                rows = [dict(r._mapping) for r in conn.execute(self.sql("query/report_values"), params)]
+                if rows:
+                    values[district] = rows
+                    history[district] = [
+                        dict(r._mapping)
+                        for r in conn.execute(
+                            self.sql("query/commune_history"), {"district": district, "period": str(period)}
+                        )
+                    ]
             if not values:
-                return {"found": 0, "new": 0, "gone": 0, "checked": False}
-            history = [dict(r._mapping) for r in conn.execute(self.sql("query/commune_history"), params)]
-            found = self._store_quality(conn, district, period, evaluate(values, history))
-        return {**found, "checked": True}
+                return summary
+            for district, warnings in evaluate(values, history).items():
+                summary[district] = self._store_quality(conn, district, period, warnings)
+        return summary
 
     def store_quality_warnings(self, district: str, period: Period, warnings: list) -> dict:
         """Replace a district's period's warnings by these (``quality.Warning_``)."""

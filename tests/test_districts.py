@@ -81,6 +81,17 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     with pytest.raises(UnknownDistrict):
         page_data(pipe.deployment, pipe.warehouse, PERIOD, "999")
 
+    # data quality: the three districts checked in one GX run, each warning stored under its own district
+    from giamngheo.periods import Period
+
+    checked = pipe.check_quality(Period.parse(PERIOD))
+    assert set(checked) == {"001", "002", "003"}
+    for district in checked:
+        stored = pipe.warehouse.query("query/quality_warnings", district=district, period=PERIOD)
+        assert len(stored) == checked[district]["found"]
+        own = {u.code for u in pipe.deployment.reference.communes_of(district)} | {district}
+        assert {w["org_unit"] for w in stored} <= own
+
 
 def test_a_file_naming_another_districts_commune_is_rejected(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
