@@ -23,6 +23,7 @@ from .forms import Column, Form
 from .numbers import UNIT_NAMES_VI
 from .periods import Period
 from .reference import Category, OrgUnit
+from .sheets import save_workbook
 
 FORM_SHEET, GUIDE_SHEET, LISTS_SHEET = "Biểu", "Hướng dẫn", "Danh mục"
 TOTAL_LABEL = "Tổng cộng"
@@ -180,10 +181,7 @@ def write_blank_form(
     for letter, width in zip("ABCD", (45, 28, 22, 70), strict=True):
         guide.column_dimensions[letter].width = width
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(path.name + ".tmp")
-    book.save(staged)
-    staged.replace(path)
+    save_workbook(book, path)
     return path
 
 

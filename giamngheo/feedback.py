@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .forms import Form
 from .problems import Problem
-from .sheets import FileProblem, raw_rows
+from .sheets import FileProblem, raw_rows, save_workbook
 
 PROBLEMS_SHEET = "Lỗi"
 MARK = "FFF4B6B0"  # the fill of a failing cell
@@ -75,10 +75,7 @@ def write_feedback(
     for letter, width in zip("ABCDEF", (10, 30, 18, 60, 60, 22), strict=True):
         sheet.column_dimensions[letter].width = width
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staged = out.with_name(out.name + ".tmp")
-    book.save(staged)
-    staged.replace(out)
+    save_workbook(book, out)
     return out, set(on_cell)
 
 

@@ -31,11 +31,12 @@ import yaml
 
 from .forms import Form
 from .periods import Period
+from .sheets import save_workbook
 
 log = logging.getLogger(__name__)
 QUALITY_SUITE = "quality_rules"
 UNIT = "_unit"  # the frame's row key: a commune code, or the district code for its row
-_NAME = re.compile(r"^([a-z_]+)\.([a-z_0-9]+)(?:\[([a-z_0-9]+)\])?$")
+FIGURE = re.compile(r"([a-z_]+)\.([a-z_0-9]+)(?:\[([a-z_0-9]+)\])?")  # form.indicator[category]
 
 
 class RuleError(ValueError):
@@ -140,7 +141,7 @@ def parse_expression(text: str) -> list[tuple[float, list[str]]]:
 def _check_name(name: str, forms: dict[str, Form], params: dict, rule: str) -> None:
     if name in params:
         return
-    match = _NAME.match(name)
+    match = FIGURE.fullmatch(name)
     if not match or match.group(1) not in forms:
         raise RuleError(f"quality rule {rule}: unknown figure or parameter {name!r}")
     form = forms[match.group(1)]
@@ -446,8 +447,5 @@ def write_review_xlsx(warnings: list[dict], path: Path) -> Path:
         )
     for letter, width in zip("ABCDEFGHI", (20, 40, 16, 30, 22, 60, 60, 18, 40), strict=True):
         sheet.column_dimensions[letter].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(path.name + ".tmp")
-    book.save(staged)
-    staged.replace(path)
+    save_workbook(book, path)
     return path

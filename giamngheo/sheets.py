@@ -1,4 +1,5 @@
-"""Raw grids: a submission file's first sheet as ``(row number, cells)``, numbered as the clerk sees them.
+"""Raw grids: a submission file's first sheet as ``(row number, cells)``, numbered as the clerk sees them;
+and the one way the package writes a workbook it hands out (``save_workbook``).
 
 Opening a file is where hostile or broken input is met: an xlsx is checked as a container
 first (not a zip, encrypted, a zip bomb, XML with a DTD), an Excel 97-2003 .xls must be an OLE2
@@ -209,3 +210,13 @@ def raw_rows(path: Path) -> list[tuple[int, list]]:
         f"loại tệp '{suffix}' không được nhận; hãy lưu lại dạng Excel Workbook (.xlsx) hoặc CSV UTF-8",
         f"file type '{suffix}' is not accepted; save it as an Excel Workbook (.xlsx) or CSV UTF-8",
     )
+
+
+def save_workbook(book, path: Path) -> Path:
+    """Save an openpyxl workbook under a temporary name, then rename it: a reader (the Submissions page,
+    a mail being attached) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(path.name + ".tmp")
+    book.save(staged)
+    staged.replace(path)
+    return path

@@ -97,7 +97,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
 
 def subject_label(subject: str, forms: dict[str, Form]) -> str:
     """``health.the_bhyt_ho_ngheo`` as the clerk reads it: the column's label (terms joined by +)."""
-    import re
+    from .quality import FIGURE
 
     def label(match) -> str:
         form, code, category = match.group(1), match.group(2), match.group(3)
@@ -107,7 +107,7 @@ def subject_label(subject: str, forms: dict[str, Form]) -> str:
             return match.group(0)
         return f"{text} ({category})" if category else text
 
-    return re.sub(r"([a-z_]+)\.([a-z_0-9]+)(?:\[([a-z_0-9]+)\])?", label, subject)
+    return FIGURE.sub(label, subject)
 
 
 def periods(warehouse) -> list[str]:

@@ -76,6 +76,14 @@ def tag(container, text):
     return para(container, text, indent=False, after=0)
 
 
+def chart(doc, name: str, caption: str) -> None:
+    """A chart of the context's ``charts`` (left out when it was not drawn) and its caption."""
+    tag(doc, f"{{%p if charts.{name} %}}")
+    para(doc, f"{{{{ charts.{name} }}}}", align=CENTER, indent=False, after=0)
+    para(doc, caption, italic=True, align=CENTER, indent=False, size=12)
+    tag(doc, "{%p endif %}")
+
+
 def bullets(container, key, mark="+"):
     tag(container, f"{{%p for item in {key} %}}")
     para(container, f"{mark} {{{{ item }}}}")
@@ -201,17 +209,7 @@ def build(out: Path = OUT) -> Path:
         "các công ty, khu công nghiệp "
         "{{ jobs.home }} người; {{ jobs.abroad }} lao động đi làm việc ở nước ngoài theo hợp đồng.",
     )
-    tag(doc, "{%p if charts.jobs %}")
-    para(doc, "{{ charts.jobs }}", align=CENTER, indent=False, after=0)
-    para(
-        doc,
-        "Biểu đồ 1. Giải quyết việc làm mới so với kế hoạch, theo xã (số liệu các xã gửi)",
-        italic=True,
-        align=CENTER,
-        indent=False,
-        size=12,
-    )
-    tag(doc, "{%p endif %}")
+    chart(doc, "jobs", "Biểu đồ 1. Giải quyết việc làm mới so với kế hoạch, theo xã (số liệu các xã gửi)")
 
     para(doc, "- Chính sách hỗ trợ về giáo dục, đào tạo.")
     para(doc, "{{ narrative.education_intro }}")
@@ -327,28 +325,8 @@ def build(out: Path = OUT) -> Path:
         "và hộ đang sống ở vùng chưa có "
         "điện lưới.",
     )
-    tag(doc, "{%p if charts.poverty %}")
-    para(doc, "{{ charts.poverty }}", align=CENTER, indent=False, after=0)
-    para(
-        doc,
-        "Biểu đồ 2. Tỷ lệ hộ nghèo đầu năm trên tổng số hộ, theo xã",
-        italic=True,
-        align=CENTER,
-        indent=False,
-        size=12,
-    )
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if charts.trend %}")
-    para(doc, "{{ charts.trend }}", align=CENTER, indent=False, after=0)
-    para(
-        doc,
-        "Biểu đồ 3. Các chỉ tiêu chính qua các kỳ báo cáo, so với kỳ đầu tiên",
-        italic=True,
-        align=CENTER,
-        indent=False,
-        size=12,
-    )
-    tag(doc, "{%p endif %}")
+    chart(doc, "poverty", "Biểu đồ 2. Tỷ lệ hộ nghèo đầu năm trên tổng số hộ, theo xã")
+    chart(doc, "trend", "Biểu đồ 3. Các chỉ tiêu chính qua các kỳ báo cáo, so với kỳ đầu tiên")
 
     heading(doc, "3. Kết quả thực hiện Chương trình MTQG giảm nghèo bền vững")
     para(doc, "{{ narrative.national_programme_intro }}")
