@@ -307,12 +307,11 @@ class Ingestor:
                 )
             return found
 
-        summary = self.warehouse.check_quality(districts or self.deployment.districts, period, evaluate)
-        for district in summary:
-            stored = self.warehouse.query("query/quality_warnings", district=district, period=period)
+        def write_review(district: str, stored: list[dict]) -> None:
             out = self.deployment.district_settings(district).reports_dir / str(period)
             write_review_xlsx(stored, out / f"canh-bao-{period}.xlsx")
-        return summary
+
+        return self.warehouse.check_quality(districts or self.deployment.districts, period, evaluate, write_review)
 
     def check_quality_after(self, outcomes: list[IngestOutcome]) -> dict:
         """Check the (period, district)s that accepted a file among ``outcomes`` (an ingestion task's)."""

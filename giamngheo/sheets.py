@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -216,7 +218,13 @@ def save_workbook(book, path: Path) -> Path:
     """Save an openpyxl workbook under a temporary name, then rename it: a reader (the Submissions page,
     a mail being attached) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(path.name + ".tmp")
-    book.save(staged)
-    staged.replace(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")  # one per writer
+    os.close(fd)
+    try:
+        os.chmod(name, 0o644)  # mkstemp's 0600 would hide it from the web server's user
+        book.save(name)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return path

@@ -318,14 +318,15 @@ class Warehouse:
             with self.engine.begin() as conn:
                 conn.execute(self.sql("load/upsert_template"), rows)
 
-    def check_quality(self, districts: list[str], period: Period, evaluate) -> dict[str, dict]:
+    def check_quality(self, districts: list[str], period: Period, evaluate, on_stored=None) -> dict[str, dict]:
         """Check districts' period and store their warnings in one transaction, checks of the same
         (district, period) taking turns (SQLite: ``begin immediate``; PostgreSQL: advisory locks, taken
         in order): the figures are read inside the transaction, so the last check to run sees every load
         committed before it, and concurrent ingestion tasks cannot leave an older check's warnings.
         ``evaluate(values, history)`` maps each district's per-commune ``values`` of the period and
         ``history`` of the earlier periods to its warnings (``quality.Warning_``); districts without
-        figures are left out."""
+        figures are left out. ``on_stored(district, warnings)`` gets each district's stored warnings while
+        its turn is still held, so what it writes (the review workbook) is never older than another's."""
         summary: dict[str, dict] = {}
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
@@ -349,6 +350,10 @@ class Warehouse:
                 return summary
             for district, warnings in evaluate(values, history).items():
                 summary[district] = self._store_quality(conn, district, period, warnings)
+                if on_stored is not None:
+                    params = {"district": district, "period": str(period)}
+                    stored = [dict(r._mapping) for r in conn.execute(self.sql("query/quality_warnings"), params)]
+                    on_stored(district, stored)
         return summary
 
     def store_quality_warnings(self, district: str, period: Period, warnings: list) -> dict:

@@ -152,3 +152,20 @@ def test_a_planted_outlier_is_flagged_verified_kept_and_cleared_when_the_value_c
     pipeline.check_quality(later)
     again = {w["id"]: w for w in pipeline.warehouse.query("query/quality_warnings", district="061", period=later)}
     assert target["id"] in again and again[target["id"]]["verified_by"] is None
+
+
+def test_review_workbooks_written_at_once_by_many_tasks_all_land(tmp_path):
+    """Two ingestion tasks of one district write its review workbook at the same moment (the benchmark
+    caught it): each writer stages under its own name, so none renames another's file away."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import openpyxl
+
+    from giamngheo.quality import write_review_xlsx
+
+    target = tmp_path / "reports" / "2022-H1" / "canh-bao-2022-H1.xlsx"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        written = list(pool.map(lambda _: write_review_xlsx([], target), range(32)))
+    assert written == [target] * 32
+    assert openpyxl.load_workbook(target).sheetnames == ["Cảnh báo"]
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no staged file left behind
