@@ -42,6 +42,9 @@ class Settings:
     max_tasks: int = 32
     reference_path: Path | None = None
     mail_units: bool = False  # mail each rejection to the unit that sent the file (org_units.csv emails)
+    approvers: tuple[str, ...] = ()  # Airflow user names who may approve, send back, reopen (GIAMNGHEO_APPROVERS)
+    approval_remind_days: float = 3.0  # a waiting approval is reminded after this many days
+    approval_reminders: int = 3  # reminders before the approval task fails (and notifies)
 
     @property
     def keyed(self) -> bool:
@@ -136,7 +139,15 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
         max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
         mail_units=(env.get("GIAMNGHEO_MAIL_UNITS") or "").strip().lower() in ("1", "true", "yes", "on"),
+        approvers=approvers_from(env.get("GIAMNGHEO_APPROVERS") or ""),
+        approval_remind_days=float(env.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3),
+        approval_reminders=int(env.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3),
     )
+
+
+def approvers_from(spec: str) -> tuple[str, ...]:
+    """``"pho_chu_tich, chu_tich"`` -> the user names, in order, without repeats."""
+    return tuple(dict.fromkeys(name.strip() for name in spec.split(",") if name.strip()))
 
 
 def first_district(spec: str) -> str:

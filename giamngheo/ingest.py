@@ -74,6 +74,14 @@ def periods_for(day: date) -> list[Period]:
     return [current.previous, current]
 
 
+def held_message(label: str, period: str) -> str:
+    return (
+        f"{label}: kỳ {period} đã được phê duyệt và khóa; tệp hợp lệ, được lưu và giữ lại, chưa đưa vào số liệu "
+        f"cho đến khi người phê duyệt mở lại kỳ / period {period} is approved and locked: the file is valid, "
+        "archived and held, not published until an approver reopens the period"
+    )
+
+
 def outcome_counts(outcomes: list[IngestOutcome]) -> dict:
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -279,6 +287,7 @@ class Ingestor:
                         result.superseded,
                         district=file.district,
                         slices=result.slices or [],
+                        message=held_message(file.label, file.period) if result.status == "held" else "",
                     )
         return [outcomes[i] for i in range(len(files))]
 
@@ -312,6 +321,84 @@ class Ingestor:
             write_review_xlsx(stored, out / f"canh-bao-{period}.xlsx")
 
         return self.warehouse.check_quality(districts or self.deployment.districts, period, evaluate, write_review)
+
+    def release_held(self, district: str, period: Period, user: str) -> list[IngestOutcome]:
+        """Publish a reopened period's held files, in the order they arrived, read again from the archive
+        (they passed validation when they came); each is then an accepted version of the ledger."""
+        from datetime import UTC, datetime
+
+        from .warehouse import iso_utc
+
+        released = []
+        for held in self.warehouse.query("query/held_submissions", district=district, period=period):
+            if held["released_at"]:
+                continue
+            arrival = datetime.fromisoformat(held["arrival_at"]).timestamp()
+            file = InboxFile(
+                Path(held["file_path"]),
+                held["period"],
+                held["form"],
+                held["file_name"],
+                arrival,
+                int(held["size_bytes"]),
+                district,
+                self.deployment.settings.keyed,
+            )
+            assert iso_utc(file.arrival) == held["arrival_at"], "arrival time must survive the round trip"
+            read = read_submission(
+                Path(held["archive_path"]),
+                self.deployment.forms[file.form],
+                self.deployment.resolver_for(district),
+                self.deployment.categories,
+                display_name=file.label,
+                all_forms=self.deployment.forms,
+            )
+            if read.problems:  # the reader changed since: it stays held, and says why
+                raise RuntimeError(f"{file.label}: {format_problems(file.label, read.problems)}")
+            result = self.warehouse.publish(
+                file,
+                held["sha256"],
+                self.deployment.forms[file.form],
+                read.records,
+                held["processed_by"],
+                Path(held["archive_path"]),
+            )
+            with self.warehouse.engine.begin() as conn:
+                conn.execute(
+                    self.warehouse.sql("load/release_held_submission"),
+                    {
+                        "id": held["id"],
+                        "released_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "released_by": user,
+                    },
+                )
+                self.warehouse.audit(
+                    conn,
+                    district,
+                    str(period),
+                    "released",
+                    user,
+                    file.name,
+                    {"id": result.submission_id, "version": result.version},
+                )
+            released.append(
+                IngestOutcome(
+                    file.label,
+                    file.form,
+                    file.period,
+                    result.status,
+                    result.submission_id,
+                    result.version,
+                    result.rows,
+                    result.facts,
+                    result.superseded,
+                    district=district,
+                    slices=result.slices or [],
+                )
+            )
+        if released:
+            self.check_quality(period, [district])
+        return released
 
     def check_quality_after(self, outcomes: list[IngestOutcome]) -> dict:
         """Check the (period, district)s that accepted a file among ``outcomes`` (an ingestion task's)."""
@@ -373,6 +460,7 @@ class Ingestor:
         word = {
             "accepted": "đã nạp trước đó / already accepted",
             "rejected": "đã bị từ chối trước đó / already rejected",
+            "held": "đang giữ lại vì kỳ đã khóa / held: the period is locked",
         }[known["status"]]
         return IngestOutcome(
             file.label,

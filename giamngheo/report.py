@@ -37,6 +37,27 @@ DOCUMENT_STEM = "bao-cao-giam-ngheo"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
+@dataclass(frozen=True)
+class Signing:
+    """A final's document number (``125/BC-UBND``) and signing date, as the approver gave them."""
+
+    so_van_ban: str
+    ngay_ky: date
+
+    def header(self) -> dict:
+        """The NĐ 30/2020 header's fields: ``Số: 125/BC-UBND``, ``ngày 05 tháng 01 năm 2023`` (a day
+        below 10 and a month below 3 written with a leading zero)."""
+        number, _, symbol = self.so_van_ban.partition("/")
+        day, month = self.ngay_ky.day, self.ngay_ky.month
+        return {
+            "number_text": number,
+            "symbol": symbol,
+            "day_text": f"{day:02d}" if day < 10 else str(day),
+            "month": f"{month:02d}" if month < 3 else str(month),
+            "year": self.ngay_ky.year,
+        }
+
+
 @dataclass
 class ReportResult:
     period: str
@@ -111,11 +132,26 @@ class ReportBuilder:
         rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
         return previous, (ReportValues(rows, self.forms, self.categories) if rows else None)
 
-    def context(self, period: Period, values: ReportValues) -> dict:
+    def inputs(self, period: Period) -> dict:
+        """What a report takes besides the warehouse's figures: the staff's narrative and the document's
+        settings (kept with a final, so that it can be rendered again as it was approved)."""
+        return {
+            "narrative": asdict(load_narrative(self.settings.inbox_dir, period)),
+            "doc": load_report_settings(self.settings.report_settings_path),
+        }
+
+    def context(
+        self, period: Period, values: ReportValues, inputs: dict | None = None, signing: Signing | None = None
+    ) -> dict:
+        """The template's context. ``inputs`` (:meth:`inputs`) replace the narrative and settings files;
+        ``signing`` makes it the signed final: its number and date in the header."""
+        from .narrative import Narrative
+
+        inputs = inputs or self.inputs(period)
         figures = build_figures(values, period, self.communes, self.categories)
         previous_period, previous = self.previous_values(period)
         figures["compare"] = comparisons(values, previous, previous_period)
-        doc = document_settings(load_report_settings(self.settings.report_settings_path), self.district_unit())
+        doc = document_settings(dict(inputs["doc"]), self.district_unit())
         when = document_date(period, doc.get("delay_days", 15))
         doc.update(
             {
@@ -125,7 +161,9 @@ class ReportBuilder:
                 "year": when.year,
             }
         )
-        narrative = load_narrative(self.settings.inbox_dir, period)
+        if signing is not None:
+            doc.update(signing.header())
+        narrative = Narrative(**inputs["narrative"])
         completeness = check_completeness(self.warehouse, period, self.forms, self.communes)
         reasons = []
         if completeness.missing:
@@ -185,15 +223,30 @@ class ReportBuilder:
             return []
         return [w for w in found if not w["verified_by"]]
 
-    def render(self, period: Period, pdf: bool = True) -> ReportResult:
+    def render(
+        self,
+        period: Period,
+        pdf: bool = True,
+        *,
+        signing: Signing | None = None,
+        inputs: dict | None = None,
+        out_dir: Path | None = None,
+    ) -> ReportResult:
+        """Render the period's report into ``reports/<period>/`` (the earlier one moves to ``history/``);
+        with ``signing``, the signed final into ``out_dir`` (it must not be a draft)."""
         from docx.shared import Mm
         from docxtpl import DocxTemplate, InlineImage
 
         from . import charts
 
         values = self.values(period)
-        context = self.context(period, values)
-        out_dir = self.settings.reports_dir / str(period)
+        context = self.context(period, values, inputs, signing)
+        if signing is not None and context["draft"]:
+            raise ValueError(
+                f"{period}: báo cáo chưa đủ điều kiện ký ({context['draft_reason']}) / "
+                "the report is not complete, it cannot be signed"
+            )
+        out_dir = out_dir or self.settings.reports_dir / str(period)
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in out_dir.glob(".render-*"):  # left by a render that was killed (one render at a time)
             shutil.rmtree(stale, ignore_errors=True)

@@ -82,7 +82,7 @@ def make_engine(url: str) -> Engine:
 @dataclass
 class LoadResult:
     submission_id: str
-    status: str  # accepted | rejected | unchanged
+    status: str  # accepted | rejected | unchanged | held (its period is locked: kept, not published)
     version: int = 0
     rows: int = 0
     facts: int = 0
@@ -432,6 +432,8 @@ class Warehouse:
             existing = self._find(conn, file, sha256)
             if existing is not None and existing.status == "accepted":
                 return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
+            if self._locked(conn, file.district, file.period):
+                return self._hold(conn, file, sha256, int(len(rows)), processed_by, archive_path)
             self._stage(conn, staged)
             check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
             if (
@@ -475,6 +477,66 @@ class Warehouse:
             superseded=superseded,
             slices=slices,
         )
+
+    def _locked(self, conn: Connection, district: str, period: str) -> bool:
+        """Whether the period is approved and locked. Read after the form's turn is taken: an approval
+        takes every form's turn before it locks, so a load either lands before it or is held after it."""
+        row = conn.execute(self.sql("query/period_lock"), {"district": district, "period": period}).first()
+        return bool(row and row.locked)
+
+    def _hold(
+        self, conn: Connection, file: InboxFile, sha256: str, rows: int, processed_by, archive_path
+    ) -> LoadResult:
+        """A validated file of a locked period: kept in ``held_submission`` (and the audit trail) until
+        the period is reopened, its rows not published."""
+        sid = submission_id(file, sha256)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        row = self._ledger_row(
+            None, file, sha256, row_count=rows, processed_by=processed_by, archive_path=str(archive_path or "")
+        )
+        keep = ("id", "district", "period", "form", "file_name", "file_path", "sha256", "size_bytes", "arrival_at")
+        held = {k: row[k] for k in keep} | {
+            "received_at": now,
+            "archive_path": row["archive_path"],
+            "processed_by": processed_by,
+            "row_count": rows,
+        }
+        if conn.execute(self.sql("load/insert_held_submission"), held).rowcount:
+            self.audit(conn, file.district, file.period, "held", processed_by or "giamngheo", file.name, {"id": sid})
+        return LoadResult(sid, "held", rows=rows)
+
+    def audit(
+        self, conn: Connection, district: str, period: str, action: str, actor: str, reason: str = "", details=None
+    ) -> None:
+        """One row of the period's approval trail."""
+        conn.execute(
+            self.sql("load/insert_audit_event"),
+            {
+                "id": uuid.uuid4().hex,
+                "district": district,
+                "period": str(period),
+                "action": action,
+                "actor": actor,
+                "at": datetime.now(UTC).isoformat(timespec="microseconds"),
+                "reason": reason or "",
+                "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
+            },
+        )
+
+    def query_ids(self, name: str, ids, **params) -> list[dict]:
+        """Rows of a query of ``include/sql/`` whose ``:ids`` is a list (an ``in`` over its items)."""
+        from sqlalchemy import bindparam
+
+        statement = self.sql(name).bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(statement, {"ids": list(ids), **params})]
+
+    def turns_of_period(self, conn: Connection, district: str, period: str, forms) -> None:
+        """Take every form's turn of a district's period (PostgreSQL; SQLite's ``begin immediate`` is one
+        turn for everything), in order: no load of that period runs while this transaction is open."""
+        if self.engine.dialect.name == "postgresql":
+            for form in sorted(forms):
+                conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{district}|{period}|{form}"})
 
     STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
 

@@ -1,0 +1,514 @@
+"""From a complete draft to the signed report: requests, approval, send-back, the period's lock, reopen.
+
+The way DHIS2 approves data, per district and period:
+
+* a **complete draft** (nothing missing, nothing rejected outstanding, nothing to review) becomes an
+  approval request (:meth:`Approvals.request`), named by a digest of the submissions its figures came
+  from; a newer draft supersedes the requests still waiting;
+* **approve** (:meth:`Approvals.approve`) renders the final with its number and signing date (no DỰ
+  THẢO) into ``reports/<period>/final/v<N>/`` with its PDF and a ``manifest.json``, and **locks** the
+  period: a later file is validated and archived but held, not published; a final is never overwritten;
+* **send back** (:meth:`Approvals.send_back`) records the comment and leaves the draft;
+* **reopen** (:meth:`Approvals.reopen`) unlocks the period and publishes what was held, in the order it
+  arrived; the next approval writes the next final;
+* every step is a row of ``audit_event`` (who, when, why), listed in the final's manifest;
+* :meth:`Approvals.rerender` renders a past final again from the warehouse alone (the submissions it
+  was built from, kept with it): its text equals the approved one.
+
+Nothing here knows about Airflow: the DAGs ask the approvers with Airflow's human-in-the-loop
+operators and hand their answers to this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from .config import Settings
+from .periods import Period
+from .report import ReportBuilder, Signing, convert_to_pdf
+from .warehouse import Warehouse
+
+APPROVE = "Phê duyệt / Approve"
+SEND_BACK = "Trả lại / Send back"
+OPTIONS = [APPROVE, SEND_BACK]
+SO_VAN_BAN = re.compile(r"^\d+/[A-ZĐ]+(-[A-ZĐ]+)*$")  # 125/BC-UBND (NĐ 30/2020: number/type-issuer)
+FINAL_DIR = "final"
+
+
+class ApprovalError(ValueError):
+    """An answer that cannot be carried out: the message says why, in Vietnamese and English."""
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def digest_of(sources: list[dict]) -> str:
+    """The identity of a draft's inputs: the submissions (and their content) its figures came from."""
+    keys = sorted(f"{s['period']}|{s['form']}|{s['file_name']}|{s['sha256']}" for s in sources)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_signing(so_van_ban: str | None, ngay_ky: str | None, period: Period) -> Signing:
+    """The approver's two fields, checked: ``so_van_ban`` like ``125/BC-UBND``, ``ngay_ky`` a date
+    (``YYYY-MM-DD``) after the period began and not in the future."""
+    number = (so_van_ban or "").strip()
+    if not SO_VAN_BAN.match(number):
+        raise ApprovalError(
+            f"so_van_ban '{number}': số văn bản phải có dạng 125/BC-UBND / "
+            "the document number must look like 125/BC-UBND"
+        )
+    try:
+        signed = date.fromisoformat((ngay_ky or "").strip())
+    except ValueError:
+        raise ApprovalError(
+            f"ngay_ky '{ngay_ky}': ngày ký phải có dạng YYYY-MM-DD / the signing date must be YYYY-MM-DD"
+        ) from None
+    if signed < period.start or signed > date.today():
+        raise ApprovalError(
+            f"ngay_ky {signed}: ngày ký phải sau khi kỳ {period} bắt đầu và không ở tương lai / "
+            f"the signing date must be after {period} began and not in the future"
+        )
+    return Signing(number, signed)
+
+
+class Approvals:
+    """A deployment's approval state, on its warehouse."""
+
+    def __init__(self, settings: Settings, warehouse: Warehouse | None = None):
+        self.settings = settings
+        self.warehouse = warehouse or Warehouse(settings.warehouse_url, settings.sql_dir)
+
+    # ---------------------------------------------------------------- state
+
+    def lock_state(self, district: str, period: Period | str) -> dict:
+        rows = self.warehouse.query("query/period_lock", district=district, period=str(period))
+        return rows[0] if rows else {"locked": False, "final_version": 0, "changed_at": None, "changed_by": None}
+
+    def is_locked(self, district: str, period: Period | str) -> bool:
+        return bool(self.lock_state(district, period)["locked"])
+
+    def requests(self, district: str, period: Period | str) -> list[dict]:
+        return self.warehouse.query("query/approval_requests", district=district, period=str(period))
+
+    def finals(self, district: str, period: Period | str) -> list[dict]:
+        return self.warehouse.query("query/report_finals", district=district, period=str(period))
+
+    def held(self, district: str, period: Period | str) -> list[dict]:
+        return self.warehouse.query("query/held_submissions", district=district, period=str(period))
+
+    def trail(self, district: str, period: Period | str) -> list[dict]:
+        rows = self.warehouse.query("query/audit_trail", district=district, period=str(period))
+        return [{**r, "details": json.loads(r["details"] or "{}")} for r in rows]
+
+    def get_request(self, request_id: str) -> dict:
+        rows = self.warehouse.query("query/approval_request", id=request_id)
+        if not rows:
+            raise ApprovalError(f"{request_id}: không có yêu cầu phê duyệt này / no such approval request")
+        return rows[0]
+
+    def current_sources(self, conn: Connection, district: str, period: Period) -> list[dict]:
+        """The submissions the period's report is built from now (the report's own half-years)."""
+        from .figures import report_periods
+
+        first, last = report_periods(period)
+        params = {"district": district, "first_period": str(first), "last_period": str(last)}
+        return [dict(r._mapping) for r in conn.execute(self.warehouse.sql("query/report_lineage"), params)]
+
+    def approvers(self) -> list[str]:
+        return list(self.settings.approvers)
+
+    def check_approver(self, user: str | None) -> None:
+        """Only a configured approver may approve, send back or reopen (none configured: anyone)."""
+        if self.settings.approvers and user not in self.settings.approvers:
+            raise ApprovalError(
+                f"'{user}' không có quyền phê duyệt (GIAMNGHEO_APPROVERS: {', '.join(self.settings.approvers)}) / "
+                f"'{user}' is not an approver"
+            )
+
+    # ------------------------------------------------------------ requests
+
+    def request(self, district: str, period: Period, document: str) -> dict | None:
+        """Put a complete draft to the approvers, unless its period is locked or the newest request
+        (waiting or approved) is for the same inputs. Earlier waiting requests are superseded."""
+        with self.warehouse.engine.begin() as conn:
+            lock = conn.execute(
+                self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+            ).first()
+            if lock is not None and lock.locked:
+                return None
+            digest = digest_of(self.current_sources(conn, district, period))
+            newest = conn.execute(
+                self.warehouse.sql("query/approval_requests"), {"district": district, "period": str(period)}
+            ).first()
+            if newest is not None and newest.digest == digest and newest.status in ("waiting", "approved"):
+                return None
+            request = {
+                "id": uuid.uuid4().hex,
+                "district": district,
+                "period": str(period),
+                "digest": digest,
+                "document": str(document),
+                "requested_at": now_utc(),
+            }
+            conn.execute(self.warehouse.sql("load/insert_approval_request"), request)
+            conn.execute(self.warehouse.sql("load/supersede_waiting_requests"), request)
+            self.warehouse.audit(conn, district, str(period), "requested", "giamngheo", "", {"request": request["id"]})
+        return request
+
+    def still_waiting(self, request_id: str) -> bool:
+        return self.get_request(request_id)["status"] == "waiting"
+
+    # ------------------------------------------------------------- answers
+
+    def answer(self, request_id: str, chosen: list[str], params: dict, user: str) -> dict:
+        """Carry out an approver's answer (the HITL task's): approve or send back."""
+        if chosen == [APPROVE]:
+            return self.approve(request_id, params.get("so_van_ban"), params.get("ngay_ky"), user)
+        if chosen == [SEND_BACK]:
+            return self.send_back(request_id, params.get("ghi_chu") or "", user)
+        raise ApprovalError(f"{chosen}: không phải {OPTIONS} / not one of the options")
+
+    def send_back(self, request_id: str, comment: str, user: str) -> dict:
+        """Record the comment; the draft stays a draft."""
+        self.check_approver(user)
+        request = self.get_request(request_id)
+        if not comment.strip():
+            raise ApprovalError("ghi_chu: hãy ghi lý do trả lại / say why the draft is sent back")
+        with self.warehouse.engine.begin() as conn:
+            done = conn.execute(
+                self.warehouse.sql("load/answer_approval_request"),
+                {
+                    "id": request_id,
+                    "status": "sent_back",
+                    "answered_by": user,
+                    "answered_at": now_utc(),
+                    "comment": comment,
+                },
+            ).rowcount
+            if not done:
+                raise ApprovalError(self._not_waiting(request))
+            self.warehouse.audit(
+                conn, request["district"], request["period"], "sent_back", user, comment, {"request": request_id}
+            )
+        return {"status": "sent_back", "district": request["district"], "period": request["period"], "comment": comment}
+
+    def _not_waiting(self, request: dict) -> str:
+        return (
+            f"yêu cầu {request['id'][:8]} ({request['period']}) không còn chờ: {request['status']} / "
+            f"the request is no longer waiting: {request['status']}"
+        )
+
+    def approve(self, request_id: str, so_van_ban: str | None, ngay_ky: str | None, user: str) -> dict:
+        """Render the final (number, date, no DỰ THẢO), lock the period, keep the final under
+        ``final/v<N>/`` with its manifest. The draft's inputs must be unchanged since the request.
+        Safe to repeat: an approved request's final is returned (rendered again if its files are gone)."""
+        self.check_approver(user)
+        request = self.get_request(request_id)
+        district, period = request["district"], Period.parse(request["period"])
+        if request["status"] == "approved":
+            final = next(f for f in self.finals(district, period) if f["request_id"] == request_id)
+            return self.ensure_final_files(final)
+        if request["status"] != "waiting":
+            raise ApprovalError(self._not_waiting(request))
+        signing = check_signing(so_van_ban, ngay_ky, period)
+        district_settings = self.settings.for_district(district)
+        builder = ReportBuilder(district_settings, self.warehouse)
+        inputs = builder.inputs(period)
+        finals_dir = district_settings.reports_dir / str(period) / FINAL_DIR
+        finals_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=finals_dir, prefix=".staging-"))
+        try:
+            result = builder.render(period, pdf=False, signing=signing, inputs=inputs, out_dir=staging)
+            approved_at = now_utc()
+            with self.warehouse.engine.begin() as conn:
+                self.warehouse.turns_of_period(conn, district, str(period), builder.forms)  # no load meanwhile
+                lock = conn.execute(
+                    self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+                ).first()
+                if lock is not None and lock.locked:
+                    raise ApprovalError(f"{period}: kỳ đã được phê duyệt / the period is approved already")
+                changed = digest_of(self.current_sources(conn, district, period)) != request["digest"]
+                if not changed:
+                    version = int(lock.final_version if lock is not None else 0) + 1
+                    folder = finals_dir / f"v{version}"
+                    self._record_final(conn, request, signing, inputs, user, approved_at, version, folder)
+            if changed:
+                self._supersede(request, user)
+                raise ApprovalError(
+                    f"{period}: số liệu đã thay đổi sau khi gửi dự thảo; sẽ có dự thảo mới để phê duyệt / "
+                    "the figures changed since this draft: a new draft will be put to approval"
+                )
+            os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        final = next(f for f in self.finals(district, period) if f["version"] == version)
+        return self.finish_final(final, Path(result.docx).name)
+
+    def _record_final(
+        self,
+        conn: Connection,
+        request: dict,
+        signing: Signing,
+        inputs: dict,
+        user: str,
+        approved_at: str,
+        version: int,
+        folder: Path,
+    ) -> None:
+        """The approval in one transaction: the request answered, the period locked at this version,
+        the final's row with what it was built from, the trail."""
+        district, period = request["district"], request["period"]
+        sources = [
+            dict(r._mapping)
+            for r in conn.execute(self.warehouse.sql("query/final_sources"), {"district": district, "period": period})
+        ]
+        conn.execute(
+            self.warehouse.sql("load/answer_approval_request"),
+            {"id": request["id"], "status": "approved", "answered_by": user, "answered_at": approved_at, "comment": ""},
+        )
+        conn.execute(
+            self.warehouse.sql("load/upsert_period_lock"),
+            {
+                "district": district,
+                "period": period,
+                "locked": True,
+                "final_version": version,
+                "changed_at": approved_at,
+                "changed_by": user,
+            },
+        )
+        fields = {"so_van_ban": signing.so_van_ban, "ngay_ky": signing.ngay_ky.isoformat()}
+        conn.execute(
+            self.warehouse.sql("load/insert_report_final"),
+            {
+                "district": district,
+                "period": period,
+                "version": version,
+                "request_id": request["id"],
+                **fields,
+                "approved_by": user,
+                "approved_at": approved_at,
+                "sources": json.dumps(sources, ensure_ascii=False),
+                "inputs": json.dumps(inputs, ensure_ascii=False, default=str),
+                "folder": str(folder),
+            },
+        )
+        self.warehouse.audit(
+            conn, district, period, "approved", user, "", {"request": request["id"], "version": version, **fields}
+        )
+        self.warehouse.audit(conn, district, period, "locked", user, "", {"version": version})
+
+    def _supersede(self, request: dict, user: str) -> None:
+        """A request whose figures changed before it was approved: done with; the new draft asks again."""
+        with self.warehouse.engine.begin() as conn:
+            conn.execute(
+                self.warehouse.sql("load/answer_approval_request"),
+                {
+                    "id": request["id"],
+                    "status": "superseded",
+                    "answered_by": user,
+                    "answered_at": now_utc(),
+                    "comment": "số liệu đã thay đổi / the figures changed",
+                },
+            )
+            self.warehouse.audit(
+                conn, request["district"], request["period"], "superseded", user, "", {"request": request["id"]}
+            )
+
+    def finish_final(self, final: dict, docx_name: str) -> dict:
+        """The final's PDF and manifest (who approved and when, the submissions and checksums it was
+        built from, the outputs' SHA-256, the trail), then its files made read-only."""
+        folder = Path(final["folder"])
+        docx = folder / docx_name
+        pdf, pdf_message = convert_to_pdf(docx)
+        outputs = {
+            p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"
+        }
+        manifest = {
+            "district": final["district"],
+            "period": final["period"],
+            "version": final["version"],
+            "so_van_ban": final["so_van_ban"],
+            "ngay_ky": final["ngay_ky"],
+            "approved_by": final["approved_by"],
+            "approved_at": final["approved_at"],
+            "request": final["request_id"],
+            "sources": [
+                {
+                    k: s[k]
+                    for k in ("id", "period", "form", "file_name", "sha256", "arrival_at", "version", "archive_path")
+                }
+                for s in json.loads(final["sources"])
+            ],
+            "outputs": outputs,
+            "pdf": pdf_message if pdf is None else pdf.name,
+            "audit": self.trail(final["district"], final["period"]),
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        for path in folder.iterdir():
+            path.chmod(0o444)  # a final is never overwritten
+        return {
+            "status": "approved",
+            "district": final["district"],
+            "period": final["period"],
+            "version": final["version"],
+            "folder": str(folder),
+            "docx": str(docx),
+            "pdf": str(pdf) if pdf else None,
+            "so_van_ban": final["so_van_ban"],
+            "ngay_ky": final["ngay_ky"],
+        }
+
+    def ensure_final_files(self, final: dict) -> dict:
+        """An approved final whose folder is missing (a crash right after the approval committed) is
+        rendered again from the warehouse."""
+        folder = Path(final["folder"])
+        if not (folder / "manifest.json").is_file():
+            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
+            try:
+                docx = self.rerender(final["district"], final["period"], final["version"], staging)
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(staging, folder)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            return self.finish_final(final, docx.name)
+        docx = next(folder.glob("*.docx"))
+        pdfs = list(folder.glob("*.pdf"))
+        return {
+            "status": "approved",
+            "district": final["district"],
+            "period": final["period"],
+            "version": final["version"],
+            "folder": str(folder),
+            "docx": str(docx),
+            "pdf": str(pdfs[0]) if pdfs else None,
+            "so_van_ban": final["so_van_ban"],
+            "ngay_ky": final["ngay_ky"],
+        }
+
+    # --------------------------------------------------------------- reopen
+
+    def reopen(self, district: str, period: Period, reason: str, user: str, ingestor=None) -> dict:
+        """Unlock an approved period and publish what was held, in the order it arrived (through the
+        ingestor: each held file is read again from the archive). The finals stay; the next approval
+        writes the next one."""
+        self.check_approver(user)
+        if len((reason or "").strip()) < 5:
+            raise ApprovalError("reason: hãy ghi lý do mở lại kỳ / say why the period is reopened")
+        from .reference import ReferenceData
+
+        forms = ReferenceData.load(self.settings.reference_dir, district).forms
+        with self.warehouse.engine.begin() as conn:
+            self.warehouse.turns_of_period(conn, district, str(period), forms)
+            lock = conn.execute(
+                self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+            ).first()
+            if lock is None or not lock.locked:
+                raise ApprovalError(f"{period}: kỳ chưa bị khóa / the period is not locked")
+            conn.execute(
+                self.warehouse.sql("load/upsert_period_lock"),
+                {
+                    "district": district,
+                    "period": str(period),
+                    "locked": False,
+                    "final_version": lock.final_version,
+                    "changed_at": now_utc(),
+                    "changed_by": user,
+                },
+            )
+            self.warehouse.audit(conn, district, str(period), "reopened", user, reason, {"version": lock.final_version})
+        released = []
+        if ingestor is not None:
+            released = ingestor.release_held(district, period, user)
+        return {"district": district, "period": str(period), "reason": reason, "released": released}
+
+    # ------------------------------------------------------------- rerender
+
+    def rerender(self, district: str, period: Period | str, version: int, out_dir: Path) -> Path:
+        """Render a past final again from the warehouse alone: a scratch warehouse holds the figures of
+        the submissions it was built from, as they stood (per slice, the latest of them), and the final's
+        narrative, settings, number and date. Returns the .docx (its text equals the approved one)."""
+        from .reference import ReferenceData
+
+        period = Period.parse(str(period))
+        final = next((f for f in self.finals(district, period) if f["version"] == int(version)), None)
+        if final is None:
+            raise ApprovalError(f"{district}/{period}: không có bản chính thức v{version} / no final v{version}")
+        ids = [s["id"] for s in json.loads(final["sources"])]
+        reference = ReferenceData.load(self.settings.reference_dir, district)
+        with tempfile.TemporaryDirectory(prefix="giamngheo-final-") as scratch_dir:
+            scratch = Warehouse(f"sqlite:///{Path(scratch_dir) / 'final.sqlite'}", self.settings.sql_dir)
+            try:
+                scratch.initialise(reference.units, reference.categories, reference.forms)
+                self._copy_as_of(ids, scratch)
+                settings = self.settings.for_district(district)
+                builder = ReportBuilder(settings, scratch)
+                signing = Signing(final["so_van_ban"], date.fromisoformat(final["ngay_ky"]))
+                result = builder.render(
+                    period, pdf=False, signing=signing, inputs=json.loads(final["inputs"]), out_dir=Path(out_dir)
+                )
+            finally:
+                scratch.dispose()
+        return Path(result.docx)
+
+    def _copy_as_of(self, ids: list[str], scratch: Warehouse) -> None:
+        """The ledger rows, slices and facts of ``ids`` into ``scratch``; a fact is current there when its
+        submission is the latest of ``ids`` (arrival, then file name) covering its slice."""
+        from sqlalchemy import MetaData, Table, insert
+
+        submissions = self.warehouse.query_ids("query/submissions_by_id", ids)
+        slices = self.warehouse.query_ids("query/slices_of_submissions", ids)
+        facts = self.warehouse.query_ids("query/facts_of_submissions", ids)
+        winner: dict[tuple, tuple] = {}
+        for s in slices:
+            key = (s["period"], s["form"], s["org_unit"])
+            winner[key] = max(winner.get(key, ("", "", "")), (s["arrival_at"], s["file_name"], s["submission_id"]))
+        for fact in facts:
+            fact["is_current"] = (
+                winner.get((fact["period"], fact["form"], fact["org_unit"]), ("", "", ""))[2] == fact["submission_id"]
+            )
+            fact["superseded_by"] = None
+        metadata = MetaData()
+        with scratch.engine.begin() as conn:
+            for name, rows in (
+                ("submission", submissions),
+                (
+                    "submission_slice",
+                    [{"submission_id": s["submission_id"], "org_unit": s["org_unit"]} for s in slices],
+                ),
+                ("fact", facts),
+            ):
+                if rows:
+                    table = Table(name, metadata, autoload_with=conn)
+                    conn.execute(insert(table), [{c.name: r.get(c.name) for c in table.columns} for r in rows])
+
+
+def document_text(path: Path) -> list[str]:
+    """A .docx's text, paragraph by paragraph (tables' cells included), for comparing two renders."""
+    from docx import Document
+
+    document = Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    return lines

@@ -1,0 +1,14 @@
+-- one approval request
+select
+    id,
+    district,
+    period,
+    digest,
+    document,
+    requested_at,
+    status,
+    answered_by,
+    answered_at,
+    comment
+from approval_request
+where id = :id

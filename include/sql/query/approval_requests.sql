@@ -1,0 +1,16 @@
+-- a district's period's approval requests, newest first
+select
+    id,
+    district,
+    period,
+    digest,
+    document,
+    requested_at,
+    status,
+    answered_by,
+    answered_at,
+    comment
+from approval_request
+where district = :district
+  and period = :period
+order by requested_at desc, id desc

@@ -1,0 +1,11 @@
+-- a district's period's approval trail, oldest first
+select
+    action,
+    actor,
+    at,
+    reason,
+    details
+from audit_event
+where district = :district
+  and period = :period
+order by at, id
