@@ -31,7 +31,17 @@ class AirflowServer:
 
     @property
     def password(self) -> str:
-        return json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+        return self.password_of("admin")
+
+    def password_of(self, user: str) -> str:
+        return json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())[user]
+
+    def client_of(self, user: str) -> httpx.Client:
+        """A client with ``user``'s token (the simple auth manager's users: ``make airflow AIRFLOW_USERS=…``)."""
+        response = self.client.post("/auth/token", json={"username": user, "password": self.password_of(user)})
+        response.raise_for_status()
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return httpx.Client(base_url=self.base, timeout=60, headers=headers)
 
     def login(self) -> None:
         response = self.client.post("/auth/token", json={"username": "admin", "password": self.password})

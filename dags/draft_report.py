@@ -26,12 +26,17 @@ the deployment runs several districts): one current `.docx` (earlier drafts
 move to `history/`), its PDF when LibreOffice is installed, and an `.xlsx` of all
 figures by commune. While any expected submission is missing or rejected, the
 document is marked **DỰ THẢO** and an appendix lists what is outstanding and why.
+
+A complete draft is put to the approvers (asset
+`giamngheo://reports/awaiting-approval`, DAG `approve_report`). An approved
+period is locked: it is not drafted again until an approver reopens it (DAG
+`reopen_period`).
 """
 
 from __future__ import annotations
 
 from airflow.sdk import AssetAlias, AssetOrTimeSchedule, dag, get_current_context, task
-from giamngheo_dags import LOCAL_TZ, START_DATE, default_args, period_param
+from giamngheo_dags import APPROVAL_REQUESTS, AWAITING_APPROVAL, LOCAL_TZ, START_DATE, default_args, period_param
 from half_year_timetable import HalfYearTimetable
 
 
@@ -72,21 +77,31 @@ def draft_report():
         print(f"{sum(len(b['items']) for b in batches)} report(s) in {len(batches)} task(s)")
         return batches
 
-    @task(map_index_template="{{ report_label }}")
+    @task(map_index_template="{{ report_label }}", outlets=[APPROVAL_REQUESTS])
     def render(batch: dict) -> list[dict]:
-        """Render the batch's reports and publish them in the reports folder."""
+        """Render the batch's reports and publish them in the reports folder; put each complete draft
+        to the approvers (DAG `approve_report`). A locked (approved) period is not drafted again."""
+        from giamngheo.approval import draft_reports
         from giamngheo.config import get_settings
-        from giamngheo.report import render_reports
 
-        get_current_context()["report_label"] = batch["label"]
-        results = render_reports(get_settings(), batch["items"])
-        for result in results:
+        context = get_current_context()
+        context["report_label"] = batch["label"]
+        drafted = draft_reports(get_settings(), batch["items"])
+        for item in drafted["locked"]:
+            print(
+                f"{item['period']} · {item['district']}: kỳ đã phê duyệt và khóa (bản chính thức "
+                f"v{item['final_version']}), không lập lại dự thảo / approved and locked: not drafted again"
+            )
+        for result in drafted["results"]:
             print(f"Báo cáo / report: {result.docx}")
             print(f"Số liệu theo xã / figures by commune: {result.xlsx}")
             print(result.pdf_message)
             if result.draft:
                 print(f"DỰ THẢO: {result.draft_reason} — {result.missing} biểu thiếu, {result.rejected} tệp bị từ chối")
-        return [{"period": r.period, "docx": r.docx, "draft": r.draft} for r in results]
+        if drafted["requests"]:
+            print(f"{len(drafted['requests'])} dự thảo hoàn chỉnh chờ phê duyệt / complete draft(s) put to approval")
+            context["outlet_events"][APPROVAL_REQUESTS].add(AWAITING_APPROVAL, extra={"requests": drafted["requests"]})
+        return [{"period": r.period, "docx": r.docx, "draft": r.draft} for r in drafted["results"]]
 
     render.expand(batch=reports_to_draft())
 

@@ -28,7 +28,10 @@ starts ingests the periods that received files.
 
 **Each file is processed once.** Every received file is archived and recorded
 in the ledger, accepted or rejected; a file whose content the ledger holds is
-not read again, so a known rejected file does not fail every run. A run fails
+not read again, so a known rejected file does not fail every run. A file for
+an approved (locked) period is validated and archived, then **held**: not
+published until an approver reopens the period (DAG `reopen_period`); the
+task log, a notice and the Submissions page say so. A run fails
 (and notifies) only for what it newly rejected; a scheduled run with nothing
 new is green. Rejections still outstanding are listed by `summarize`, in the
 report's appendix and on the Submissions page until a later accepted file
@@ -144,6 +147,16 @@ def ingest_submissions():
         rejected = [o for o in outcomes if o.status == "rejected"]
         for outcome in rejected:
             log.error("%s", outcome.message)  # the rejections first in the log
+        held = [o for o in outcomes if o.status == "held"]
+        if held:  # valid files of an approved period: kept, not published, until an approver reopens it
+            from giamngheo_notify import notify_office
+
+            for outcome in held:
+                log.warning("%s", outcome.message)
+            notify_office(
+                f"[giamngheo] {len(held)} tệp được giữ lại, kỳ đã khóa / file(s) held: the period is locked",
+                "\n\n".join(o.message for o in held[:20]) + "\n\nMở lại kỳ / to reopen: DAG reopen_period",
+            )
         for outcome in outcomes:
             print(
                 f"{outcome.status}: {outcome.file} (version {outcome.version}, {outcome.facts} facts, "

@@ -512,3 +512,114 @@ def document_text(path: Path) -> list[str]:
         for row in table.rows:
             lines.extend(cell.text for cell in row.cells)
     return lines
+
+
+# ----------------------------------------------------------------- the DAGs' steps
+
+
+def draft_reports(settings: Settings, items: list[dict], pdf: bool = True) -> dict:
+    """The report DAG's step: render the batch's (period, district) drafts, except locked periods (their
+    final stands), and put each complete draft to the approvers. Small JSON for XCom."""
+    from .report import render_reports
+
+    approvals = Approvals(settings)
+    try:
+        open_items, locked = [], []
+        for item in items:
+            state = approvals.lock_state(item["district"] or settings.district_code, item["period"])
+            if state["locked"]:
+                locked.append({**item, "final_version": state["final_version"]})
+            else:
+                open_items.append(item)
+        results = render_reports(settings, open_items, pdf)
+        requests = []
+        for item, result in zip(open_items, results, strict=True):
+            if not result.draft:
+                made = approvals.request(
+                    item["district"] or settings.district_code, Period.parse(item["period"]), result.docx
+                )
+                if made:
+                    requests.append(made["id"])
+    finally:
+        approvals.warehouse.dispose()
+    return {"results": results, "locked": locked, "requests": requests}
+
+
+def describe_request(settings: Settings, request: dict, ui_base: str) -> dict:
+    """What the approver is shown: subject, and a body (Markdown) linking the draft in the UI."""
+    from .reference import org_units
+    from .submissions import PAGE_PREFIX, report_link
+
+    names = {u.code: u.name for u in org_units(settings.reference_dir)}
+    district, period = request["district"], Period.parse(request["period"])
+    folder = settings.for_district(district).reports_dir / str(period)
+    docx = Path(request["document"]).name
+    links = [f"[{docx}]({report_link(ui_base, district, str(period), docx)})"]
+    for name, label in ((Path(docx).with_suffix(".pdf").name, "PDF"), (f"so-lieu-{period}.xlsx", "số liệu theo xã")):
+        if (folder / name).is_file():
+            links.append(f"[{label}]({report_link(ui_base, district, str(period), name)})")
+    page = f"{ui_base.rstrip('/')}{PAGE_PREFIX}/?period={period}&district={district}"
+    place = names.get(district, district)
+    body = "\n".join(
+        [
+            f"**{place} — {period.label_vi}**: dự thảo đã đủ số liệu / the draft is complete.",
+            "",
+            f"- Dự thảo / draft: {' · '.join(links)}",
+            f"- Trang nộp báo cáo / Submissions page: [{period}]({page})",
+            "",
+            "**Phê duyệt / Approve**: điền `so_van_ban` (vd. 125/BC-UBND) và `ngay_ky` (YYYY-MM-DD); báo cáo chính "
+            "thức được lập, kỳ báo cáo bị khóa / fill the document number and the signing date: the final is "
+            "written and the period locked.",
+            "",
+            "**Trả lại / Send back**: ghi lý do ở `ghi_chu` / say why in `ghi_chu`.",
+            "",
+            f"Yêu cầu / request `{request['id'][:8]}`, {request['requested_at'][:19]} UTC",
+        ]
+    )
+    return {
+        "id": request["id"],
+        "district": district,
+        "period": str(period),
+        "label": f"{district}/{period}",
+        "subject": f"Phê duyệt báo cáo giảm nghèo {period.label_vi} — {place} / approve the {period} report",
+        "body": body,
+    }
+
+
+def open_requests(settings: Settings, request_ids: list[str], ui_base: str) -> list[dict]:
+    """The requests of an approval run still waiting (a newer draft supersedes an older one), described."""
+    approvals = Approvals(settings)
+    try:
+        waiting = [approvals.get_request(i) for i in dict.fromkeys(request_ids)]
+        return [describe_request(settings, r, ui_base) for r in waiting if r["status"] == "waiting"]
+    finally:
+        approvals.warehouse.dispose()
+
+
+def answer_request(settings: Settings, request_id: str, chosen: list[str], params: dict, user: str) -> dict:
+    approvals = Approvals(settings)
+    try:
+        return approvals.answer(request_id, chosen, params, user)
+    finally:
+        approvals.warehouse.dispose()
+
+
+def reopen_period(settings: Settings, period: Period, district: str | None, reason: str, user: str) -> dict:
+    """The reopen DAG's step: unlock, publish what was held, draft again and put it to the approvers."""
+    from .ingest import Ingestor
+
+    district = district or settings.district_code
+    ingestor = Ingestor.from_settings(settings)
+    approvals = Approvals(settings, ingestor.warehouse)
+    try:
+        done = approvals.reopen(district, period, reason, user, ingestor)
+    finally:
+        ingestor.warehouse.dispose()
+    drafted = draft_reports(settings, [{"period": str(period), "district": district}])
+    return {
+        "district": district,
+        "period": str(period),
+        "released": [o.file for o in done["released"]],
+        "draft": drafted["results"][0].docx if drafted["results"] else None,
+        "requests": drafted["requests"],
+    }

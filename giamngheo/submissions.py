@@ -53,6 +53,11 @@ def submission_links(ui_base: str, submission_id: str) -> dict[str, str]:
     }
 
 
+def report_link(ui_base: str, district: str, period: str, relative: str) -> str:
+    """The address, in the Airflow UI, of a file under the district's ``reports/<period>/``."""
+    return f"{ui_base.rstrip('/')}{PAGE_PREFIX}/reports/{period}/{relative}?district={district}"
+
+
 class UnknownDistrict(LookupError):
     pass
 
@@ -92,7 +97,76 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
         }
         for t in warehouse.query("query/unit_templates", district=district, period=chosen)
     ]
+    page["approval"] = approval_state(warehouse, district, chosen)
     return page
+
+
+ACTIONS = {
+    "requested": "gửi phê duyệt / put to approval",
+    "approved": "phê duyệt / approved",
+    "sent_back": "trả lại / sent back",
+    "superseded": "yêu cầu thay thế (số liệu đổi) / request superseded (figures changed)",
+    "locked": "khóa kỳ / period locked",
+    "held": "giữ tệp (kỳ đã khóa) / file held (period locked)",
+    "reopened": "mở lại kỳ / period reopened",
+    "released": "đưa tệp giữ lại vào số liệu / held file published",
+}
+
+
+def approval_state(warehouse, district: str, period: Period) -> dict:
+    """The period's approval: locked or open, the request waiting, the finals (with their files, relative to
+    ``reports/<period>/``), the files held and the audit trail, times in Vietnam's."""
+    import json
+
+    from .periods import local_time
+
+    def rows(name: str) -> list[dict]:
+        try:
+            return warehouse.query(name, district=district, period=period)
+        except Exception:  # a warehouse before the approval (revision 0005): nothing to show
+            return []
+
+    lock = rows("query/period_lock")
+    requests = rows("query/approval_requests")
+    finals = []
+    for final in rows("query/report_finals"):
+        folder = Path(final["folder"])
+        files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        finals.append(
+            {
+                "version": final["version"],
+                "so_van_ban": final["so_van_ban"],
+                "ngay_ky": final["ngay_ky"],
+                "approved_by": final["approved_by"],
+                "approved_at": local_time(final["approved_at"]),
+                "files": [f"final/{folder.name}/{name}" for name in files],
+            }
+        )
+    return {
+        "locked": bool(lock and lock[0]["locked"]),
+        "waiting": [{**r, "requested_at": local_time(r["requested_at"])} for r in requests if r["status"] == "waiting"],
+        "last_answer": next(
+            ({**r, "answered_at": local_time(r["answered_at"])} for r in requests if r["status"] == "sent_back"), None
+        ),
+        "finals": finals,
+        "held": [
+            {
+                **h,
+                "arrival": local_time(h["arrival_at"]),
+                "released": local_time(h["released_at"]) if h["released_at"] else "",
+            }
+            for h in rows("query/held_submissions")
+        ],
+        "trail": [
+            {
+                **e,
+                "at": local_time(e["at"]),
+                "label": ACTIONS.get(e["action"], e["action"]),
+                "details": json.loads(e["details"] or "{}"),
+            }
+            for e in rows("query/audit_trail")
+        ],
+    }
 
 
 def subject_label(subject: str, forms: dict[str, Form]) -> str:

@@ -8,11 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param
+from airflow.sdk import Asset, AssetAlias, Param
 from airflow.sdk.definitions.retry_policy import ExceptionRetryPolicy, RetryAction, RetryRule
 from giamngheo_notify import FailureNotifier
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+# a complete draft put to the approvers: the report DAG emits it, the approval DAG runs on it
+AWAITING_APPROVAL = Asset(name="giamngheo_awaiting_approval", uri="giamngheo://reports/awaiting-approval")
+# the tasks' outlet: an event only when a draft was put to approval (an alias emits nothing unless told)
+APPROVAL_REQUESTS = AssetAlias("giamngheo-approval-requests")
 START_DATE = pendulum.datetime(2022, 1, 1, tz=LOCAL_TZ)
 
 
@@ -31,7 +35,12 @@ def default_args(max_retry_delay_minutes: int = 15) -> dict:
                     exception="giamngheo.problems.FilesNotLoaded",
                     action=RetryAction.FAIL,
                     reason="tệp bị từ chối: đơn vị phải gửi lại / file rejected: the unit must send it again",
-                )
+                ),
+                RetryRule(
+                    exception="giamngheo.approval.ApprovalError",
+                    action=RetryAction.FAIL,
+                    reason="câu trả lời không thực hiện được / the answer cannot be carried out",
+                ),
             ]
         ),
     }

@@ -86,3 +86,25 @@ def send_unit_mails(mails: list, conn_id: str = CONN_ID) -> int:
             )
             log.info("mail to %s (%s): %s", ", ".join(mail.units), ", ".join(mail.to), mail.subject)
     return len(mails)
+
+
+def notify_office(subject: str, body: str, conn_id: str = CONN_ID) -> bool:
+    """Mail the office (the connection's ``to``) a notice: an approval waiting, a final written, a file held.
+    Without the connection, or without its ``to``, the notice is one log line. True when mailed."""
+    try:
+        from airflow.sdk import BaseHook
+
+        to = BaseHook.get_connection(conn_id).extra_dejson.get("to")
+    except Exception:
+        to = None
+    if not to:
+        log.warning("%s (no SMTP connection '%s' with a 'to': logged only)\n%s", subject, conn_id, body)
+        return False
+    import html
+
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    with SmtpHook(smtp_conn_id=conn_id) as hook:
+        hook.send_email_smtp(to=to, subject=subject, html_content=f"<pre>{html.escape(body)}</pre>")
+    log.info("notice to %s: %s", to, subject)
+    return True

@@ -136,6 +136,29 @@ def blank_template(user: GetUserDep, period: str, name: str, district: str | Non
     return FileResponse(path, filename=path.name)
 
 
+@app.get("/reports/{period}/{path:path}")
+def report_file(user: GetUserDep, period: str, path: str, district: str | None = None):
+    """A report of the period: the current draft (.docx, .pdf, .xlsx) or an approved final under
+    ``final/v<N>/`` with its manifest; the links of an approval request and of the page."""
+    from fastapi.responses import FileResponse
+
+    from giamngheo.deployment import Deployment
+    from giamngheo.periods import Period, PeriodError
+
+    deployment = Deployment()
+    if district is not None and district not in deployment.districts:
+        raise HTTPException(status_code=404, detail=f"không có huyện / no such district: {district}")
+    try:
+        chosen = Period.parse(period)
+    except PeriodError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    root = deployment.district_settings(district or deployment.districts[0]).reports_dir / str(chosen)
+    served = _served(str(root / path), root)
+    if served.suffix not in (".docx", ".pdf", ".xlsx", ".json"):
+        raise HTTPException(status_code=404, detail="không có tệp / no such file")
+    return FileResponse(served, filename=served.name)
+
+
 @app.get("/feedback/{submission_id}")
 def feedback_file(user: GetUserDep, submission_id: str):
     """A rejected file's feedback workbook: the unit's table with its failing cells marked."""

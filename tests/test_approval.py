@@ -12,6 +12,7 @@ import pytest
 from giamngheo.approval import APPROVE, SEND_BACK, ApprovalError, Approvals, document_text
 from giamngheo.periods import Period
 from giamngheo.report import ReportBuilder
+from giamngheo.submissions import page_data
 from tests.conftest import PERIOD, SAMPLE_INBOX, settings_for
 
 CAO_SON = "bao cao giam ngheo Cao Sơn.csv"
@@ -82,6 +83,11 @@ def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_d
     assert again.status == "unchanged" and again.known_status == "held"
     assert [h["file_name"] for h in approvals.held("061", PERIOD)] == [path.name]
     assert draft(approvals)[1] is None  # a locked period asks nothing
+    shown = page_data(pipeline.deployment, approvals.warehouse, PERIOD)["approval"]
+    assert shown["locked"] and not shown["waiting"]
+    assert shown["finals"][0]["so_van_ban"] == "125/BC-UBND" and "final/v1/manifest.json" in shown["finals"][0]["files"]
+    assert [(h["file_name"], h["released"]) for h in shown["held"]] == [(path.name, "")]
+    assert [e["action"] for e in shown["trail"]] == ["requested", "approved", "locked", "held"]
 
     with pytest.raises(ApprovalError, match="not an approver"):
         approvals.reopen("061", Period.parse(PERIOD), "Cao Sơn sửa số lao động", "van_thu", pipeline)

@@ -48,7 +48,7 @@ def dagbag(airflow_home, tmp_path_factory):
 
 def test_no_import_errors(dagbag):
     assert dagbag["import_errors"] == {}
-    assert set(dagbag["dags"]) == {"ingest_submissions", "draft_report"}
+    assert set(dagbag["dags"]) == {"ingest_submissions", "draft_report", "approve_report", "reopen_period"}
 
 
 def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
@@ -60,8 +60,16 @@ def test_every_dag_has_docs_tags_owner_retries_and_a_period_param(dagbag):
         assert dag["default_args"].get("retry_exponential_backoff") == "True", dag_id
         assert dag["default_args"].get("owner") not in (None, "airflow"), dag_id
         assert dag["timezone"] == "Asia/Ho_Chi_Minh", dag_id
-        assert dag["has_params"], dag_id
+        assert dag["has_params"] or dag_id == "approve_report", dag_id  # it asks people, not the trigger form
         assert dag["notifies"], dag_id  # failures reach the data team
+
+
+def test_the_approval_asks_with_airflows_human_in_the_loop_operator_and_reminds(dagbag):
+    tasks = dagbag["dags"]["approve_report"]["tasks"]
+    assert set(tasks) == {"waiting_requests", "approve", "record_answer"}
+    assert tasks["approve"]["map_index_template"] and tasks["record_answer"]["map_index_template"]
+    assert tasks["approve"]["retries"] >= 1  # each retry after an unanswered wait is a reminder
+    assert dagbag["dags"]["reopen_period"]["tasks"]["reopen"]["retries"] == 0
 
 
 def test_ingestion_tasks_are_named_by_file_or_batch(dagbag):

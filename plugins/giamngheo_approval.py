@@ -1,0 +1,117 @@
+"""The approval step the DAGs share: Airflow's human-in-the-loop operator, asking for one report.
+
+``ReportApprovalOperator`` is mapped over the waiting approval requests: each instance asks the
+approvers (``GIAMNGHEO_APPROVERS``, Airflow user names: only they may answer, others get 403) to
+approve the draft, filling ``so_van_ban`` and ``ngay_ky``, or to send it back with ``ghi_chu``. It is
+answered on the UI's Required Actions page or through the REST API (``hitlDetails``).
+
+Nobody answering within ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` ends the wait; the task retries
+(``GIAMNGHEO_APPROVAL_REMINDERS`` times), and each new wait sends the notice again as a reminder.
+After the last one the task fails, and the failure notifier says so: it never fails silently.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import BaseNotifier, Param
+
+APPROVE = "Phê duyệt / Approve"  # the same words as giamngheo.approval (not imported: parsing stays light)
+SEND_BACK = "Trả lại / Send back"
+
+
+def remind_after() -> timedelta:
+    """How long an approval waits before a reminder (``GIAMNGHEO_APPROVAL_REMIND_DAYS``, default 3)."""
+    return timedelta(days=float(os.environ.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3))
+
+
+def reminders() -> int:
+    return int(os.environ.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3)
+
+
+class ApprovalNotice(BaseNotifier):
+    """Tells the office a report waits for approval; on a retry (nobody answered) it is a reminder."""
+
+    template_fields = ()
+
+    def notify(self, context) -> None:
+        from giamngheo_notify import notify_office
+
+        ti = context["ti"]
+        task = context["task"]
+        tries = int(getattr(ti, "try_number", 1) or 1)
+        subject = task.subject if tries <= 1 else f"Nhắc lần {tries - 1} / reminder {tries - 1}: {task.subject}"
+        url = getattr(ti, "log_url", "") or ""
+        wait = f"{remind_after().total_seconds() / 86400:g}"
+        body = (
+            f"{task.body}\n\nTrả lời tại trang Required Actions của Airflow / answer on Airflow's Required Actions "
+            f"page{': ' + url if url else ''}\nKhông ai trả lời sau {wait} ngày sẽ có nhắc nhở / "
+            f"a reminder follows after {wait} day(s) without an answer."
+        )
+        notify_office(subject, body)
+
+
+class ReportApprovalOperator(HITLOperator):
+    """Asks the approvers about one report (``request``: :func:`giamngheo.approval.describe_request`)."""
+
+    def __init__(self, *, request: dict | None = None, **kwargs) -> None:
+        kwargs.setdefault("subject", "Phê duyệt báo cáo / approve the report")
+        kwargs.setdefault("options", [APPROVE, SEND_BACK])
+        kwargs.setdefault(
+            "params",
+            {
+                "so_van_ban": Param(
+                    None,
+                    type=["null", "string"],
+                    title="Số văn bản / document number",
+                    description="Khi phê duyệt / to approve: 125/BC-UBND",
+                ),
+                "ngay_ky": Param(
+                    None,
+                    type=["null", "string"],
+                    format="date",
+                    title="Ngày ký / signing date",
+                    description="Khi phê duyệt / to approve: YYYY-MM-DD",
+                ),
+                "ghi_chu": Param(
+                    None,
+                    type=["null", "string"],
+                    title="Ghi chú / comment",
+                    description="Khi trả lại: lý do / to send back: why",
+                ),
+            },
+        )
+        kwargs.setdefault("notifiers", [ApprovalNotice()])
+        kwargs.setdefault("response_timeout", remind_after())
+        kwargs.setdefault("retries", reminders())
+        kwargs.setdefault("retry_delay", timedelta(seconds=0))
+        kwargs.setdefault("retry_exponential_backoff", False)
+        super().__init__(**kwargs)
+        self.request = request or {}
+
+    def execute(self, context):
+        from giamngheo.config import get_settings
+
+        approvers = get_settings().approvers
+        if approvers:
+            self.assigned_users = [{"id": name, "name": name} for name in approvers]
+        else:
+            self.log.warning("GIAMNGHEO_APPROVERS is empty: any user who can edit the DAG may answer")
+        self.subject = self.request.get("subject") or self.subject
+        self.body = self.request.get("body") or self.body
+        self.log.info("%s\n%s", self.subject, self.body)
+        return super().execute(context)
+
+    def execute_complete(self, context, event):
+        payload = super().execute_complete(context, event)
+        user = payload["responded_by_user"]
+        return {
+            "request": self.request.get("id"),
+            "label": self.request.get("label", ""),
+            "chosen_options": list(payload["chosen_options"]),
+            "params_input": dict(payload["params_input"] or {}),
+            "responded_by": user["id"] if isinstance(user, dict) else str(user),
+            "responded_at": payload["responded_at"].isoformat(),
+        }
