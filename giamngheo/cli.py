@@ -129,6 +129,42 @@ def cmd_templates(args) -> int:
     return 0
 
 
+def cmd_finals(args) -> int:
+    """List a period's approved finals; ``--rerender N`` renders final N again from the warehouse into
+    ``--out`` and says whether its text equals the approved one (exit 1 if not)."""
+    import tempfile
+    from pathlib import Path
+
+    from .approval import Approvals, document_text
+
+    settings = get_settings()
+    district = args.district or settings.district_code
+    approvals = Approvals(settings)
+    try:
+        finals = approvals.finals(district, args.period)
+        for final in finals:
+            print(
+                f"v{final['version']}  {final['so_van_ban']}  ngày ký / signed {final['ngay_ky']}  "
+                f"{final['approved_by']} {final['approved_at'][:19]}Z  {final['folder']}"
+            )
+        state = approvals.lock_state(district, args.period)
+        print(f"{args.period}: {'khóa / locked' if state['locked'] else 'mở / open'}, {len(finals)} bản / final(s)")
+        if args.rerender is None:
+            return 0
+        chosen = [f for f in finals if f["version"] == args.rerender]
+        if not chosen:
+            print(f"không có bản v{args.rerender} / no final v{args.rerender}")
+            return 2
+        out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="giamngheo-final-"))
+        again = approvals.rerender(district, args.period, args.rerender, out)
+        approved = next(Path(chosen[0]["folder"]).glob("*.docx"))
+        same = document_text(again) == document_text(approved)
+        print(f"{again}: {'giống bản đã duyệt / same text as approved' if same else 'KHÁC / DIFFERS from'} {approved}")
+        return 0 if same else 1
+    finally:
+        approvals.warehouse.dispose()
+
+
 def cmd_suites(_args) -> int:
     from .forms import registry
     from .reference import categories
@@ -169,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--district", help="district code (default: every district of the deployment)")
     p.add_argument("--force", action="store_true", help="write them again")
     p.set_defaults(func=cmd_templates)
+    p = sub.add_parser("finals", help="list a period's approved finals; --rerender N renders one again and compares")
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
+    p.add_argument("--district", help="district code (default: the deployment's first)")
+    p.add_argument("--rerender", type=int, metavar="N", help="render final vN again from the warehouse")
+    p.add_argument("--out", help="where to write it (default: a new temporary folder)")
+    p.set_defaults(func=cmd_finals)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from giamngheo.approval import APPROVE, SEND_BACK, ApprovalError, Approvals, document_text
+from giamngheo.cli import main as cli_main
 from giamngheo.periods import Period
 from giamngheo.report import ReportBuilder
 from giamngheo.submissions import page_data
@@ -44,7 +45,7 @@ def draft(approvals: Approvals) -> tuple[str, dict | None]:
     return result.docx, approvals.request("061", Period.parse(PERIOD), result.docx)
 
 
-def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_dir):
+def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_dir, monkeypatch, capsys):
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
     docx, request = draft(approvals)
     assert request is not None and "452 người" in "\n".join(document_text(Path(docx)))
@@ -111,6 +112,12 @@ def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_d
     for version, approved in ((1, final), (2, final2)):
         again_docx = approvals.rerender("061", PERIOD, version, data_dir / f"rerender-v{version}")
         assert document_text(again_docx) == document_text(Path(approved["docx"]))
+    # and from the command line, with the deployment's settings from the environment
+    for key, value in (("GIAMNGHEO_DATA_DIR", data_dir), ("GIAMNGHEO_WAREHOUSE_URL", approvals.settings.warehouse_url)):
+        monkeypatch.setenv(key, str(value))
+    out = data_dir / "cli-rerender"
+    assert cli_main(["finals", "--period", PERIOD, "--rerender", "1", "--out", str(out)]) == 0
+    assert "same text as approved" in capsys.readouterr().out
 
 
 def test_send_back_keeps_the_draft_and_a_changed_draft_supersedes_the_request(pipeline, approvals, data_dir):
