@@ -23,7 +23,8 @@ ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
 
-.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean
+.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean \
+	cluster cluster-stop test-cluster lint-deploy
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
@@ -36,6 +37,8 @@ help:
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
 	@echo "make system-deps                  install LibreOffice Writer and Calc, and Chromium (tests), as root on Debian"
+	@echo "make cluster / cluster-stop       a Celery cluster here (Redis, PostgreSQL, two workers) on a synthetic province"
+	@echo "make test-cluster                 start the cluster, run its end-to-end test twice, stop it"
 
 install: $(VENV)/.installed
 
@@ -102,11 +105,22 @@ airflow: airflow-db
 		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) \
 		$(BIN)/airflow standalone
 
-# ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml)
-lint: install
+# ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml);
+# the deployment's files by real parsers: the compose file against the compose-spec schema, the Dockerfile
+# by dockerfilelint (npm; Docker itself cannot run here)
+lint: install lint-deploy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+TOOLS := .tools
+lint-deploy: install
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@test -x $(TOOLS)/node_modules/.bin/dockerfilelint || \
+		npm install --prefix $(TOOLS) --no-audit --no-fund --silent dockerfilelint@1.8.0 >/dev/null
+	$(TOOLS)/node_modules/.bin/dockerfilelint Dockerfile
 
 # the tests run against SQLite and a real PostgreSQL server (started here from Debian's packages)
 test: lint airflow-db
@@ -122,6 +136,34 @@ template: install
 # system packages: LibreOffice for the PDF copy of the report (Writer) and the .xls/template tests (Calc),
 # Chromium for the browser test
 # (Debian's packages; needs root)
+# a Celery cluster on this machine, without Docker (scripts/cluster.sh; the settings docker-compose.yml
+# shares are in deploy/airflow.env), on a synthetic province of CLUSTER_DISTRICTS districts
+CLUSTER_DIR ?= /tmp/giamngheo-cluster
+CLUSTER_DISTRICTS ?= 8
+cluster_env = CLUSTER_DIR=$(CLUSTER_DIR) GIAMNGHEO_DATA_DIR=$(CLUSTER_DIR)/data GIAMNGHEO_DISTRICT=all \
+	GIAMNGHEO_REFERENCE_DIR=$(CLUSTER_DIR)/province/reference GIAMNGHEO_MAX_TASKS=16 GIAMNGHEO_SETTLE_SECONDS=2
+cluster: install
+	@test -f $(CLUSTER_DIR)/province/reference/org_units.csv || \
+		$(BIN)/python bench/synthetic.py $(CLUSTER_DIR)/province --districts $(CLUSTER_DISTRICTS) --workers 2
+	@$(cluster_env) scripts/cluster.sh start
+
+cluster-stop:
+	@CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop
+
+# the test's workers can pause in a publish once armed (giamngheo/faults.py), for the test to kill one there
+cluster_test_env = $(cluster_env) GIAMNGHEO_PAUSE_AT=publish GIAMNGHEO_PAUSE_SECONDS=600 \
+	GIAMNGHEO_PAUSE_ARMED=$(CLUSTER_DIR)/pause.armed GIAMNGHEO_PAUSE_MARKER=$(CLUSTER_DIR)/pause.at
+test-cluster: install
+	@CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop >/dev/null
+	@rm -rf $(CLUSTER_DIR)/pg $(CLUSTER_DIR)/airflow $(CLUSTER_DIR)/data $(CLUSTER_DIR)/redis $(CLUSTER_DIR)/logs  # a new cluster
+	@test -f $(CLUSTER_DIR)/province/reference/org_units.csv || \
+		$(BIN)/python bench/synthetic.py $(CLUSTER_DIR)/province --districts $(CLUSTER_DISTRICTS) --workers 2
+	@trap 'CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop' EXIT; \
+	$(cluster_test_env) scripts/cluster.sh start && \
+	for round in 1 2; do echo "cluster test, round $$round"; \
+		$(cluster_test_env) $(BIN)/python -m pytest -q -p no:cacheprovider -m cluster -s tests/test_cluster.py || exit 1; \
+	done
+
 system-deps:
 	@if command -v soffice >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
 		&& ls /usr/lib/libreoffice/program/libsclo.so >/dev/null 2>&1; then echo "LibreOffice (Writer, Calc) and Chromium present"; \

@@ -154,3 +154,11 @@ def first_district(spec: str) -> str:
     """The district a settings object starts on (``all`` is resolved against the reference data later)."""
     first = spec.split(",")[0].strip()
     return "" if first.lower() == "all" else first
+
+
+def worker_hostname() -> str:
+    """Airflow's ``hostname_callable`` for the local cluster's workers: ``GIAMNGHEO_WORKER_NAME`` (two
+    workers on one machine tell their task instances apart), else the machine's name."""
+    import socket
+
+    return os.environ.get("GIAMNGHEO_WORKER_NAME") or socket.getfqdn()

@@ -9,6 +9,11 @@ from tests.conftest import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())  # YAML merge keys (<<) resolved
 SERVICES = COMPOSE["services"]
+SHARED = dict(  # deploy/airflow.env: what docker-compose.yml and scripts/cluster.sh (make cluster) share
+    line.split("=", 1)
+    for line in (ROOT / "deploy" / "airflow.env").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
 AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}
 
 
@@ -30,15 +35,30 @@ def test_airflow_services_share_one_configuration_built_from_this_project():
     for name in AIRFLOW | {"airflow-init"}:
         service = SERVICES[name]
         assert service["build"] == "." and service["image"].startswith("${GIAMNGHEO_IMAGE")
-        env = service["environment"]
+        env = {**SHARED, **service["environment"]}
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")  # a login is required
         assert env["GIAMNGHEO_WAREHOUSE_URL"].startswith("postgresql+psycopg://")
         assert env["GIAMNGHEO_DATA_DIR"] == "/data"
-        assert service["env_file"] == ".env"
+        assert service["env_file"] == ["deploy/airflow.env", ".env"]  # the cluster's settings first
         assert any(v.endswith(":/data") for v in service["volumes"]), name
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "-c constraints.txt" in dockerfile and "COPY dags" in dockerfile and "COPY plugins" in dockerfile
+
+
+def test_the_cluster_script_runs_what_the_compose_file_runs_with_the_same_shared_settings():
+    """`make cluster` is the compose file's deployment on this machine: the same components, two workers,
+    the settings of deploy/airflow.env (each keeps its own addresses and secrets)."""
+    script = (ROOT / "scripts" / "cluster.sh").read_text()
+    for command in ("api-server", "scheduler", "dag-processor", "triggerer", "celery worker"):
+        assert f'"$BIN/airflow" {command}' in script, command
+    assert "WORKERS=(worker-1 worker-2)" in script and '. "$ROOT/deploy/airflow.env"' in script
+    assert SHARED["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    for name in AIRFLOW:
+        assert not set(SHARED) & set(SERVICES[name]["environment"]), name  # said once, in deploy/airflow.env
+    env = subprocess.run([ROOT / "scripts" / "cluster.sh", "env"], capture_output=True, text=True, check=True).stdout
+    assert "AIRFLOW__CORE__EXECUTOR=CeleryExecutor" in env.splitlines()
+    assert "AIRFLOW__API__HOST=127.0.0.1" in env.splitlines()  # loopback only
 
 
 def test_every_long_running_service_has_a_healthcheck_and_waits_for_its_dependencies():
