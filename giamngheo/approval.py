@@ -366,17 +366,7 @@ class Approvals:
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for path in folder.iterdir():
             path.chmod(0o444)  # a final is never overwritten
-        return {
-            "status": "approved",
-            "district": final["district"],
-            "period": final["period"],
-            "version": final["version"],
-            "folder": str(folder),
-            "docx": str(docx),
-            "pdf": str(pdf) if pdf else None,
-            "so_van_ban": final["so_van_ban"],
-            "ngay_ky": final["ngay_ky"],
-        }
+        return final_summary(final, docx, pdf)
 
     def ensure_final_files(self, final: dict) -> dict:
         """An approved final whose folder is missing (a crash right after the approval committed) is
@@ -391,19 +381,7 @@ class Approvals:
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
             return self.finish_final(final, docx.name)
-        docx = next(folder.glob("*.docx"))
-        pdfs = list(folder.glob("*.pdf"))
-        return {
-            "status": "approved",
-            "district": final["district"],
-            "period": final["period"],
-            "version": final["version"],
-            "folder": str(folder),
-            "docx": str(docx),
-            "pdf": str(pdfs[0]) if pdfs else None,
-            "so_van_ban": final["so_van_ban"],
-            "ngay_ky": final["ngay_ky"],
-        }
+        return final_summary(final, next(folder.glob("*.docx")), next(folder.glob("*.pdf"), None))
 
     # --------------------------------------------------------------- reopen
 
@@ -500,6 +478,21 @@ class Approvals:
                 if rows:
                     table = Table(name, metadata, autoload_with=conn)
                     conn.execute(insert(table), [{c.name: r.get(c.name) for c in table.columns} for r in rows])
+
+
+def final_summary(final: dict, docx: Path, pdf: Path | None) -> dict:
+    """What the approval task logs and returns of a final (small JSON)."""
+    return {
+        "status": "approved",
+        "district": final["district"],
+        "period": final["period"],
+        "version": final["version"],
+        "folder": final["folder"],
+        "docx": str(docx),
+        "pdf": str(pdf) if pdf else None,
+        "so_van_ban": final["so_van_ban"],
+        "ngay_ky": final["ngay_ky"],
+    }
 
 
 def document_text(path: Path) -> list[str]:

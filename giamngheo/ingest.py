@@ -59,6 +59,24 @@ class IngestOutcome:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def of_load(cls, file: InboxFile, result) -> IngestOutcome:
+        """What became of a file the warehouse loaded (``warehouse.LoadResult``): accepted, or held."""
+        return cls(
+            file.label,
+            file.form,
+            file.period,
+            result.status,
+            result.submission_id,
+            result.version,
+            result.rows,
+            result.facts,
+            result.superseded,
+            district=file.district,
+            slices=result.slices or [],
+            message=held_message(file.label, file.period) if result.status == "held" else "",
+        )
+
     def summary(self) -> dict:
         """What later tasks need (small enough for XCom): no problem list, the message's first lines."""
         data = {k: v for k, v in self.to_dict().items() if k != "problems"}
@@ -275,20 +293,7 @@ class Ingestor:
                     result = self.warehouse.publish(
                         file, sha, self.deployment.forms[form_code], read.records, processed_by, archived
                     )
-                    outcomes[index] = IngestOutcome(
-                        file.label,
-                        file.form,
-                        file.period,
-                        result.status,
-                        result.submission_id,
-                        result.version,
-                        result.rows,
-                        result.facts,
-                        result.superseded,
-                        district=file.district,
-                        slices=result.slices or [],
-                        message=held_message(file.label, file.period) if result.status == "held" else "",
-                    )
+                    outcomes[index] = IngestOutcome.of_load(file, result)
         return [outcomes[i] for i in range(len(files))]
 
     @property
@@ -381,21 +386,7 @@ class Ingestor:
                     file.name,
                     {"id": result.submission_id, "version": result.version},
                 )
-            released.append(
-                IngestOutcome(
-                    file.label,
-                    file.form,
-                    file.period,
-                    result.status,
-                    result.submission_id,
-                    result.version,
-                    result.rows,
-                    result.facts,
-                    result.superseded,
-                    district=district,
-                    slices=result.slices or [],
-                )
-            )
+            released.append(IngestOutcome.of_load(file, result))
         if released:
             self.check_quality(period, [district])
         return released
