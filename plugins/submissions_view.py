@@ -116,11 +116,9 @@ def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment:
     return RedirectResponse(back if back.startswith(str(request.base_url)) else "../../", status_code=303)
 
 
-@app.get("/templates/{period}/{name}")
-def blank_template(user: GetUserDep, period: str, name: str, district: str | None = None):
-    """A blank template of the forms (``giamngheo templates``, or the ingestion DAG once per period)."""
-    from fastapi.responses import FileResponse
-
+def _district_period(district: str | None, period: str):
+    """The district's settings (the deployment's first when none is named) and the period, from a query;
+    an unknown district is a 404, a bad period a 422."""
     from giamngheo.deployment import Deployment
     from giamngheo.periods import Period, PeriodError
 
@@ -131,7 +129,16 @@ def blank_template(user: GetUserDep, period: str, name: str, district: str | Non
         chosen = Period.parse(period)
     except PeriodError as err:
         raise HTTPException(status_code=422, detail=str(err)) from None
-    root = deployment.district_settings(district or deployment.districts[0]).templates_dir
+    return deployment.district_settings(district or deployment.districts[0]), chosen
+
+
+@app.get("/templates/{period}/{name}")
+def blank_template(user: GetUserDep, period: str, name: str, district: str | None = None):
+    """A blank template of the forms (``giamngheo templates``, or the ingestion DAG once per period)."""
+    from fastapi.responses import FileResponse
+
+    settings, chosen = _district_period(district, period)
+    root = settings.templates_dir
     path = _served(str(root / str(chosen) / name), root)
     return FileResponse(path, filename=path.name)
 
@@ -142,17 +149,8 @@ def report_file(user: GetUserDep, period: str, path: str, district: str | None =
     ``final/v<N>/`` with its manifest; the links of an approval request and of the page."""
     from fastapi.responses import FileResponse
 
-    from giamngheo.deployment import Deployment
-    from giamngheo.periods import Period, PeriodError
-
-    deployment = Deployment()
-    if district is not None and district not in deployment.districts:
-        raise HTTPException(status_code=404, detail=f"không có huyện / no such district: {district}")
-    try:
-        chosen = Period.parse(period)
-    except PeriodError as err:
-        raise HTTPException(status_code=422, detail=str(err)) from None
-    root = deployment.district_settings(district or deployment.districts[0]).reports_dir / str(chosen)
+    settings, chosen = _district_period(district, period)
+    root = settings.reports_dir / str(chosen)
     served = _served(str(root / path), root)
     if served.suffix not in (".docx", ".pdf", ".xlsx", ".json"):
         raise HTTPException(status_code=404, detail="không có tệp / no such file")

@@ -172,6 +172,10 @@ unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
 template = client.get("/giamngheo/templates/2022-H1/mau_health_2022-H1.xlsx", headers=headers)
 escape = client.get("/giamngheo/templates/2022-H1/..%2F..%2Fwarehouse.sqlite", headers=headers)
 feedback = client.get(f"/giamngheo/feedback/{rejected['id']}", headers=headers)
+report = client.get("/giamngheo/reports/2022-H1/bao-cao-giam-ngheo-2022-H1.docx", headers=headers)
+report_escape = client.get("/giamngheo/reports/2022-H1/..%2F..%2Fwarehouse.sqlite", headers=headers)
+report_elsewhere = client.get("/giamngheo/reports/2022-H1/bao-cao-giam-ngheo-2022-H1.docx",
+                              params={"district": "999"}, headers=headers)
 [warning] = api.json()["warnings"]
 verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"}, headers=headers)
 after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"]
@@ -180,6 +184,8 @@ files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposi
          "outside": outside.status_code, "unknown": unknown.status_code,
          "template": [template.status_code, template.content[:2].decode("latin-1"), escape.status_code],
          "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")],
+         "report": [report.status_code, report.content[:2].decode("latin-1"), report_escape.status_code,
+                    report_elsewhere.status_code],
          "verify": [warning["verified_by"], verify.status_code, after[0]["verified_by"], after[0]["verified_comment"]]}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
                   "login": anonymous.headers.get("location"), "routes": routes, "files": files,
@@ -200,6 +206,9 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     own = Ingestor.from_settings(pipeline.deployment.settings)  # Data Docs in the data dir, as deployed
     [rejected] = own.ingest([f for f in own.deployment.discover(H1) if f.name == bad.name])
     own.write_blank_forms(H1)
+    from giamngheo.report import ReportBuilder
+
+    ReportBuilder(pipeline.deployment.settings).render(H1, pdf=False)  # the draft an approval request links
     from giamngheo.quality import Warning_
 
     doubtful = Warning_("061", PERIOD, "vay_ho_ngheo", "061-02", "bank.luot_vay[ho_ngheo]", 400.0, "≤ 127", "vi", "en")
@@ -231,6 +240,7 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert probe["files"]["outside"] == 404  # nothing outside the Data Docs folder
     assert probe["files"]["unknown"] == 404
     assert probe["files"]["template"] == [200, "PK", 404]  # an xlsx, and nothing outside the templates
+    assert probe["files"]["report"] == [200, "PK", 404, 404]  # the draft; nothing outside reports/, no other district
     assert probe["files"]["feedback"][0] == 200 and "sai.sua-loi." in probe["files"]["feedback"][1]
     assert 'href="templates/2022-H1/mau_commune_061-02_2022-H1.xlsx"' in probe["html"]
     assert 'href="feedback/' in probe["html"]
