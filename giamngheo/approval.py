@@ -34,6 +34,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from .config import Settings
+from .inbox import sha256_of
 from .periods import Period
 from .report import ReportBuilder, Signing, convert_to_pdf
 from .warehouse import Warehouse
@@ -57,14 +58,6 @@ def digest_of(sources: list[dict]) -> str:
     """The identity of a draft's inputs: the submissions (and their content) its figures came from."""
     keys = sorted(f"{s['period']}|{s['form']}|{s['file_name']}|{s['sha256']}" for s in sources)
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_signing(so_van_ban: str | None, ngay_ky: str | None, period: Period) -> Signing:
@@ -133,9 +126,6 @@ class Approvals:
         params = {"district": district, "first_period": str(first), "last_period": str(last)}
         return [dict(r._mapping) for r in conn.execute(self.warehouse.sql("query/report_lineage"), params)]
 
-    def approvers(self) -> list[str]:
-        return list(self.settings.approvers)
-
     def check_approver(self, user: str | None) -> None:
         """Only a configured approver may approve, send back or reopen (none configured: anyone)."""
         if self.settings.approvers and user not in self.settings.approvers:
@@ -173,9 +163,6 @@ class Approvals:
             conn.execute(self.warehouse.sql("load/supersede_waiting_requests"), request)
             self.warehouse.audit(conn, district, str(period), "requested", "giamngheo", "", {"request": request["id"]})
         return request
-
-    def still_waiting(self, request_id: str) -> bool:
-        return self.get_request(request_id)["status"] == "waiting"
 
     # ------------------------------------------------------------- answers
 
@@ -340,9 +327,7 @@ class Approvals:
         folder = Path(final["folder"])
         docx = folder / docx_name
         pdf, pdf_message = convert_to_pdf(docx)
-        outputs = {
-            p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"
-        }
+        outputs = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"}
         manifest = {
             "district": final["district"],
             "period": final["period"],
