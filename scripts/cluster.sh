@@ -8,15 +8,16 @@
 #
 #   scripts/cluster.sh start | stop | status | env
 #
-#   CLUSTER_DIR (default /tmp/giamngheo-cluster)   CLUSTER_API_PORT (58080)
-#   CLUSTER_PG_PORT (55433)   CLUSTER_REDIS_PORT (56379)   CLUSTER_USERS (admin:admin)
+#   (the default ports lie below Linux's ephemeral range, 32768-60999: no client socket can hold them)
+#   CLUSTER_DIR (default /tmp/giamngheo-cluster)   CLUSTER_API_PORT (28080)
+#   CLUSTER_PG_PORT (25433)   CLUSTER_REDIS_PORT (26379)   CLUSTER_USERS (admin:admin)
 #   GIAMNGHEO_DATA_DIR (default $CLUSTER_DIR/data), GIAMNGHEO_REFERENCE_DIR, GIAMNGHEO_DISTRICT: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${CLUSTER_DIR:-/tmp/giamngheo-cluster}
-API_PORT=${CLUSTER_API_PORT:-58080}
-PG_PORT=${CLUSTER_PG_PORT:-55433}
-REDIS_PORT=${CLUSTER_REDIS_PORT:-56379}
+API_PORT=${CLUSTER_API_PORT:-28080}
+PG_PORT=${CLUSTER_PG_PORT:-25433}
+REDIS_PORT=${CLUSTER_REDIS_PORT:-26379}
 BIN=${VENV_BIN:-$ROOT/.venv/bin}
 WORKERS=(worker-1 worker-2)
 

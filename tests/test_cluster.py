@@ -32,7 +32,7 @@ WORKERS = ("worker-1", "worker-2")
 
 class Cluster:
     def __init__(self):
-        self.port = int(os.environ.get("CLUSTER_API_PORT", "58080"))
+        self.port = int(os.environ.get("CLUSTER_API_PORT", "28080"))
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = dict(
             line.split("=", 1)
