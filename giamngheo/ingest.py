@@ -28,7 +28,7 @@ from .periods import Period
 from .problems import Problem, format_problems
 from .reading import ReadResult, read_submission
 from .submissions import submission_links
-from .warehouse import Warehouse, iso_utc
+from .warehouse import Accepted, Warehouse, iso_utc
 
 if TYPE_CHECKING:
     from .quality import QualityChecker  # the same: GX, only when a period is checked
@@ -281,6 +281,7 @@ class Ingestor:
             )
             pending.setdefault(file.form, []).append((index, file, sha, archived, read))
 
+        accepted: list[tuple[int, Accepted]] = []
         for form_code, items in pending.items():
             checks = self.validator.validate(form_code, [read for *_, read in items])
             for (index, file, sha, archived, read), check in zip(items, checks, strict=True):
@@ -290,10 +291,12 @@ class Ingestor:
                         file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base, read
                     )
                 else:
-                    result = self.warehouse.publish(
-                        file, sha, self.deployment.forms[form_code], read.records, processed_by, archived
-                    )
-                    outcomes[index] = IngestOutcome.of_load(file, result)
+                    form = self.deployment.forms[form_code]
+                    accepted.append((index, Accepted(file, sha, form, read.records, processed_by, archived)))
+        # every accepted file of the task in one set-based load
+        results = self.warehouse.publish_many([load for _, load in accepted])
+        for (index, load), result in zip(accepted, results, strict=True):
+            outcomes[index] = IngestOutcome.of_load(load.file, result)
         return [outcomes[i] for i in range(len(files))]
 
     @property

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 
 from .faults import pause_point
@@ -89,6 +90,18 @@ class LoadResult:
     superseded: int = 0
     twin_of: str | None = None
     slices: list[str] | None = None
+
+
+@dataclass
+class Accepted:
+    """A file that passed validation, to be published: its rows are records (or a frame of them)."""
+
+    file: InboxFile
+    sha256: str
+    form: Form
+    rows: list
+    processed_by: str | None = None
+    archive_path: Path | None = None
 
 
 class Warehouse:
@@ -247,11 +260,12 @@ class Warehouse:
         return row
 
     def _lock(self, conn: Connection, file: InboxFile) -> None:
+        self._lock_key(conn, file.district, file.period, file.form)
+
+    def _lock_key(self, conn: Connection, district: str, period: str, form: str) -> None:
         """Serialise loads of one (district, period, form): SQLite's BEGIN IMMEDIATE does; PostgreSQL takes a lock."""
         if self.engine.dialect.name == "postgresql":
-            conn.execute(
-                self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{file.district}|{file.period}|{file.form}"}
-            )
+            conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{district}|{period}|{form}"})
 
     def _record_slices(self, conn: Connection, sid: str, communes) -> list[str]:
         """The (form, period, district, commune) slices a file covers; ``''`` when none could be read."""
@@ -413,70 +427,117 @@ class Warehouse:
         processed_by: str | None = None,
         archive_path: Path | None = None,
     ) -> LoadResult:
-        """Load an accepted file's rows (records, or a frame) in one transaction: its ledger row and
-        slices, then stage, check, supersede the older submissions' rows of its slices, publish."""
-        sid = submission_id(file, sha256)
+        """Load one accepted file's rows (records, or a frame): :meth:`publish_many` of one file."""
+        return self.publish_many([Accepted(file, sha256, form, rows, processed_by, archive_path)])[0]
+
+    def publish_many(self, loads: list[Accepted]) -> list[LoadResult]:
+        """Load accepted files in one transaction, set-based: their ledger rows and slices, their rows
+        staged together (one COPY on PostgreSQL), checked, the older submissions' rows of their slices
+        superseded and their rows published, each statement once for all of them.
+
+        The result is the same as publishing the files one by one in any order: within a slice the
+        latest file (arrival, then name) is current and each earlier one is superseded by the next
+        newer one. A file already accepted is ``unchanged``; a file of a locked period is held. The
+        (district, period, form) turns of every file are taken first, in one order for everybody."""
+        results: list[LoadResult | None] = [None] * len(loads)
+        if not loads:
+            return []
         load_id = uuid.uuid4().hex
-        staged = list(stage_rows(form, rows, load_id))
-        keys = {
-            "district": file.district,
-            "period": file.period,
-            "form": file.form,
-            "arrival_at": iso_utc(file.arrival),
-            "file_name": file.name,
-            "load_id": load_id,
-            "submission_id": sid,
-        }
+        ids = [submission_id(load.file, load.sha256) for load in loads]
         with self.engine.begin() as conn:
-            self._lock(conn, file)
-            existing = self._find(conn, file, sha256)
-            if existing is not None and existing.status == "accepted":
-                return LoadResult(sid, "unchanged", version=existing.version, twin_of=sid)
-            if self._locked(conn, file.district, file.period):
-                return self._hold(conn, file, sha256, int(len(rows)), processed_by, archive_path)
-            self._stage(conn, staged)
-            check = conn.execute(self.sql("load/check_stage"), {"load_id": load_id, "form": form.code}).one()
+            for key in sorted({(x.file.district, x.file.period, x.file.form) for x in loads}):
+                self._lock_key(conn, *key)
+            known = {r.id: r for r in conn.execute(self._ids_statement("query/submissions_by_id"), {"ids": ids})}
+            locked = {
+                (district, period)
+                for district, period in {(x.file.district, x.file.period) for x in loads}
+                if self._locked(conn, district, period)
+            }
+            todo: dict[str, int] = {}
+            for index, (load, sid) in enumerate(zip(loads, ids, strict=True)):
+                existing = known.get(sid)
+                if existing is not None and existing.status == "accepted" or sid in todo:
+                    version = existing.version if existing is not None else 0
+                    results[index] = LoadResult(sid, "unchanged", version=version, twin_of=sid)
+                elif (load.file.district, load.file.period) in locked:
+                    results[index] = self._hold(
+                        conn, load.file, load.sha256, len(load.rows), load.processed_by, load.archive_path
+                    )
+                else:
+                    todo[sid] = index
+            if todo:
+                results_of = self._publish_load(
+                    conn, load_id, {sid: (loads[i], known.get(sid)) for sid, i in todo.items()}
+                )
+                for sid, index in todo.items():
+                    results[index] = results_of[sid]
+                pause_point("publish")  # crash tests kill the process here, before the commit
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def _publish_load(self, conn: Connection, load_id: str, loads: dict[str, tuple[Accepted, object]]):
+        ids = list(loads)
+        staged, records_of = [], {}
+        for sid, (load, _) in loads.items():
+            records_of[sid] = load.rows if isinstance(load.rows, list) else load.rows.to_dict("records")
+            staged += stage_rows(load.form, records_of[sid], load_id, sid)
+        ledger, slices_of = [], {}
+        for sid, (load, existing) in loads.items():
+            ledger.append(
+                self._ledger_row(
+                    existing,
+                    load.file,
+                    load.sha256,
+                    status="accepted",
+                    version=1,
+                    row_count=len(records_of[sid]),
+                    processed_by=load.processed_by,
+                    archive_path=str(load.archive_path) if load.archive_path else None,
+                )
+            )
+            slices_of[sid] = sorted({r["xa"] for r in records_of[sid] if r.get("xa")}) or [""]
+        conn.execute(self.sql("load/upsert_submission"), ledger)
+        conn.execute(
+            self.sql("load/insert_slice"),
+            [{"submission_id": sid, "org_unit": unit} for sid, units in slices_of.items() for unit in units],
+        )
+        self._stage(conn, staged)
+        expected = Counter({sid: 0 for sid in ids})
+        expected.update(row["submission_id"] for row in staged)
+        staged_of = dict(expected)
+        for check in conn.execute(self.sql("load/check_load"), {"load_id": load_id}):
             if (
-                check.staged_rows != len(staged)
+                check.staged_rows != expected.get(check.submission_id)
                 or check.unknown_units
                 or check.unknown_indicators
                 or check.repeated_cells
             ):
-                raise LoadCheckError(
-                    f"staged rows of {file.label} failed the pre-publish check: {dict(check._mapping)}"
-                )
-            row = self._ledger_row(
-                existing,
-                file,
-                sha256,
-                status="accepted",
-                version=1,
-                row_count=int(len(rows)),
-                processed_by=processed_by,
-                archive_path=str(archive_path) if archive_path else None,
+                label = loads[check.submission_id][0].file.label if check.submission_id in loads else "?"
+                raise LoadCheckError(f"staged rows of {label} failed the pre-publish check: {dict(check._mapping)}")
+            expected.pop(check.submission_id)
+        if any(expected.values()):
+            raise LoadCheckError(f"rows of {sorted(k for k, v in expected.items() if v)} were not staged")
+        params = {"ids": ids, "load_id": load_id}
+        versions = dict(conn.execute(self._ids_statement("load/set_versions_of_load"), params).all())
+        superseded = Counter(r[0] for r in conn.execute(self._ids_statement("load/supersede_by_load"), params))
+        conn.execute(self._ids_statement("load/publish_load"), params)
+        results = {}
+        for row in conn.execute(self._ids_statement("load/count_load"), params):
+            load = loads[row.id][0]
+            staged_count = staged_of[row.id]
+            results[row.id] = LoadResult(
+                row.id,
+                "accepted",
+                version=int(versions[row.id]),
+                rows=len(records_of[row.id]),
+                facts=int(row.published),
+                superseded=superseded[row.id] + int(row.superseded_in_load),
+                slices=slices_of[row.id],
             )
-            conn.execute(self.sql("load/upsert_submission"), row)
-            records = rows if isinstance(rows, list) else rows.to_dict("records")
-            slices = self._record_slices(conn, sid, (r["xa"] for r in records if r.get("xa")))
-            earlier = conn.execute(self.sql("load/count_earlier_versions"), keys).scalar_one()
-            conn.execute(self.sql("load/set_version"), {"submission_id": sid, "version": int(earlier) + 1})
-            row["version"] = int(earlier) + 1
-            superseded = conn.execute(self.sql("load/supersede_older_slices"), keys).rowcount
-            conn.execute(self.sql("load/publish_facts"), keys)
-            published = conn.execute(self.sql("load/count_published"), keys).scalar_one()
-            if published != len(staged):
-                raise LoadCheckError(f"{file.label}: published {published} facts of {len(staged)} staged")
-            conn.execute(self.sql("load/delete_stage"), keys)
-            pause_point("publish")  # crash tests kill the process here, before the commit
-        return LoadResult(
-            sid,
-            "accepted",
-            version=row["version"],
-            rows=int(len(rows)),
-            facts=published,
-            superseded=superseded,
-            slices=slices,
-        )
+            if row.published != staged_count:
+                raise LoadCheckError(f"{load.file.label}: published {row.published} facts of {staged_count} staged")
+        conn.execute(self.sql("load/delete_stage"), {"load_id": load_id})
+        return results
 
     def _locked(self, conn: Connection, district: str, period: str) -> bool:
         """Whether the period is approved and locked. Read after the form's turn is taken: an approval
@@ -523,22 +584,32 @@ class Warehouse:
             },
         )
 
-    def query_ids(self, name: str, ids, **params) -> list[dict]:
-        """Rows of a query of ``include/sql/`` whose ``:ids`` is a list (an ``in`` over its items)."""
-        from sqlalchemy import bindparam
+    def _ids_statement(self, name: str):
+        """A statement of ``include/sql/`` whose ``:ids`` is a list (an ``in`` over its items)."""
+        return self.sql(name).bindparams(bindparam("ids", expanding=True))
 
-        statement = self.sql(name).bindparams(bindparam("ids", expanding=True))
+    def query_ids(self, name: str, ids, **params) -> list[dict]:
+        """Rows of a query of ``include/sql/`` whose ``:ids`` is a list."""
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(statement, {"ids": list(ids), **params})]
+            return [dict(r._mapping) for r in conn.execute(self._ids_statement(name), {"ids": list(ids), **params})]
 
     def turns_of_period(self, conn: Connection, district: str, period: str, forms) -> None:
         """Take every form's turn of a district's period (PostgreSQL; SQLite's ``begin immediate`` is one
         turn for everything), in order: no load of that period runs while this transaction is open."""
-        if self.engine.dialect.name == "postgresql":
-            for form in sorted(forms):
-                conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{district}|{period}|{form}"})
+        for form in sorted(forms):
+            self._lock_key(conn, district, period, form)
 
-    STAGE_COLUMNS = ("load_id", "org_unit", "indicator", "category", "item", "attribute", "value", "source_row")
+    STAGE_COLUMNS = (
+        "load_id",
+        "submission_id",
+        "org_unit",
+        "indicator",
+        "category",
+        "item",
+        "attribute",
+        "value",
+        "source_row",
+    )
 
     def _stage(self, conn: Connection, rows: list[dict]) -> None:
         """Stage rows: COPY on PostgreSQL (psycopg 3), one executemany elsewhere; same transaction."""
@@ -598,8 +669,8 @@ def _normal(value):
     return value
 
 
-def stage_rows(form: Form, rows, load_id: str):
-    """One staging row per filled figure cell of the read rows (records, or a frame of them)."""
+def stage_rows(form: Form, rows, load_id: str, submission: str = ""):
+    """One staging row per filled figure cell of a file's read rows (records, or a frame of them)."""
     category = form.category_column
     item = form.item_column
     attributes = form.attribute_columns
@@ -610,6 +681,7 @@ def stage_rows(form: Form, rows, load_id: str):
                 continue
             yield {
                 "load_id": load_id,
+                "submission_id": submission,
                 "org_unit": record["xa"],
                 "indicator": col.code,
                 "category": record.get(category.code) or "" if category else "",

@@ -145,3 +145,52 @@ def test_reference_data_is_loaded(pipeline):
     assert indicators == sum(len(f.figures) for f in pipeline.deployment.forms.values())
     assert categories == 16
     assert discover  # imported for the fixture's inbox listing
+
+
+def test_one_batch_publishes_what_files_one_by_one_would(pipeline, data_dir, validator):
+    """A task's accepted files go in as one set-based load; the ledger and every fact (current or
+    history, and which file superseded it) come out as if the files had been published one at a time,
+    here in the reverse of their arrival order (the hardest: each older file lands on a newer one)."""
+    from giamngheo.ingest import Ingestor
+    from tests.conftest import settings_for
+
+    folder = data_dir / "inbox" / PERIOD / "health"
+    latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
+    write_csv(
+        folder / "sua_1.csv",
+        [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=11), health_row("Tân Tú")],
+        arrival=latest + 10,
+    )
+    write_csv(folder / "sua_2.csv", [HEALTH_HEADER, health_row("Vi Hương", the_bhyt=22)], arrival=latest + 20)
+    write_csv(folder / "sua_3.csv", [HEALTH_HEADER, health_row("Tân Tú", the_bhyt=33)], arrival=latest + 20)
+    files = pipeline.deployment.discover(PERIOD)
+    outcomes = {o.file.rsplit("/", 1)[-1]: o for o in pipeline.ingest(files)}  # one task: one load
+    assert {o.status for o in outcomes.values()} == {"accepted"}
+    assert (outcomes["sua_1.csv"].version, outcomes["sua_2.csv"].version, outcomes["sua_3.csv"].version) == (2, 3, 3)
+    assert outcomes["sua_2.csv"].superseded == 10 and outcomes["sua_1.csv"].superseded == 20
+    assert commune_slice(pipeline, "health", "061-02")[("the_bhyt", "")] == 22
+
+    one_by_one = Ingestor.from_settings(settings_for(data_dir, f"sqlite:///{data_dir / 'one_by_one.sqlite'}"))
+    one_by_one._validator = validator
+    one_by_one.initialise()
+    for file in sorted(files, key=lambda f: (f.arrival, f.name), reverse=True):
+        [single] = one_by_one.ingest([file])
+        assert single.status == "accepted"
+
+    def content(warehouse) -> tuple[list, list]:
+        with warehouse.engine.connect() as conn:
+            ledger = conn.execute(text("select id, status, row_count from submission order by id")).all()
+            facts = conn.execute(
+                text(
+                    "select submission_id, org_unit, indicator, category, item, value, is_current, superseded_by "
+                    "from fact order by submission_id, org_unit, indicator, category, item"
+                )
+            ).all()
+        return (
+            [tuple(r) for r in ledger],
+            [(*r[:5], round(float(r[5]), 3), bool(r[6]), r[7]) for r in facts],
+        )
+
+    # versions count the earlier files present when a file is loaded: one by one in reverse, each came first
+    assert content(pipeline.warehouse) == content(one_by_one.warehouse)
+    one_by_one.warehouse.dispose()

@@ -1,3 +1,0 @@
-select count(*) as published
-from fact
-where submission_id = :submission_id
