@@ -292,7 +292,7 @@ class Ingestor:
                     )
                 else:
                     form = self.deployment.forms[form_code]
-                    accepted.append((index, Accepted(file, sha, form, read.records, processed_by, archived)))
+                    accepted.append((index, Accepted(file, sha, form, read.records or [], processed_by, archived)))
         # every accepted file of the task in one set-based load
         results = self.warehouse.publish_many([load for _, load in accepted])
         for (index, load), result in zip(accepted, results, strict=True):
