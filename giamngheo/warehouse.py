@@ -502,6 +502,10 @@ class Warehouse:
             [{"submission_id": sid, "org_unit": unit} for sid, units in slices_of.items() for unit in units],
         )
         self._stage(conn, staged)
+        if self.engine.dialect.name == "postgresql":
+            # the staging table is empty between loads, and so are its statistics: without fresh ones the
+            # planner takes thousands of staged rows for a few dozen and joins them row by row
+            conn.execute(text("analyze fact_stage"))
         expected = Counter({sid: 0 for sid in ids})
         expected.update(row["submission_id"] for row in staged)
         staged_of = dict(expected)
