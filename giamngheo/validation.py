@@ -355,7 +355,7 @@ class FileValidation:
 
 
 class Validator:
-    """A GX context with one suite and validation definition per form, built once."""
+    """A GX context; each form's suites and validation definitions are built when it is first validated."""
 
     def __init__(self, expectations_dir: Path, forms: dict[str, Form], docs_dir: Path | None = None):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -364,7 +364,6 @@ class Validator:
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.expectations.registry import get_expectation_impl
 
         for name in list(logging.root.manager.loggerDict):  # some of GX's modules set their own level
             if name.startswith("great_expectations"):
@@ -387,13 +386,21 @@ class Validator:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-        datasource = self.context.data_sources.add_pandas("submissions")
-        self.suites: dict[str, dict] = {}
-        self._definitions = {}
-        self._checkpoints = {}
-        for code in [name for form in forms for name in (form, f"{form}_file")]:
-            spec = load_suite(expectations_dir, code)
-            self.suites[code] = spec
+        self.expectations_dir = Path(expectations_dir)
+        self._datasource = self.context.data_sources.add_pandas("submissions")
+        self._definitions: dict = {}
+        self._checkpoints: dict = {}
+
+    def _prepare(self, form_code: str) -> None:
+        """A form's two suites (its rows, its files) and their validation definitions, built when the
+        form is first validated: a task that validates one form does not pay for the others."""
+        if form_code in self._definitions:
+            return
+        gx = self._gx
+        from great_expectations.expectations.registry import get_expectation_impl
+
+        for code in (f"{form_code}_file", form_code):
+            spec = load_suite(self.expectations_dir, code)
             expectations = [
                 get_expectation_impl(e["type"])(
                     **e["kwargs"], meta=e["meta"], notes=f"{e['meta']['vi']} / {e['meta']['en']}"
@@ -401,12 +408,11 @@ class Validator:
                 for e in spec["expectations"]
             ]
             suite = self.context.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=expectations))
-            batch_definition = datasource.add_dataframe_asset(code).add_batch_definition_whole_dataframe(code)
+            batch_definition = self._datasource.add_dataframe_asset(code).add_batch_definition_whole_dataframe(code)
             definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
             )
-            self._definitions[code] = definition
-            if self.docs_dir and code in forms:
+            if self.docs_dir and code == form_code:
                 self._checkpoints[code] = self.context.checkpoints.add(
                     gx.Checkpoint(
                         name=f"{code}_docs",
@@ -415,6 +421,7 @@ class Validator:
                         result_format={"result_format": "COMPLETE"},
                     )
                 )
+            self._definitions[code] = definition
 
     def _batch(self, form: Form, reads: list[ReadResult]):
         """One frame for all files' records, each row tagged with its file's index."""
@@ -463,6 +470,7 @@ class Validator:
         """Validate files of one form: one GX run over their rows, one over the files themselves;
         the reading problems come first."""
         form = self.forms[form_code]
+        self._prepare(form_code)
         out = [FileValidation(list(read.problems)) for read in reads]
         readable = [read for read in reads if read.records is not None]
         if not readable:
