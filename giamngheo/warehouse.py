@@ -3,9 +3,11 @@
 SQLite (a file in the data directory) by default, PostgreSQL in production;
 the same statements run on both. The schema is managed by Alembic
 (``giamngheo/migrations/``): :meth:`Warehouse.migrate` upgrades any earlier
-warehouse in place. A load is one transaction: the submission's ledger row
-and the slices it covers, its rows staged, checked, older slices superseded,
-facts published and the staging rows cleared; any failure leaves nothing behind.
+warehouse in place. A load (a task's accepted files) is one transaction of
+set-based statements: the submissions' ledger rows and the slices they cover,
+their rows staged together (one COPY on PostgreSQL), checked, versions numbered,
+older slices superseded, facts published and the staging rows cleared; any
+failure leaves nothing behind.
 A rejection is one transaction too: its ledger row and slices, no facts.
 """
 
