@@ -96,13 +96,15 @@ AIRFLOW_PORT ?= 8080
 AIRFLOW_HOST ?= 127.0.0.1
 # the simple auth manager's users (name:role); approvers need a role that may edit DAG runs (op or admin)
 AIRFLOW_USERS ?= admin:admin
+# LocalExecutor workers that import pandas, GX and docxtpl once (plugins/giamngheo_executor.py)
+AIRFLOW_EXECUTOR ?= giamngheo_executor.WarmLocalExecutor
 airflow: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@echo "Airflow on http://$(AIRFLOW_HOST):$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
 	@echo "Log in as 'admin'; the users' passwords are in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__HOST=$(AIRFLOW_HOST) \
 		AIRFLOW__API__BASE_URL=http://$(if $(filter 0.0.0.0,$(AIRFLOW_HOST)),127.0.0.1,$(AIRFLOW_HOST)):$(AIRFLOW_PORT) \
-		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) \
+		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) AIRFLOW__CORE__EXECUTOR=$(AIRFLOW_EXECUTOR) \
 		$(BIN)/airflow standalone
 
 # ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml);

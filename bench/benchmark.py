@@ -473,7 +473,7 @@ def reports(env: dict[str, str], districts: list[str], workers: int, repeat: int
 # ---------------------------------------------------------------- through Airflow
 
 
-def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: int) -> dict:
+def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: int, executor: str) -> dict:
     from bench.standalone import standalone
 
     env = {**env, "GIAMNGHEO_SETTLE_SECONDS": "10"}  # the product's default: freshness includes it
@@ -495,6 +495,7 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__PARALLELISM": str(workers),
+            "AIRFLOW__CORE__EXECUTOR": executor,
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
@@ -514,6 +515,7 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
         fresh = freshness(server, data_dir, float(env["GIAMNGHEO_SETTLE_SECONDS"]))
     return {
         "parallelism": workers,
+        "executor": executor,
         "empty_tasks": {
             "tasks": 32,
             "run_s": empty["seconds"],
@@ -673,6 +675,11 @@ def main(argv=None) -> int:
         help="also run the period through airflow standalone",
     )
     parser.add_argument(
+        "--executor",
+        default="giamngheo_executor.WarmLocalExecutor",
+        help="Airflow's executor for the standalone run (LocalExecutor: without the preloaded workers)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("GIAMNGHEO_BENCH_PG_URL"),
         help="admin URL of a PostgreSQL server for the PostgreSQL figures",
@@ -742,7 +749,7 @@ def main(argv=None) -> int:
             airflow_data.mkdir()
             (airflow_data / "inbox").symlink_to(data_dir / "inbox", target_is_directory=True)
             env = deployment_env(airflow_data, reference, f"sqlite:///{work / 'airflow.sqlite'}", args.max_tasks)
-            result["airflow"] = through_airflow(airflow_data, env, work, args.workers)
+            result["airflow"] = through_airflow(airflow_data, env, work, args.workers, args.executor)
 
     result["peak_rss_mb"] = {
         "self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -40,9 +40,15 @@ class Deployment:
         return self.settings.for_district(district)
 
     def discover(
-        self, period: Period, waiting: list[str] | None = None, districts: list[str] | None = None
+        self,
+        period: Period,
+        waiting: list[str] | None = None,
+        districts: list[str] | None = None,
+        settling: bool = False,
     ) -> list[InboxFile]:
-        """The period's files in the inbox of each district (all of the deployment's by default)."""
+        """The period's files in the inbox of each district (all of the deployment's by default). A file
+        still being written is left out (named in ``waiting``), unless ``settling``: then it is listed,
+        and its ingestion waits until it has settled (:meth:`wait_until_settled`)."""
         found: list[InboxFile] = []
         for district in districts or self.districts:
             inbox = self.district_settings(district).inbox_dir
@@ -50,7 +56,7 @@ class Deployment:
                 inbox,
                 period,
                 self.forms,
-                self.settings.settle_seconds,
+                0 if settling else self.settings.settle_seconds,
                 waiting=waiting,
                 district=district,
                 keyed=self.settings.keyed,
@@ -84,6 +90,13 @@ class Deployment:
         path = Path(file.path)
         if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
             raise PermissionError(f"{file.label}: đường dẫn ngoài hộp thư đến / path outside the inbox: {file.path}")
+
+    def settling(self, file: InboxFile) -> bool:
+        """Whether the file was modified within the settle time (it may still be being written)."""
+        try:
+            return 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds
+        except FileNotFoundError:
+            return False
 
     def wait_until_settled(self, file: InboxFile) -> None:
         """A file being written (modified within the settle time) is waited for, then re-checked."""

@@ -129,7 +129,10 @@ def find_work(
     periods = [Period.parse(period)] if period else (landed or periods_for(day))
     waiting: list[str] = []
     look_in = districts if (landed and districts and not period) else None
-    files = [f for p in periods for f in deployment.discover(p, waiting, look_in)]
+    # the watcher announces a file as soon as it appears: its task starts (and loads its libraries) while
+    # the file settles, and waits for it before reading it
+    settling = bool(landed) and not period and any(payload.get("early") for payload in payloads)
+    files = [f for p in periods for f in deployment.discover(p, waiting, look_in, settling=settling)]
     todo, known = ingestor.needing_ingestion(files)
     batches = ingestion_batches([f.to_dict() for f in todo], deployment.settings.max_tasks)
     print(
@@ -242,6 +245,8 @@ class Ingestor:
         file as sent, served by the Submissions page; without it, it names their paths on this machine.
         """
         files = [self.deployment.placed(f) for f in files]
+        if any(self.deployment.settling(f) for f in files):
+            self.validator  # noqa: B018 — GX is loaded while the files settle, not after
         outcomes: dict[int, IngestOutcome] = {}
         pending: dict[str, list[tuple[int, InboxFile, str, Path, ReadResult]]] = {}
         for index, file in enumerate(files):

@@ -5,10 +5,16 @@
 ``poke_interval`` seconds it lists the inbox (names, sizes, times: no file is
 opened) and compares the listing with the one it last announced, kept in
 ``<data dir>/.watch/inbox.json`` so that a restarted triggerer neither misses
-files nor announces them twice. When files are new or changed and none of them
-has been modified for ``GIAMNGHEO_SETTLE_SECONDS`` (a unit may still be copying
-it), it records the listing and fires one event naming the periods and
-districts that received files; the DAG run then ingests just those periods.
+files nor announces them twice. It fires one event naming the periods and
+districts that received files, and the DAG run then ingests just those periods:
+
+- as soon as a file is new or changed (``early``): the run's tasks start and
+  load their libraries while the file settles, and wait until it has not been
+  modified for ``GIAMNGHEO_SETTLE_SECONDS`` (a unit may still be copying it)
+  before reading it. A file announced so is not announced again while it is
+  still being written;
+- when changed files have settled since (a long copy): that run finds only
+  what the earlier one did not load.
 
 On its first start (no listing kept yet) it takes the inbox as it is: files
 already there are the scheduled run's business.
@@ -58,6 +64,32 @@ def arrivals(previous: dict[str, list[float]], current: dict[str, list[float]]) 
     )
 
 
+def being_written(entry: list[float], now: float, settle_seconds: float) -> bool:
+    """Whether a listed file (``[size, mtime, ctime]``) was modified within the settle time."""
+    return 0 <= now - max(entry[1], entry[2]) < settle_seconds
+
+
+def announcement(
+    seen: dict[str, list[float]],
+    current: dict[str, list[float]],
+    announced_early: set[str],
+    now: float,
+    settle_seconds: float,
+) -> tuple[list[str], bool, set[str]] | None:
+    """Whether to fire now: ``(changed files, early, files announced while still being written)``, or
+    ``None``. Changed files are announced once they have all settled, or at once (``early``) when one of
+    them was not already announced while being written."""
+    changed = arrivals(seen, current)
+    if not changed:
+        return None
+    writing = {p for p in changed if being_written(current[p], now, settle_seconds)}
+    if not writing:
+        return changed, False, set()
+    if set(changed) - announced_early:
+        return changed, True, writing
+    return None
+
+
 def where(relative: str) -> tuple[str | None, str | None]:
     """(period, district) of an inbox path: ``2022-H1/health/x.xlsx`` or ``061/2022-H1/health/x.xlsx``."""
     parts = Path(relative).parts
@@ -86,12 +118,12 @@ class InboxArrivalTrigger(BaseEventTrigger):
         except (FileNotFoundError, ValueError):
             seen = await asyncio.to_thread(inbox_listing, inbox)
             _save(state_path, seen)
+        announced_early: set[str] = set()
         while True:
             current = await asyncio.to_thread(inbox_listing, inbox)
-            changed = arrivals(seen, current)
-            now = time.time()
-            settled = all(not 0 <= now - max(current[p][1], current[p][2]) < settings.settle_seconds for p in changed)
-            if changed and settled:
+            due = announcement(seen, current, announced_early, time.time(), settings.settle_seconds)
+            if due is not None:
+                changed, early, announced_early = due
                 _save(state_path, current)
                 seen = current
                 places = [where(p) for p in changed]
@@ -99,8 +131,10 @@ class InboxArrivalTrigger(BaseEventTrigger):
                 if periods:
                     districts = sorted({d for period, d in places if period and d and settings.keyed})
                     self.log.info("%d file(s) landed in %s", len(changed), ", ".join(periods))
-                    yield TriggerEvent({"periods": periods, "districts": districts, "files": len(changed)})
-            elif not changed and current.keys() != seen.keys():  # only removals: remember them quietly
+                    yield TriggerEvent(
+                        {"periods": periods, "districts": districts, "files": len(changed), "early": early}
+                    )
+            elif not arrivals(seen, current) and current.keys() != seen.keys():  # removals: kept quietly
                 _save(state_path, current)
                 seen = current
             await asyncio.sleep(self.poke_interval)

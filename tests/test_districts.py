@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from bench.synthetic import write_deployment
+from giamngheo.inbox import InboxFile
 from giamngheo.ingest import Ingestor, find_work
 from giamngheo.report import plan_reports, render_reports
 from tests.conftest import PERIOD, run_dag_test, settings_for
@@ -200,3 +201,49 @@ def test_the_inbox_watcher_sees_arrivals_and_their_places(tmp_path):
     assert where(os.path.join("061", PERIOD, "health", "b.csv")) == (PERIOD, "061")
     assert where(os.path.join(PERIOD, "health", "b.csv")) == (PERIOD, None)
     assert where("stray.csv") == (None, None)
+
+
+def test_the_inbox_watcher_announces_a_file_at_once_and_a_long_copy_once(tmp_path):
+    """A new file is announced as soon as it is listed (``early``: its run waits for it to settle); while
+    it is still being written it is not announced again; once it has settled after changing, it is."""
+    import sys
+
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    try:
+        from inbox_watch import announcement
+    finally:
+        sys.path.remove(str(ROOT / "plugins"))
+    settle, t0 = 10.0, 1_000_000.0
+    nothing: dict[str, list[float]] = {}
+    landing = {"2022-H1/health/a.xlsx": [100, t0, t0]}
+    assert announcement(nothing, landing, set(), t0 + 1, settle) == (["2022-H1/health/a.xlsx"], True, set(landing))
+    growing = {"2022-H1/health/a.xlsx": [200, t0 + 2, t0 + 2]}
+    assert announcement(landing, growing, set(landing), t0 + 3, settle) is None  # the same copy: no new run
+    assert announcement(landing, growing, set(landing), t0 + 13, settle) == (["2022-H1/health/a.xlsx"], False, set())
+    other = {**growing, "2022-H1/bank/b.csv": [50, t0 + 4, t0 + 4]}  # another file during the copy
+    assert announcement(landing, other, set(landing), t0 + 5, settle) == (sorted(other), True, set(other))
+    assert announcement(growing, growing, set(), t0 + 20, settle) is None  # nothing changed
+    settled_long_ago = {"2022-H1/health/a.xlsx": [100, t0 - 60, t0 - 60]}  # copied in with an old time
+    assert announcement(nothing, settled_long_ago, set(), t0, settle) == (["2022-H1/health/a.xlsx"], False, set())
+
+
+def test_an_early_announcement_ingests_a_file_once_it_has_settled(deployment, data, validator):
+    """A run started by the watcher's early event takes a file still being written and waits for it to
+    settle before reading it; a run without it leaves the file to a later run."""
+    import os
+    import time
+    from datetime import date
+
+    pipe = pipeline_for(deployment, data, validator, GIAMNGHEO_SETTLE_SECONDS="3")
+    fresh = next(f for f in pipe.deployment.discover(PERIOD, settling=True) if f.district == "002")
+    os.utime(fresh.path, None)  # just written
+    payload = {"periods": [PERIOD], "districts": ["002"]}
+    late = find_work(None, date(2026, 11, 29), [{"payload": payload}], pipe)["batches"]
+    assert fresh.path.name not in {os.path.basename(f["path"]) for b in late for f in b["items"]}
+    early = find_work(None, date(2026, 11, 29), [{"payload": {**payload, "early": True}}], pipe)["batches"]
+    [item] = [f for b in early for f in b["items"] if f["path"] == str(fresh.path)]
+    started = time.time()
+    [outcome] = pipe.ingest([InboxFile.from_dict(item)])
+    assert outcome.status == "accepted" and time.time() - started >= 2  # read once settled, not before

@@ -1,0 +1,51 @@
+"""The LocalExecutor whose workers preload the tasks' libraries (plugins/giamngheo_executor.py)."""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+
+from tests.conftest import BIN, ROOT
+
+
+def test_warm_imports_loads_what_it_can_and_names_what_it_cannot():
+    sys.path.insert(0, str(ROOT / "plugins"))
+    try:
+        from giamngheo_executor import WARM_MODULES, warm_imports
+    finally:
+        sys.path.remove(str(ROOT / "plugins"))
+    assert "great_expectations" in WARM_MODULES and "docxtpl" in WARM_MODULES
+    assert warm_imports(["json", "giamngheo.no_such_module"]) == ["giamngheo.no_such_module"]
+
+
+def test_airflow_loads_it_by_name_and_its_workers_start_warm(tmp_path):
+    """Airflow imports the executor named in its configuration (the plugins folder is on its path); the
+    worker processes it starts import the libraries before taking tasks, and stop on the poison pill."""
+    script = """
+import multiprocessing, sys
+from airflow.executors.executor_loader import ExecutorLoader
+cls, _ = ExecutorLoader.import_default_executor_cls()
+print(cls.__name__, cls.is_local)
+executor = cls(parallelism=1)
+executor.start()
+assert len(executor.workers) == 1
+executor.end()  # the poison pill: end() returns once its workers have stopped
+print("ended")
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(tmp_path),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__EXECUTOR": "giamngheo_executor.WarmLocalExecutor",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        }
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", script], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "WarmLocalExecutor True" in done.stdout and "ended" in done.stdout
+    assert "preloaded 9 module(s)" in done.stdout + done.stderr
+    assert multiprocessing.get_start_method() == "fork"  # what lets a task inherit its worker's imports
