@@ -98,6 +98,9 @@ AIRFLOW_HOST ?= 127.0.0.1
 AIRFLOW_USERS ?= admin:admin
 # LocalExecutor workers that import pandas, GX and docxtpl once (plugins/giamngheo_executor.py)
 AIRFLOW_EXECUTOR ?= giamngheo_executor.WarmLocalExecutor
+# an idle scheduler looks again after 0.2 s (Airflow's default: 1 s): a task starts sooner after the one it
+# waits for, and a landed file reaches its report sooner (docs/PERFORMANCE.md, freshness)
+AIRFLOW_IDLE_SLEEP ?= 0.2
 airflow: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@echo "Airflow on http://$(AIRFLOW_HOST):$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
@@ -105,6 +108,7 @@ airflow: airflow-db
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__HOST=$(AIRFLOW_HOST) \
 		AIRFLOW__API__BASE_URL=http://$(if $(filter 0.0.0.0,$(AIRFLOW_HOST)),127.0.0.1,$(AIRFLOW_HOST)):$(AIRFLOW_PORT) \
 		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) AIRFLOW__CORE__EXECUTOR=$(AIRFLOW_EXECUTOR) \
+		AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=$(AIRFLOW_IDLE_SLEEP) \
 		$(BIN)/airflow standalone
 
 # ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml);

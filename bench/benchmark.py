@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 PERIOD = "2022-H1"
 SIZES = {"district": 1, "province": 8, "national": 700}
+SECTIONS = ("parse", "steps", "period", "quality", "reports", "airflow")
 
 
 def median(values):
@@ -473,6 +474,10 @@ def reports(env: dict[str, str], districts: list[str], workers: int, repeat: int
 # ---------------------------------------------------------------- through Airflow
 
 
+# the benchmark's cluster, beside a developer's `make cluster` (28080, 25433, 26379)
+CLUSTER_PORTS = (28180, 25533, 26479)
+
+
 def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: int, executor: str) -> dict:
     from bench.standalone import standalone
 
@@ -498,16 +503,39 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
             "AIRFLOW__CORE__EXECUTOR": executor,
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",  # as `make airflow`
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
         }
     )
     airflow = str(Path(sys.executable).parent / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=airflow_env, check=True, capture_output=True, timeout=600)
     ids = {"ingest_submissions", "draft_report", "bench_empty_tasks"}
-    with standalone(
-        [airflow, "standalone"], home, data_dir, airflow_env, ROOT, ids, log_copy=work / "airflow-standalone.log"
-    ) as server:
+    if executor == "celery":  # the project's cluster: two Celery workers, Redis, PostgreSQL for everything
+        from bench.standalone import cluster
+
+        ports = CLUSTER_PORTS
+        warehouse = f"postgresql+psycopg://postgres@127.0.0.1:{ports[1]}/warehouse"
+        env["GIAMNGHEO_WAREHOUSE_URL"] = airflow_env["GIAMNGHEO_WAREHOUSE_URL"] = warehouse
+        use_env(env)
+        for key in (
+            "AIRFLOW__CORE__PARALLELISM",
+            "AIRFLOW__CORE__EXECUTOR",
+            "AIRFLOW__CORE__DAGS_FOLDER",
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME",
+        ):
+            airflow_env.pop(key)  # the cluster's own (deploy/airflow.env)
+        airflow_env["CLUSTER_DAGS_FOLDER"] = str(dags)
+        running = cluster(ROOT, work / "cluster", data_dir, airflow_env, ids, ports)
+        shared = dict(
+            line.split("=", 1) for line in (ROOT / "deploy" / "airflow.env").read_text().splitlines() if "=" in line
+        )
+        workers = 2 * int(shared["AIRFLOW__CELERY__WORKER_CONCURRENCY"])  # task slots: two workers
+    else:
+        subprocess.run([airflow, "db", "migrate"], env=airflow_env, check=True, capture_output=True, timeout=600)
+        running = standalone(
+            [airflow, "standalone"], home, data_dir, airflow_env, ROOT, ids, log_copy=work / "airflow-standalone.log"
+        )
+    with running as server:
         empty = server.trigger_and_time("bench_empty_tasks", {"tasks": 32})
         server.api("PATCH", "/dags/draft_report", json={"is_paused": True})  # timed on its own below
         ingest = server.trigger_and_time("ingest_submissions", {"period": PERIOD}, timeout=7200)
@@ -590,24 +618,25 @@ def table(result: dict) -> str:
         f"{result['machine']['cpus']} CPUs ({result['machine']['cpu']}), Python {result['machine']['python']}",
         f"{'step':<44}{'median':>12}{'floor':>12}{'ratio':>9}",
     ]
-    for name, dag in result["parse"].items():
+    for name, dag in result.get("parse", {}).items():
         lines.append(
             f"{'parse ' + name:<44}{dag['dag_file_extra_s'] * ms:>10.0f}ms{dag['airflow_sdk_s'] * ms:>10.0f}ms"
             f"{dag['dag_file_extra_s'] / dag['airflow_sdk_s']:>8.2f}x  (floor: import airflow.sdk)"
         )
-    s = result["steps"]
+    s = result.get("steps") or {"per_file_s": {}}
     for step, v in s["per_file_s"].items():
         floor = f"{v['floor'] * ms:>10.3f}ms" if v["floor"] else f"{'—':>12}"
         ratio = f"{v['ratio']:>8.1f}x" if v["ratio"] else f"{'':>9}"
         lines.append(f"{step + ' per file':<44}{v['median'] * ms:>10.3f}ms{floor}{ratio}")
-    mean = s["per_file_mean_s"]
-    ingest = mean["read"] + mean["validate"] + mean["load"]
-    floor = mean["floor_read"] + mean["floor_load"]
-    lines.append(
-        f"{'ingest per file (mean read+validate+load)':<44}{ingest * ms:>10.3f}ms{floor * ms:>10.3f}ms"
-        f"{ingest / floor:>8.1f}x"
-    )
-    lines.append(f"{'GX setup, once per task':<44}{s['setup_s']['great_expectations']:>11.2f}s")
+    if "per_file_mean_s" in s:
+        mean = s["per_file_mean_s"]
+        ingest = mean["read"] + mean["validate"] + mean["load"]
+        floor = mean["floor_read"] + mean["floor_load"]
+        lines.append(
+            f"{'ingest per file (mean read+validate+load)':<44}{ingest * ms:>10.3f}ms{floor * ms:>10.3f}ms"
+            f"{ingest / floor:>8.1f}x"
+        )
+        lines.append(f"{'GX setup, once per task':<44}{s['setup_s']['great_expectations']:>11.2f}s")
     if "postgresql" in s:
         pg = s["postgresql"]
         lines.append(
@@ -618,7 +647,7 @@ def table(result: dict) -> str:
             f"{'PostgreSQL COPY into staging, rows/s':<44}{pg['stage_copy_rows_per_s']:>12.0f}"
             f"{pg['psql_copy']['rows_per_s']:>12.0f}{pg['stage_ratio_to_psql_copy']:>8.2f}x"
         )
-    for backend, p in result["period"].items():
+    for backend, p in result.get("period", {}).items():
         lines.append(
             f"{'period, ' + backend + ', ' + str(p['tasks']) + ' tasks':<44}{p['wall_s']:>11.1f}s"
             f"{'':>12}{'':>9}  {p['files_per_s']:.1f} files/s"
@@ -629,11 +658,13 @@ def table(result: dict) -> str:
             f"{'quality check, ' + str(q['districts']) + ' district(s)':<44}{q['check_s']:>11.2f}s"
             f"{'':>12}{'':>9}  {q['per_district_ms']:.0f} ms/district, GX setup {q['setup_s']:.1f} s"
         )
-    r = result["reports"]
-    lines.append(f"{'render one district':<44}{r['one_district_s']:>11.2f}s")
-    lines.append(f"{'render all ' + str(r['all_districts']) + ' districts':<44}{r['all_s']:>11.1f}s")
+    if "reports" in result:
+        r = result["reports"]
+        lines.append(f"{'render one district':<44}{r['one_district_s']:>11.2f}s")
+        lines.append(f"{'render all ' + str(r['all_districts']) + ' districts':<44}{r['all_s']:>11.1f}s")
     if "airflow" in result:
         a = result["airflow"]
+        lines.append(f"{'airflow: executor':<44}{a.get('executor', 'LocalExecutor'):>12}  {a['parallelism']} slot(s)")
         lines.append(f"{'airflow: empty task (per task slot)':<44}{a['empty_tasks']['per_task_s']:>11.2f}s")
         lines.append(f"{'airflow: ingestion run':<44}{a['ingest_run']['seconds']:>11.1f}s  {a['ingest_run']['state']}")
         lines.append(f"{'airflow: report run':<44}{a['report_run']['seconds']:>11.1f}s  {a['report_run']['state']}")
@@ -677,12 +708,18 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--executor",
         default="giamngheo_executor.WarmLocalExecutor",
-        help="Airflow's executor for the standalone run (LocalExecutor: without the preloaded workers)",
+        help="Airflow's executor: giamngheo_executor.WarmLocalExecutor or LocalExecutor (airflow standalone), "
+        "or celery (the project's cluster, scripts/cluster.sh: two Celery workers, PostgreSQL warehouse)",
     )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("GIAMNGHEO_BENCH_PG_URL"),
         help="admin URL of a PostgreSQL server for the PostgreSQL figures",
+    )
+    parser.add_argument(
+        "--sections",
+        help=f"comma-separated, of {','.join(SECTIONS)} (default: all; the quality and reports sections read "
+        "the period section's SQLite warehouse)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
@@ -718,32 +755,48 @@ def main(argv=None) -> int:
         codes = [f"{i:03d}" for i in range(1, n + 1)]
         sample = codes[:: max(1, n // args.sample_districts)][: args.sample_districts]
 
-        print("parse…", flush=True)
-        result["parse"] = parse_costs(args.repeat)
-        print(f"steps on {len(sample)} district(s)…", flush=True)
-        step_dir = work / "steps"
-        step_dir.mkdir()
-        result["steps"] = steps(
-            data_dir, reference, sample, step_dir, args.repeat, args.max_tasks, args.postgres_url, share=len(sample) / n
-        )
-        result["steps"]["districts"] = len(sample)
+        sections = set(args.sections.split(",")) if args.sections else set(SECTIONS)
+        if not args.airflow:
+            sections.discard("airflow")
+        if "parse" in sections:
+            print("parse…", flush=True)
+            result["parse"] = parse_costs(args.repeat)
+        if "steps" in sections:
+            print(f"steps on {len(sample)} district(s)…", flush=True)
+            step_dir = work / "steps"
+            step_dir.mkdir()
+            result["steps"] = steps(
+                data_dir,
+                reference,
+                sample,
+                step_dir,
+                args.repeat,
+                args.max_tasks,
+                args.postgres_url,
+                share=len(sample) / n,
+            )
+            result["steps"]["districts"] = len(sample)
 
-        result["period"] = {}
         backends = {"sqlite": f"sqlite:///{work / 'period.sqlite'}"}
-        if args.postgres_url:
-            backends["postgresql"] = fresh_pg_database(args.postgres_url, "giamngheo_bench_period")
-        for backend, url in backends.items():
-            print(f"the whole period on {backend}…", flush=True)
-            result["period"][backend] = period(deployment_env(data_dir, reference, url, args.max_tasks), args.workers)
+        if "period" in sections:
+            result["period"] = {}
+            if args.postgres_url:
+                backends["postgresql"] = fresh_pg_database(args.postgres_url, "giamngheo_bench_period")
+            for backend, url in backends.items():
+                print(f"the whole period on {backend}…", flush=True)
+                env = deployment_env(data_dir, reference, url, args.max_tasks)
+                result["period"][backend] = period(env, args.workers)
 
-        print("data quality…", flush=True)
         env = deployment_env(data_dir, reference, backends["sqlite"], args.max_tasks)
-        result["quality"] = quality(env)
+        if "quality" in sections:
+            print("data quality…", flush=True)
+            result["quality"] = quality(env)
 
-        print("reports…", flush=True)
-        result["reports"] = reports(env, codes, args.workers, args.repeat, args.max_tasks)
+        if "reports" in sections:
+            print("reports…", flush=True)
+            result["reports"] = reports(env, codes, args.workers, args.repeat, args.max_tasks)
 
-        if args.airflow:
+        if "airflow" in sections:
             print("through airflow standalone…", flush=True)
             airflow_data = work / "airflow_data"
             airflow_data.mkdir()

@@ -133,3 +133,49 @@ def standalone(
         if log_copy is not None:
             log_copy.parent.mkdir(parents=True, exist_ok=True)
             log_copy.write_bytes(log.read_bytes())
+
+
+class _ClusterProcess:
+    """What :class:`AirflowServer` asks of its process, for the cluster: whether its API server still runs."""
+
+    def __init__(self, pid_file: Path):
+        self.pid_file = pid_file
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(int(self.pid_file.read_text()), 0)
+        except (OSError, ValueError):
+            return 1
+        return None
+
+
+@contextmanager
+def cluster(root: Path, cluster_dir: Path, data_dir: Path, env: dict[str, str], dag_ids: set[str], ports: tuple):
+    """Start the project's Celery cluster (``scripts/cluster.sh``: Redis, PostgreSQL, API server, scheduler,
+    DAG processor, triggerer, two Celery workers) on ``ports`` (API, PostgreSQL, Redis); yield a logged-in
+    :class:`AirflowServer` once the given DAGs are parsed; stop the cluster afterwards."""
+    api, pg, redis = ports
+    env = {
+        **env,
+        "CLUSTER_DIR": str(cluster_dir),
+        "CLUSTER_API_PORT": str(api),
+        "CLUSTER_PG_PORT": str(pg),
+        "CLUSTER_REDIS_PORT": str(redis),
+    }
+    script = str(root / "scripts" / "cluster.sh")
+    try:
+        subprocess.run([script, "start"], env=env, check=True, timeout=900)
+        home = cluster_dir / "airflow"
+        server = AirflowServer(
+            home,
+            data_dir,
+            api,
+            _ClusterProcess(cluster_dir / "pids" / "api-server.pid"),
+            cluster_dir / "logs" / "scheduler.log",
+        )  # type: ignore[arg-type]
+        server.wait("the password file", lambda: (home / "simple_auth_manager_passwords.json.generated").exists())
+        server.login()
+        server.wait("the DAGs to be parsed", lambda: server.dags_parsed(dag_ids), timeout=240)
+        yield server
+    finally:
+        subprocess.run([script, "stop"], env=env, timeout=300)

@@ -101,7 +101,7 @@ class Deployment:
     def wait_until_settled(self, file: InboxFile) -> None:
         """A file being written (modified within the settle time) is waited for, then re-checked."""
         deadline = time.time() + 3 * self.settings.settle_seconds + 1
-        while 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds:
+        while 0 <= (age := time.time() - file.path.stat().st_mtime) < self.settings.settle_seconds:
             if time.time() > deadline:
                 raise TimeoutError(f"{file.label}: tệp vẫn đang được ghi / the file is still being written")
-            time.sleep(min(1.0, self.settings.settle_seconds))
+            time.sleep(min(1.0, self.settings.settle_seconds - age + 0.01))  # until it settles, or a second

@@ -11,6 +11,7 @@
 #   (the default ports lie below Linux's ephemeral range, 32768-60999: no client socket can hold them)
 #   CLUSTER_DIR (default /tmp/giamngheo-cluster)   CLUSTER_API_PORT (28080)
 #   CLUSTER_PG_PORT (25433)   CLUSTER_REDIS_PORT (26379)   CLUSTER_USERS (admin:admin)
+#   CLUSTER_DAGS_FOLDER (the project's dags/)
 #   GIAMNGHEO_DATA_DIR (default $CLUSTER_DIR/data), GIAMNGHEO_REFERENCE_DIR, GIAMNGHEO_DISTRICT: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ cluster_env() {
   . "$ROOT/deploy/airflow.env"
   set +a
   export AIRFLOW_HOME="$DIR/airflow"
-  export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+  export AIRFLOW__CORE__DAGS_FOLDER="${CLUSTER_DAGS_FOLDER:-$ROOT/dags}"
   export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
   export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
   export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${CLUSTER_USERS:-admin:admin}"
