@@ -797,7 +797,7 @@ def main(argv=None) -> int:
             result["reports"] = reports(env, codes, args.workers, args.repeat, args.max_tasks)
 
         if "airflow" in sections:
-            print("through airflow standalone…", flush=True)
+            print(f"through airflow ({args.executor})…", flush=True)
             airflow_data = work / "airflow_data"
             airflow_data.mkdir()
             (airflow_data / "inbox").symlink_to(data_dir / "inbox", target_is_directory=True)

@@ -109,7 +109,9 @@ def ingest_submissions():
         context["ti"].xcom_push(key="periods", value=work["periods"])
         return work["batches"]
 
-    @task
+    # first in the queue: at national size a new period's templates take minutes (700 districts' forms), and
+    # queued behind the ingestion tasks they would end the run minutes after the last file is loaded
+    @task(priority_weight=1000, weight_rule="absolute")
     def write_templates() -> list[str]:
         """The blank templates of the periods looked at, for the units: written once per period
         (``<data dir>/templates/<period>/``), served by the Submissions page."""
