@@ -1,11 +1,10 @@
 """The LocalExecutor whose workers preload the tasks' libraries (plugins/giamngheo_executor.py)."""
 
 import multiprocessing
-import os
 import subprocess
 import sys
 
-from tests.conftest import BIN, ROOT
+from tests.conftest import BIN, ROOT, airflow_env
 
 
 def test_warm_imports_loads_what_it_can_and_names_what_it_cannot():
@@ -32,15 +31,13 @@ assert len(executor.workers) == 1
 executor.end()  # the poison pill: end() returns once its workers have stopped
 print("ended")
 """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(
-        {
-            "AIRFLOW_HOME": str(tmp_path),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    env = airflow_env(
+        tmp_path,
+        tmp_path / "data",
+        extra={
             "AIRFLOW__CORE__EXECUTOR": "giamngheo_executor.WarmLocalExecutor",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        }
+        },
     )
     done = subprocess.run(
         [str(BIN / "python"), "-c", script], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
