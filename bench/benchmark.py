@@ -511,7 +511,7 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
     airflow = str(Path(sys.executable).parent / "airflow")
     ids = {"ingest_submissions", "draft_report", "bench_empty_tasks"}
     if executor == "celery":  # the project's cluster: two Celery workers, Redis, PostgreSQL for everything
-        from bench.standalone import cluster
+        from bench.standalone import cluster, shared_airflow_settings
 
         ports = CLUSTER_PORTS
         warehouse = f"postgresql+psycopg://postgres@127.0.0.1:{ports[1]}/warehouse"
@@ -526,10 +526,7 @@ def through_airflow(data_dir: Path, env: dict[str, str], work: Path, workers: in
             airflow_env.pop(key)  # the cluster's own (deploy/airflow.env)
         airflow_env["CLUSTER_DAGS_FOLDER"] = str(dags)
         running = cluster(ROOT, work / "cluster", data_dir, airflow_env, ids, ports)
-        shared = dict(
-            line.split("=", 1) for line in (ROOT / "deploy" / "airflow.env").read_text().splitlines() if "=" in line
-        )
-        workers = 2 * int(shared["AIRFLOW__CELERY__WORKER_CONCURRENCY"])  # task slots: two workers
+        workers = 2 * int(shared_airflow_settings(ROOT)["AIRFLOW__CELERY__WORKER_CONCURRENCY"])  # two workers
     else:
         subprocess.run([airflow, "db", "migrate"], env=airflow_env, check=True, capture_output=True, timeout=600)
         running = standalone(

@@ -135,6 +135,12 @@ def standalone(
             log_copy.write_bytes(log.read_bytes())
 
 
+def shared_airflow_settings(root: Path) -> dict[str, str]:
+    """``deploy/airflow.env``: the settings docker-compose.yml and scripts/cluster.sh share."""
+    lines = (root / "deploy" / "airflow.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 class _ClusterProcess:
     """What :class:`AirflowServer` asks of its process, for the cluster: whether its API server still runs."""
 

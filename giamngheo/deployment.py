@@ -91,17 +91,23 @@ class Deployment:
         if path.is_symlink() or path.resolve().parent != expected or path.name != file.name:
             raise PermissionError(f"{file.label}: đường dẫn ngoài hộp thư đến / path outside the inbox: {file.path}")
 
+    def settles_in(self, file: InboxFile) -> float:
+        """Seconds until the file has gone unmodified for the settle time (0: settled; a file modified
+        "in the future", by clock skew, is not being written)."""
+        age = time.time() - file.path.stat().st_mtime
+        return self.settings.settle_seconds - age if 0 <= age < self.settings.settle_seconds else 0.0
+
     def settling(self, file: InboxFile) -> bool:
         """Whether the file was modified within the settle time (it may still be being written)."""
         try:
-            return 0 <= time.time() - file.path.stat().st_mtime < self.settings.settle_seconds
+            return self.settles_in(file) > 0
         except FileNotFoundError:
             return False
 
     def wait_until_settled(self, file: InboxFile) -> None:
         """A file being written (modified within the settle time) is waited for, then re-checked."""
         deadline = time.time() + 3 * self.settings.settle_seconds + 1
-        while 0 <= (age := time.time() - file.path.stat().st_mtime) < self.settings.settle_seconds:
+        while (left := self.settles_in(file)) > 0:
             if time.time() > deadline:
                 raise TimeoutError(f"{file.label}: tệp vẫn đang được ghi / the file is still being written")
-            time.sleep(min(1.0, self.settings.settle_seconds - age + 0.01))  # until it settles, or a second
+            time.sleep(min(1.0, left + 0.01))  # until it settles, or a second

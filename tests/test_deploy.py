@@ -5,15 +5,12 @@ import subprocess
 
 import yaml
 
+from bench.standalone import shared_airflow_settings
 from tests.conftest import ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())  # YAML merge keys (<<) resolved
 SERVICES = COMPOSE["services"]
-SHARED = dict(  # deploy/airflow.env: what docker-compose.yml and scripts/cluster.sh (make cluster) share
-    line.split("=", 1)
-    for line in (ROOT / "deploy" / "airflow.env").read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-)
+SHARED = shared_airflow_settings(ROOT)  # what docker-compose.yml and scripts/cluster.sh (make cluster) share
 AIRFLOW = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}
 
 
