@@ -69,6 +69,9 @@ def _clean_text(text: str) -> str:
 # thousands grouped by spaces (non-breaking ones are spaces by now): "28 074 241", "1 245 200 000,5"
 _SPACE_GROUPED = re.compile(r"^-?\d{1,3}(?: \d{3})+(?:,\d+)?$")
 ACCOUNTING_ZERO = ("-", "–")  # Excel's accounting format writes 0 as a dash
+# what most cells hold, read without Babel: "1234", "1.234.567", "12,5", "1.234,567" (groups of three
+# after the first, as Babel's strict parse wants them; anything else goes to Babel, and its hints)
+_PLAIN = re.compile(r"^-?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?$")
 
 
 def parse_number(cell: object, unit: str) -> Decimal:
@@ -112,6 +115,8 @@ def parse_number(cell: object, unit: str) -> Decimal:
         return Decimal(0)
     if _SPACE_GROUPED.match(text):
         text = text.replace(" ", "")
+    if _PLAIN.match(text):
+        return Decimal(text.replace(".", "").replace(",", "."))
     try:
         return parse_decimal(text, locale=LOCALE, strict=True)
     except NumberFormatError as err:

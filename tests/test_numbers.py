@@ -72,3 +72,12 @@ def test_counts_in_running_text_are_zero_padded_below_ten():
     assert format_count(0) == "00"
     assert format_count(10) == "10"
     assert format_count(30447) == "30.447"
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "7", "1234", "-12", "1.234", "1.234.567", "12,5", "1.234,567", "0,25", "-1.000,5"]
+)
+def test_plain_numbers_read_without_babel_as_babel_reads_them(text):
+    from babel.numbers import parse_decimal
+
+    assert parse_number(text, "count") == parse_decimal(text, locale="vi", strict=True)

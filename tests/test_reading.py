@@ -177,3 +177,22 @@ def test_folders_that_name_no_form_are_reported(tmp_path, forms):
     (period / "narrative.yaml").write_text("x: 1")
     assert stray_entries(tmp_path / "inbox", "2022-H1", forms) == ["2022-H1/helth", "2022-H1/loose.xlsx"]
     assert [f.name for f in discover(tmp_path / "inbox", "2022-H1", forms)] == ["ttyt.csv"]
+
+
+@pytest.mark.parametrize(
+    "xml, rule",
+    [
+        (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>', "xml_dtd"),
+        (b'<?xml version="1.0"?><a><b></a>', "unreadable_xlsx"),
+        (b'<?xml version="1.0"?><a xmlns="urn:x"><b c="1"/>ok</a>', None),
+    ],
+)
+def test_an_xlsx_part_is_checked_without_building_a_tree(xml, rule):
+    from giamngheo.sheets import FileProblem, _check_xml
+
+    if rule is None:
+        _check_xml(xml, "xl/styles.xml")
+        return
+    with pytest.raises(FileProblem) as refused:
+        _check_xml(xml, "xl/styles.xml")
+    assert refused.value.rule == rule and "xl/styles.xml" in refused.value.message_en
