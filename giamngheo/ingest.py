@@ -248,7 +248,7 @@ class Ingestor:
         if any(self.deployment.settling(f) for f in files):
             self.validator  # noqa: B018 — GX is loaded while the files settle, not after
         outcomes: dict[int, IngestOutcome] = {}
-        pending: dict[str, list[tuple[int, InboxFile, str, Path, ReadResult]]] = {}
+        pending: list[tuple[int, InboxFile, str, Path, ReadResult]] = []
         for index, file in enumerate(files):
             self.deployment.check_inside_inbox(file)
             if not file.path.is_file():
@@ -284,20 +284,20 @@ class Ingestor:
                 display_name=file.label,
                 all_forms=self.deployment.forms,
             )
-            pending.setdefault(file.form, []).append((index, file, sha, archived, read))
+            pending.append((index, file, sha, archived, read))
 
+        # every read file of the task, whatever its form, validated together: a few GX runs in all
         accepted: list[tuple[int, Accepted]] = []
-        for form_code, items in pending.items():
-            checks = self.validator.validate(form_code, [read for *_, read in items])
-            for (index, file, sha, archived, read), check in zip(items, checks, strict=True):
-                if check.problems:
-                    covered = [r["xa"] for r in read.records or [] if r.get("xa")]
-                    outcomes[index] = self._reject(
-                        file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base, read
-                    )
-                else:
-                    form = self.deployment.forms[form_code]
-                    accepted.append((index, Accepted(file, sha, form, read.records or [], processed_by, archived)))
+        checks = self.validator.validate_many([(file.form, read) for _, file, _, _, read in pending]) if pending else []
+        for (index, file, sha, archived, read), check in zip(pending, checks, strict=True):
+            if check.problems:
+                covered = [r["xa"] for r in read.records or [] if r.get("xa")]
+                outcomes[index] = self._reject(
+                    file, sha, check.problems, covered, check.docs, processed_by, archived, ui_base, read
+                )
+            else:
+                form = self.deployment.forms[file.form]
+                accepted.append((index, Accepted(file, sha, form, read.records or [], processed_by, archived)))
         # every accepted file of the task in one set-based load
         results = self.warehouse.publish_many([load for _, load in accepted])
         for (index, load), result in zip(accepted, results, strict=True):

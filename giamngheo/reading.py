@@ -32,8 +32,8 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     raw: dict[tuple[int, str], object] = field(default_factory=dict)  # (row, column) -> cell as written
     reported: set[tuple[int, str]] = field(default_factory=set)  # cells a problem already names
-    # what the file-level suite checks (expectations/<form>_file.json): the header's columns, the
-    # number of data rows (len(records)), the total row's stated figures
+    # what the file suites check (expectations/files.json, file_columns.json): the header's columns,
+    # the number of data rows (len(records)), the total row's stated figures
     columns: set[str] = field(default_factory=set)
     header_row: int | None = None
     total_row: int | None = None
@@ -220,7 +220,7 @@ def read_submission(
             )
         else:
             positions[code] = index
-    result.columns, result.header_row = set(positions), header_row_no  # a missing column: the file suite
+    result.columns, result.header_row = set(positions), header_row_no  # a missing column: the file-columns suite
     result.positions = positions
     if "xa" in positions:
         for row_no, cells in footer:
@@ -275,7 +275,7 @@ def read_submission(
                 record[f"{col.code}__dp"] = decimal_places(number)
         records.append(record)
 
-    result.records = records  # none, or more than MAX_DATA_ROWS: the file suite says so
+    result.records = records  # none, or more than MAX_DATA_ROWS: the files suite says so
 
     if total is not None:
         total_row, total_cells = total
@@ -297,6 +297,6 @@ def read_submission(
                     "total row: " + err.reason_en,
                 )
                 continue
-            result.stated_totals[col.code] = stated  # against the sum of the rows: the file suite
+            result.stated_totals[col.code] = stated  # against the sum of the rows: the file-columns suite
             result.stated_raw[col.code] = as_written(cell)
     return result

@@ -1,18 +1,27 @@
 """Great Expectations over submission frames.
 
-Two suites per form, kept as reviewable JSON in ``expectations/`` and derived
-from the form registry (``python -m giamngheo suites`` rewrites them; a test
-fails when they drift), each expectation with its message to the clerk in
-Vietnamese and English in ``meta``; every expectation can fail
+The suites are kept as reviewable JSON in ``expectations/`` and derived from
+the form registry (``python -m giamngheo suites`` rewrites them; a test fails
+when they drift), each expectation with its message to the clerk in Vietnamese
+and English in ``meta``; every expectation can fail
 (``tests/test_expectations.py`` mutates good data to make each one fire):
 
-- ``<form>.json``, the **rows**: one frame for all rows of a batch of files
-  (ranges, whole numbers, subset ≤ total, "0 when …", "only for …", known codes,
-  duplicates…);
-- ``<form>_file.json``, the **files**: one row per file, with what the reader
-  saw of it: which required columns its header has, how many data rows it
-  holds (at least one, at most ``MAX_DATA_ROWS``), and its total row's figures
-  beside the sums of the rows above.
+- ``<form>.json``, a form's **rows**, one frame for all rows of the form's files
+  in a task: the rules that look across a row (subset ≤ total, "0 when …",
+  "only for …"), known codes, text, duplicates;
+- ``cells.json``, every form's **figure cells**, one row per cell: required,
+  range, decimal places. Each rule with its bounds is one expectation, and its
+  ``meta.columns`` names, per form, the columns it covers (the cells frame is
+  built from that list: the suite is the contract);
+- ``file_columns.json``, one row per file and column: the header has each
+  required column (``meta.columns``), the total row's figure equals the sum of
+  the rows above;
+- ``files.json``, one row per file: at least one data row, at most
+  ``MAX_DATA_ROWS``.
+
+GX's cost is per expectation, not per row (a few milliseconds each, whatever
+the frame's size): a rule written once for all the columns and forms it covers
+costs once a task, where a rule per column cost once per column and form.
 
 What stays in Python, in the reader (:mod:`giamngheo.reading`), and why:
 
@@ -27,10 +36,10 @@ What stays in Python, in the reader (:mod:`giamngheo.reading`), and why:
   before GX sees a number.
 
 A :class:`Validator` pays for importing GX and building its context once;
-:meth:`Validator.validate` then checks any number of files of a form in one
-GX run (pass/fail only, the cheap result format) and, only when something
-failed, a second run that maps each failing row back to its file, row, column
-and value.
+:meth:`Validator.validate_many` then checks any number of files of any forms
+with one GX run per suite (pass/fail only, the cheap result format) and, only
+when a suite failed, a second run of it that maps each failing row back to its
+file, row, column and value.
 """
 
 from __future__ import annotations
@@ -50,21 +59,20 @@ log = logging.getLogger(__name__)
 
 FILE_INDEX = "_file"
 ROW = "_row"
-# columns of the file-level frame (one row per file)
+COLUMN = "_column"  # the submission's column a row of a long frame is about
+VALUE = "_value"  # the cell's figure, reported with a failing cell
+# the shared suites (every form's files in one GX run each)
+CELLS = "cells"
+FILES = "files"
+FILE_COLUMNS = "file_columns"
+# columns of their frames
+FILLED = "filled"  # 1 the cell has a figure, 0 it is empty
+RANGE = "range"
+DECIMALS = "decimals"
 DATA_ROWS = "_data_rows"
-TOTAL_ROW = "_total_row"
-
-
-def has_column(code: str) -> str:
-    return f"_has__{code}"
-
-
-def total_column(code: str) -> str:
-    return f"_total__{code}"
-
-
-def sum_column(code: str) -> str:
-    return f"_sum__{code}"
+PRESENT = "_present"  # 1 the file's header has the column, 0 it lacks it
+STATED = "_stated"  # the total row's figure
+ADDED = "_added"  # the sum of the rows above it
 
 
 def header_columns(form: Form) -> list[Column]:
@@ -85,18 +93,9 @@ def _row_in(column: str, codes: list[str], negate: bool = False) -> str:
 
 
 def _figure_expectations(form: Form, col: Column) -> list[dict]:
+    """A figure's rules that look at other columns of its row (the cell's own rules: :func:`cell_rules`)."""
     r = col.rules
     out: list[dict] = []
-    if not col.optional:
-        out.append(
-            _exp(
-                "expect_column_values_to_not_be_null",
-                "required",
-                "ô trống: cột này phải có số liệu",
-                "empty cell: this column needs a figure",
-                column=col.code,
-            )
-        )
     if "only_for" in r or "empty_for" in r:
         ((other, codes),) = (r.get("only_for") or r["empty_for"]).items()
         filled_where = _row_in(other, codes, negate="empty_for" in r)
@@ -123,39 +122,6 @@ def _figure_expectations(form: Form, col: Column) -> list[dict]:
                 condition_parser="pandas",
             )
         )
-    low, strict = (r["gt"], True) if "gt" in r else (r.get("min"), False)
-    high = r.get("max")
-    if low is not None or high is not None:
-        if strict:
-            vi, en = f"phải lớn hơn {low}", f"must be greater than {low}"
-        elif high is None:
-            vi, en = f"không được nhỏ hơn {low} (số âm)", f"must not be below {low}"
-        else:
-            vi, en = f"phải nằm trong khoảng {low}–{high}", f"must be between {low} and {high}"
-        out.append(
-            _exp(
-                "expect_column_values_to_be_between",
-                "range",
-                vi,
-                en,
-                column=col.code,
-                min_value=low,
-                max_value=high,
-                strict_min=strict,
-            )
-        )
-    places = col.max_decimals
-    out.append(
-        _exp(
-            "expect_column_values_to_be_between",
-            "decimals",
-            "phải là số nguyên" if places == 0 else f"tối đa {places} chữ số thập phân",
-            "must be a whole number" if places == 0 else f"at most {places} decimal places",
-            column=f"{col.code}__dp",
-            min_value=0,
-            max_value=places,
-        )
-    )
     if "le" in r:
         other = form.column(r["le"])
         out.append(
@@ -272,63 +238,151 @@ def suite_for(form: Form, categories: list[Category]) -> dict:
     return {"name": f"{form.code}_submission", "form": form.code, "expectations": exps}
 
 
-def file_suite_for(form: Form) -> dict:
-    """The file-level suite of ``form``: one row per file (see :meth:`Validator._file_frame`)."""
-    exps: list[dict] = []
-    for col in header_columns(form):
-        exps.append(
-            _exp(
-                "expect_column_values_to_be_in_set",
-                "missing_column",
-                f"thiếu cột '{col.code}' ({col.label})",
-                f"column '{col.code}' ({col.label}) is missing",
-                column=has_column(col.code),
-                value_set=[1],
-            )
+def _number(value: float) -> str:
+    return f"{value:g}".replace(".", "p").replace("-", "m")
+
+
+def cell_rules(col: Column) -> list[tuple[str, dict]]:
+    """A figure cell's own rules, as (column of the cells frame, expectation without ``meta.columns``):
+    every cell under the same rule with the same bounds, of any form, is checked by one expectation."""
+    r = col.rules
+    out: list[tuple[str, dict]] = []
+    if not col.optional:
+        exp = _exp(
+            "expect_column_values_to_be_in_set",
+            "required",
+            "ô trống: cột này phải có số liệu",
+            "empty cell: this column needs a figure",
+            value_set=[1],
         )
-    exps.append(
-        _exp(
+        out.append((FILLED, exp))
+    low, strict = (r["gt"], True) if "gt" in r else (r.get("min"), False)
+    high = r.get("max")
+    if low is not None or high is not None:
+        if strict:
+            vi, en = f"phải lớn hơn {low}", f"must be greater than {low}"
+        elif high is None:
+            vi, en = f"không được nhỏ hơn {low} (số âm)", f"must not be below {low}"
+        else:
+            vi, en = f"phải nằm trong khoảng {low}–{high}", f"must be between {low} and {high}"
+        bounds = [f"{'gt' if strict else 'ge'}_{_number(low)}"] if low is not None else []
+        bounds += [f"le_{_number(high)}"] if high is not None else []
+        exp = _exp(
             "expect_column_values_to_be_between",
-            "no_data_rows",
-            "tệp chỉ có tiêu đề, không có dòng dữ liệu",
-            "the file has a header but no data rows",
-            column=DATA_ROWS,
-            min_value=1,
+            "range",
+            vi,
+            en,
+            min_value=low,
+            max_value=high,
+            strict_min=strict,
         )
+        out.append((f"{RANGE}__{'__'.join(bounds)}", exp))
+    places = col.max_decimals
+    exp = _exp(
+        "expect_column_values_to_be_between",
+        "decimals",
+        "phải là số nguyên" if places == 0 else f"tối đa {places} chữ số thập phân",
+        "must be a whole number" if places == 0 else f"at most {places} decimal places",
+        min_value=0,
+        max_value=places,
     )
-    exps.append(
-        _exp(
-            "expect_column_values_to_be_between",
-            "too_many_rows",
-            f"tệp có hơn {MAX_DATA_ROWS} dòng dữ liệu",
-            f"the file has more than {MAX_DATA_ROWS} data rows",
-            column=DATA_ROWS,
-            max_value=MAX_DATA_ROWS,
-        )
+    out.append((f"{DECIMALS}__{places}", exp))
+    return out
+
+
+def _grouped(name: str, entries) -> dict:
+    """A cross-form suite: one expectation per frame column, ``meta.columns`` naming, per form, the
+    columns of the submissions it checks (what the frames are built from: the suite is the contract)."""
+    by_column: dict[str, dict] = {}
+    for form, code, column, exp in entries:
+        kept = by_column.setdefault(column, {**exp, "kwargs": {"column": column, **exp["kwargs"]}})
+        kept["meta"].setdefault("columns", {}).setdefault(form.code, []).append(code)
+    return {"name": name, "expectations": list(by_column.values())}
+
+
+def cells_suite(forms: dict[str, Form]) -> dict:
+    """The figure cells of every form, one row per cell (see :meth:`Validator.frames`): required,
+    range and decimal places, each rule and bound once for every column of every form it covers."""
+    return _grouped(
+        CELLS,
+        (
+            (form, col.code, column, exp)
+            for form in forms.values()
+            for col in form.figures
+            for column, exp in cell_rules(col)
+        ),
     )
-    for col in form.figures:
-        exps.append(
+
+
+def file_columns_suite(forms: dict[str, Form]) -> dict:
+    """One row per (file, column): the header has the required columns; the total row, where there is
+    one, equals the sum of the rows above."""
+    missing = _exp(
+        "expect_column_values_to_be_in_set",
+        "missing_column",
+        "thiếu cột '{column}' ({label})",
+        "column '{column}' ({label}) is missing",
+        value_set=[1],
+    )
+    total = _exp(
+        "expect_column_pair_values_to_be_equal",
+        "total_mismatch",
+        "dòng tổng cộng không bằng tổng các dòng phía trên",
+        "the total row does not equal the sum of the rows above",
+        column_A=STATED,
+        column_B=ADDED,
+        ignore_row_if="either_value_is_missing",
+    )
+    entries = []
+    for form in forms.values():
+        entries += [(form, col.code, PRESENT, missing) for col in header_columns(form)]
+    suite = _grouped(FILE_COLUMNS, entries)
+    total["meta"]["columns"] = {form.code: [col.code for col in form.figures] for form in forms.values()}
+    suite["expectations"].append(total)
+    return suite
+
+
+def files_suite() -> dict:
+    """One row per file, of any form: it has data rows, and not too many."""
+    return {
+        "name": FILES,
+        "expectations": [
             _exp(
-                "expect_column_pair_values_to_be_equal",
-                "total_mismatch",
-                "dòng tổng cộng không bằng tổng các dòng phía trên",
-                "the total row does not equal the sum of the rows above",
-                column_A=total_column(col.code),
-                column_B=sum_column(col.code),
-                ignore_row_if="either_value_is_missing",
-            )
-        )
-    return {"name": f"{form.code}_file", "form": form.code, "expectations": exps}
+                "expect_column_values_to_be_between",
+                "no_data_rows",
+                "tệp chỉ có tiêu đề, không có dòng dữ liệu",
+                "the file has a header but no data rows",
+                column=DATA_ROWS,
+                min_value=1,
+            ),
+            _exp(
+                "expect_column_values_to_be_between",
+                "too_many_rows",
+                f"tệp có hơn {MAX_DATA_ROWS} dòng dữ liệu",
+                f"the file has more than {MAX_DATA_ROWS} data rows",
+                column=DATA_ROWS,
+                max_value=MAX_DATA_ROWS,
+            ),
+        ],
+    }
+
+
+def all_suites(forms: dict[str, Form], categories: list[Category]) -> dict[str, dict]:
+    """Every suite by its file name in ``expectations/``: each form's rows, then the three shared ones."""
+    suites = {form.code: suite_for(form, categories) for form in forms.values()}
+    suites[CELLS] = cells_suite(forms)
+    suites[FILE_COLUMNS] = file_columns_suite(forms)
+    suites[FILES] = files_suite()
+    return suites
 
 
 def write_suites(forms: dict[str, Form], categories: list[Category], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for form in forms.values():
-        for name, suite in ((form.code, suite_for(form, categories)), (f"{form.code}_file", file_suite_for(form))):
-            path = directory / f"{name}.json"
-            path.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            written.append(path)
+    for name, suite in all_suites(forms, categories).items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
     return written
 
 
@@ -355,7 +409,7 @@ class FileValidation:
 
 
 class Validator:
-    """A GX context; each form's suites and validation definitions are built when it is first validated."""
+    """A GX context; each suite and its validation definition is built when it is first run."""
 
     def __init__(self, expectations_dir: Path, forms: dict[str, Form], docs_dir: Path | None = None):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -390,207 +444,295 @@ class Validator:
         self._datasource = self.context.data_sources.add_pandas("submissions")
         self._definitions: dict = {}
         self._checkpoints: dict = {}
+        # what the shared suites say each form's columns are checked for: {(form, column): [frame column]}
+        self._cell_columns: dict[tuple[str, str], list[str]] = {}
+        self._cells_frame_columns: list[str] = []
+        for exp in load_suite(self.expectations_dir, CELLS)["expectations"]:
+            self._cells_frame_columns.append(exp["kwargs"]["column"])
+            for form_code, codes in exp["meta"]["columns"].items():
+                for code in codes:
+                    self._cell_columns.setdefault((form_code, code), []).append(exp["kwargs"]["column"])
+        self._header_columns: dict[str, list[str]] = {}
+        self._total_columns: dict[str, list[str]] = {}
+        for exp in load_suite(self.expectations_dir, FILE_COLUMNS)["expectations"]:
+            kept = self._header_columns if exp["meta"]["rule"] == "missing_column" else self._total_columns
+            for form_code, codes in exp["meta"]["columns"].items():
+                kept.setdefault(form_code, []).extend(codes)
 
-    def _prepare(self, form_code: str) -> None:
-        """A form's two suites (its rows, its files) and their validation definitions, built when the
-        form is first validated: a task that validates one form does not pay for the others."""
-        if form_code in self._definitions:
+    def _prepare(self, code: str) -> None:
+        """The suite ``expectations/<code>.json`` and its validation definition, built when first run:
+        a task that validates one form does not pay for the others."""
+        if code in self._definitions:
             return
         gx = self._gx
         from great_expectations.expectations.registry import get_expectation_impl
 
-        for code in (f"{form_code}_file", form_code):
-            spec = load_suite(self.expectations_dir, code)
-            expectations = [
-                get_expectation_impl(e["type"])(
-                    **e["kwargs"], meta=e["meta"], notes=f"{e['meta']['vi']} / {e['meta']['en']}"
-                )
-                for e in spec["expectations"]
-            ]
-            suite = self.context.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=expectations))
-            batch_definition = self._datasource.add_dataframe_asset(code).add_batch_definition_whole_dataframe(code)
-            definition = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
+        spec = load_suite(self.expectations_dir, code)
+        expectations = [
+            get_expectation_impl(e["type"])(
+                **e["kwargs"], meta=e["meta"], notes=f"{e['meta']['vi']} / {e['meta']['en']}"
             )
-            if self.docs_dir and code == form_code:
-                self._checkpoints[code] = self.context.checkpoints.add(
-                    gx.Checkpoint(
-                        name=f"{code}_docs",
-                        validation_definitions=[definition],
-                        actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["submissions"])],
-                        result_format={"result_format": "COMPLETE"},
-                    )
+            for e in spec["expectations"]
+        ]
+        suite = self.context.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=expectations))
+        batch_definition = self._datasource.add_dataframe_asset(code).add_batch_definition_whole_dataframe(code)
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
+        )
+        if self.docs_dir:
+            self._checkpoints[code] = self.context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"{code}_docs",
+                    validation_definitions=[definition],
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["submissions"])],
+                    result_format={"result_format": "COMPLETE"},
                 )
-            self._definitions[code] = definition
+            )
+        self._definitions[code] = definition
 
-    def _batch(self, form: Form, reads: list[ReadResult]):
-        """One frame for all files' records, each row tagged with its file's index."""
-        from .reading import typed_frame
+    # ------------------------------------------------------------ the frames GX sees
 
-        records, files = [], []
-        for index, read in enumerate(reads):
-            if read.records is not None:
-                records += read.records
-                files += [index] * len(read.records)
-        return add_derived_columns(typed_frame(records, form, {FILE_INDEX: files}), form)
-
-    def _file_frame(self, form: Form, reads: list[ReadResult]):
-        """One row per readable file: the header's required columns (1 present, 0 missing), the number
-        of data rows, and the total row's figures beside the sums of the rows above (rounded alike)."""
+    def frames(self, items: list[tuple[str, ReadResult]]) -> dict:
+        """Every suite's frame over these files, their rows tagged with the file's index in ``items``:
+        each form's rows (one frame a form), and, for all forms together, their figure cells (one row
+        a cell), their files (one row a file) and their columns (one row per file and column)."""
         import pandas as pd
 
-        rows = []
-        for index, read in enumerate(reads):
-            if read.records is None:
-                continue
-            row: dict = {FILE_INDEX: index, ROW: read.header_row or 0, TOTAL_ROW: read.total_row or 0}
-            row[DATA_ROWS] = len(read.records)
-            for col in header_columns(form):
-                row[has_column(col.code)] = int(col.code in read.columns)
-            for col in form.figures:
-                stated = read.stated_totals.get(col.code)
-                added = sum(r[col.code] for r in read.records if r.get(col.code) is not None)
-                row[total_column(col.code)] = float("nan") if stated is None else round(stated, 3)
-                row[sum_column(col.code)] = float("nan") if stated is None else round(float(added), 3)
-            rows.append(row)
-        return pd.DataFrame(rows)
+        from .reading import typed_frame
 
-    def _run(self, name: str, frame, index_columns: list[str]):
-        """A pass/fail run first (half the cost); the failing rows are only looked for when something failed."""
-        definition = self._definitions[name]
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "BOOLEAN_ONLY"})
+        by_form: dict[str, list[tuple[int, ReadResult, list[dict]]]] = {}
+        for index, (form_code, read) in enumerate(items):
+            if read.records is not None:
+                by_form.setdefault(form_code, []).append((index, read, read.records))
+        frames: dict = {}
+        cells: list = []
+        files: list[dict] = []
+        columns: list[dict] = []
+        for form_code, readable in by_form.items():
+            form = self.forms[form_code]
+            records: list[dict] = []
+            tags: list[int] = []
+            for index, read, rows_read in readable:
+                records += rows_read
+                tags += [index] * len(rows_read)
+                files.append({FILE_INDEX: index, DATA_ROWS: len(rows_read)})
+                columns += self._file_columns(form, index, read)
+            rows = add_derived_columns(typed_frame(records, form, {FILE_INDEX: tags}), form)
+            if len(rows):
+                frames[form_code] = rows
+                cells += self._cells(form, rows)
+        frames[FILES] = pd.DataFrame(files, columns=[FILE_INDEX, DATA_ROWS])
+        frames[FILE_COLUMNS] = pd.DataFrame(columns, columns=[FILE_INDEX, COLUMN, PRESENT, STATED, ADDED]).astype(
+            {PRESENT: float, STATED: float, ADDED: float}
+        )
+        if cells:
+            frames[CELLS] = pd.concat(cells, ignore_index=True).reindex(
+                columns=[FILE_INDEX, ROW, COLUMN, VALUE, *self._cells_frame_columns]
+            )
+        return frames
+
+    def _cells(self, form: Form, rows) -> list:
+        """One block per figure column of the form: its cells, each under the cells suite's columns
+        that check it (``filled``, ``range__…``, ``decimals__…``), blank under the others."""
+        import pandas as pd
+
+        blocks = []
+        for col in form.figures:
+            checked_by = self._cell_columns.get((form.code, col.code))
+            if not checked_by:
+                continue
+            block = {FILE_INDEX: rows[FILE_INDEX].to_numpy(), ROW: rows[ROW].to_numpy(), COLUMN: col.code}
+            block[VALUE] = rows[col.code].to_numpy()
+            for column in checked_by:
+                if column == FILLED:
+                    block[column] = rows[col.code].notna().to_numpy(dtype="float64")
+                elif column.startswith(DECIMALS):
+                    block[column] = rows[f"{col.code}__dp"].to_numpy()
+                else:
+                    block[column] = rows[col.code].to_numpy()
+            blocks.append(pd.DataFrame(block))
+        return blocks
+
+    def _file_columns(self, form: Form, index: int, read: ReadResult) -> list[dict]:
+        """The file's required header columns (present or not) and its total row's figures beside the
+        sums of the rows above (rounded alike), one row per column."""
+        nan = float("nan")
+        out: dict[str, dict] = {}
+        for code in self._header_columns.get(form.code, []):
+            out[code] = {FILE_INDEX: index, COLUMN: code, PRESENT: float(code in read.columns), STATED: nan, ADDED: nan}
+        for code in self._total_columns.get(form.code, []):
+            stated = read.stated_totals.get(code)
+            if stated is None:
+                continue
+            added = sum(r[code] for r in read.records or [] if r.get(code) is not None)
+            row = out.setdefault(code, {FILE_INDEX: index, COLUMN: code, PRESENT: nan})
+            row[STATED], row[ADDED] = round(stated, 3), round(float(added), 3)
+        return list(out.values())
+
+    # ------------------------------------------------------------ running the suites
+
+    INDEX_COLUMNS = {FILES: [FILE_INDEX], FILE_COLUMNS: [FILE_INDEX, COLUMN], CELLS: [FILE_INDEX, ROW, COLUMN, VALUE]}
+
+    def _run(self, code: str, frame):
+        """A pass/fail run first (half the cost); the failing rows are only looked for when something
+        failed. The batch validates the suite itself: the results are read here, not stored."""
+        self._prepare(code)
+        definition = self._definitions[code]
+        batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(definition.suite, result_format={"result_format": "BOOLEAN_ONLY"})
         if not result.success:
-            result = definition.run(
-                batch_parameters={"dataframe": frame},
+            index_columns = self.INDEX_COLUMNS.get(code, [FILE_INDEX, ROW])
+            result = batch.validate(
+                definition.suite,
                 result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
             )
         return result
 
     def validate(self, form_code: str, reads: list[ReadResult]) -> list[FileValidation]:
-        """Validate files of one form: one GX run over their rows, one over the files themselves;
-        the reading problems come first."""
-        form = self.forms[form_code]
-        self._prepare(form_code)
-        out = [FileValidation(list(read.problems)) for read in reads]
-        readable = [read for read in reads if read.records is not None]
-        if not readable:
-            return out
+        """Validate files of one form (see :meth:`validate_many`)."""
+        return self.validate_many([(form_code, read) for read in reads])
+
+    def validate_many(self, items: list[tuple[str, ReadResult]]) -> list[FileValidation]:
+        """Validate files of any forms, given as (form, read): one GX run over their files, one over
+        their columns, one over their figure cells, and one per form over its rows, whatever the
+        number of files; the reading problems come first."""
+        out = [FileValidation(list(read.problems)) for _, read in items]
+        found: dict[int, list[Problem]] = {}
+        failed_in: dict[int, list[str]] = {}
         seen: set[tuple] = set()
 
-        def add(index: int, problem: Problem) -> None:
-            read = reads[index]
+        def add(index: int, code: str, problem: Problem) -> None:
+            read = items[index][1]
             key = (index, problem.row, problem.column, problem.rule)
             if key in seen or (problem.row, problem.column) in read.reported:
                 return
             if problem.rule != "missing_column" and problem.column and problem.column not in read.columns:
                 return  # the file lacks the column: one problem says so, not one per row
             seen.add(key)
-            out[index].problems.append(problem)
+            found.setdefault(index, []).append(problem)
+            if code not in failed_in.setdefault(index, []):
+                failed_in[index].append(code)
 
-        files = self._run(f"{form_code}_file", self._file_frame(form, reads), [FILE_INDEX])
-        for item in files.results:
-            if not item.success:
-                for index, problem in self._file_problems_of(item, reads):
-                    add(index, problem)
-        batch = self._batch(form, reads)
-        if len(batch):
-            rows = self._run(form_code, batch, [FILE_INDEX, ROW])
-            for item in rows.results:
+        for code, frame in self.frames(items).items():
+            if not len(frame):
+                continue
+            result = self._run(code, frame)
+            for item in result.results:
                 if not item.success:
-                    for index, problem in self._problems_of(item, form, reads):
-                        add(index, problem)
-        if self.docs_dir:
-            for index, read in enumerate(reads):
+                    for index, problem in self._problems_of(code, item, items, frame):
+                        add(index, code, problem)
+        for index, problems in found.items():  # the whole file first, then row by row
+            out[index].problems += sorted(problems, key=lambda p: -1 if p.row is None else p.row)
+        if self.docs_dir:  # a rejected file's page: the suites it failed, or what GX saw of its rows
+            for index, (form_code, read) in enumerate(items):
                 if out[index].problems and read.records is not None:
-                    out[index].docs = self._build_docs(form, read)
+                    codes = failed_in.get(index) or [form_code if read.records else FILES]
+                    out[index].docs = self._build_docs(items[index], codes)
         return out
 
-    def _problems_of(self, item, form: Form, reads: list[ReadResult]):
+    def _problems_of(self, code: str, item, items: list[tuple[str, ReadResult]], frame):
+        """The problems a failed expectation names, each with its file's index in ``items``."""
         config = item.expectation_config
         kwargs, meta = config.kwargs, config.meta or {}
         rule = meta.get("rule", config.type)
+        vi, en = meta.get("vi", ""), meta.get("en", "")
+        in_frame = sorted({int(i) for i in frame[FILE_INDEX]})
         if item.exception_info and item.exception_info.get("raised_exception"):
-            for index, read in enumerate(reads):
-                if read.records is not None:
-                    yield (
-                        index,
-                        Problem(
-                            read.file,
-                            None,
-                            kwargs.get("column"),
-                            None,
-                            rule,
-                            f"lỗi khi kiểm tra: {meta.get('vi', '')}",
-                            f"the check could not run: {item.exception_info.get('exception_message')}",
-                        ),
-                    )
+            for index in in_frame:
+                message = item.exception_info.get("exception_message")
+                column = kwargs.get("column")
+                yield (
+                    index,
+                    Problem(
+                        items[index][1].file,
+                        None,
+                        column,
+                        None,
+                        rule,
+                        f"lỗi khi kiểm tra: {vi}",
+                        f"the check could not run: {message}",
+                    ),
+                )
             return
+        entries = item.result.get("unexpected_index_list") or []
+        if code in (CELLS, FILE_COLUMNS, FILES):
+            for entry in entries:
+                index = int(entry[FILE_INDEX])
+                yield index, self._shared_problem(code, rule, kwargs, vi, en, entry, items[index])
+            return
+        form = self.forms[code]
         if "column_B" in kwargs:
             column = kwargs["column_B"]
         elif "column_list" in kwargs:
             column = form.grain[-1]
         else:
             column = kwargs.get("column")
-        column = column.removesuffix("__dp") if column else column
-        entries = item.result.get("unexpected_index_list") or []
         if not entries:  # table-level failure (a column is missing)
-            for index, read in enumerate(reads):
-                if read.records is not None:
-                    yield index, Problem(read.file, None, column, None, rule, meta.get("vi", ""), meta.get("en", ""))
+            for index in in_frame:
+                yield index, Problem(items[index][1].file, None, column, None, rule, vi, en)
             return
         for entry in entries:
             index, row = int(entry[FILE_INDEX]), int(entry[ROW])
-            read = reads[index]
+            read = items[index][1]
             value = read.raw.get((row, column), entry.get(column))
             if isinstance(value, float) and value != value:  # NaN: the cell was empty
                 value = None
-            yield index, Problem(read.file, row, column, value, rule, meta.get("vi", ""), meta.get("en", ""))
+            yield index, Problem(read.file, row, column, value, rule, vi, en)
 
-    def _file_problems_of(self, item, reads: list[ReadResult]):
-        """Problems of the file-level suite: the whole file, its header, or its total row."""
-        config = item.expectation_config
-        kwargs, meta = config.kwargs, config.meta or {}
-        rule = meta.get("rule", config.type)
-        vi, en = meta.get("vi", ""), meta.get("en", "")
-        for entry in item.result.get("unexpected_index_list") or []:
-            index = int(entry[FILE_INDEX])
-            read = reads[index]
-            if rule == "missing_column":
-                yield (
-                    index,
-                    Problem(read.file, read.header_row, kwargs["column"].removeprefix("_has__"), None, rule, vi, en),
-                )
-            elif rule == "total_mismatch":
-                code = kwargs["column_A"].removeprefix("_total__")
-                stated, added = as_written(entry.get(kwargs["column_A"])), as_written(entry.get(kwargs["column_B"]))
-                yield (
-                    index,
-                    Problem(
-                        read.file,
-                        read.total_row,
-                        code,
-                        read.stated_raw.get(code),
-                        rule,
-                        f"dòng tổng cộng ghi {stated} nhưng tổng các dòng phía trên là {added}",
-                        f"the total row says {stated} but the rows above add up to {added}",
-                    ),
-                )
-            else:
-                value = len(read.records or []) if rule == "too_many_rows" else None
-                yield index, Problem(read.file, None, None, value, rule, vi, en)
+    def _shared_problem(self, code: str, rule: str, kwargs, vi: str, en: str, entry, item) -> Problem:
+        """A problem of the shared suites: a figure cell, a column of the file, or the whole file."""
+        form_code, read = item
+        if code == CELLS:
+            row, column = int(entry[ROW]), entry[COLUMN]
+            value = read.raw.get((row, column), entry.get(VALUE))
+            if isinstance(value, float) and value != value:  # NaN: the cell was empty
+                value = None
+            return Problem(read.file, row, column, value, rule, vi, en)
+        if rule == "missing_column":
+            column = entry[COLUMN]
+            label = self.forms[form_code].column(column).label
+            return Problem(
+                read.file,
+                read.header_row,
+                column,
+                None,
+                rule,
+                vi.format(column=column, label=label),
+                en.format(column=column, label=label),
+            )
+        if rule == "total_mismatch":
+            column = entry[COLUMN]
+            stated, added = as_written(entry.get(STATED)), as_written(entry.get(ADDED))
+            return Problem(
+                read.file,
+                read.total_row,
+                column,
+                read.stated_raw.get(column),
+                rule,
+                f"dòng tổng cộng ghi {stated} nhưng tổng các dòng phía trên là {added}",
+                f"the total row says {stated} but the rows above add up to {added}",
+            )
+        value = len(read.records or []) if rule == "too_many_rows" else None
+        return Problem(read.file, None, None, value, rule, vi, en)
 
-    def _build_docs(self, form: Form, read: ReadResult) -> Path | None:
+    def _build_docs(self, item: tuple[str, ReadResult], codes: list[str]) -> Path | None:
+        """GX's Data Docs of a rejected file: its own frames through the suites it failed; the page of
+        the first of them."""
         from great_expectations.core.run_identifier import RunIdentifier
 
+        read = item[1]
         run_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-120:]
-        batch = add_derived_columns(read.frame.assign(**{FILE_INDEX: 0}), form)
+        frames = self.frames([item])
         try:
-            self._checkpoints[form.code].run(
-                batch_parameters={"dataframe": batch}, run_id=RunIdentifier(run_name=run_name)
-            )
+            for code in codes:
+                self._checkpoints[code].run(
+                    batch_parameters={"dataframe": frames[code]}, run_id=RunIdentifier(run_name=f"{run_name}.{code}")
+                )
         except Exception:  # docs are a convenience; the rejection itself stands
             log.exception("could not build Data Docs for %s", read.file)
             return None
         assert self.docs_dir is not None  # only called when Data Docs are kept
-        pages = sorted((self.docs_dir / "validations").glob(f"*/{run_name}/*/*.html"), key=lambda p: p.stat().st_mtime)
+        pages = sorted(
+            (self.docs_dir / "validations").glob(f"*/{run_name}.{codes[0]}/*/*.html"), key=lambda p: p.stat().st_mtime
+        )
         return pages[-1] if pages else None

@@ -1,10 +1,11 @@
 """Every expectation in expectations/*.json can fail: good data is mutated to make each one fire.
 
-For each form, the sample's rows of that form (one good file that passes both suites) are copied once
-per expectation, and each copy is changed just enough to break that expectation: a row of the rows
-suite, or what the reader saw of the file for the file suite (its header, its row count, its total
-row). All copies of a form are validated in one call, and each copy must come back with a problem of
-its expectation's rule and column.
+For each form, the sample's rows of that form (one good file that passes every suite) are copied once
+per expectation (and, for the shared suites, once per column of the form an expectation covers), and
+each copy is changed just enough to break it: a row for the form's rows suite and the cells suite, or
+what the reader saw of the file for the files and file-columns suites (its header, its row count, its
+total row). All copies of a form are validated in one call, and each copy must come back with a
+problem of its expectation's rule and column.
 """
 
 import copy
@@ -111,7 +112,7 @@ def break_the_file(expectation: dict, read, form):
     kw, rule = expectation["kwargs"], expectation["meta"]["rule"]
     records = copy.deepcopy(read.records)
     if rule == "missing_column":
-        code = kw["column"].removeprefix("_has__")
+        code = kw["column"]
         for record in records:
             record.pop(code, None)
         return replace(read, records=records, columns=read.columns - {code})
@@ -121,20 +122,40 @@ def break_the_file(expectation: dict, read, form):
         many = [dict(records[i % len(records)], _row=i + 2) for i in range(kw["max_value"] + 1)]
         return replace(read, records=many)
     if rule == "total_mismatch":
-        code = kw["column_A"].removeprefix("_total__")
+        code = kw["column"]
         added = sum(r[code] for r in records if r.get(code) is not None)
         return replace(read, total_row=len(records) + 2, stated_totals={code: added + 1}, stated_raw={code: added + 1})
     raise AssertionError(f"no mutation for the file rule {rule}")
 
 
+def suite(name: str) -> list[dict]:
+    return json.loads((ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"))["expectations"]
+
+
+def per_column(name: str, form_code: str) -> list[dict]:
+    """A shared suite's expectations as one per column of the form they cover, written as if on that
+    column (a ``decimals__…`` expectation on the column's decimal places)."""
+    out = []
+    for e in suite(name):
+        for code in e["meta"].get("columns", {}).get(form_code, []):
+            kwargs = dict(e["kwargs"])
+            if e["meta"]["rule"] == "required":
+                kind, kwargs = "expect_column_values_to_not_be_null", {}
+            else:
+                kind = e["type"]
+            kwargs["column"] = f"{code}__dp" if e["meta"]["rule"] == "decimals" else code
+            out.append({"type": kind, "kwargs": kwargs, "meta": e["meta"]})
+    return out
+
+
 @pytest.mark.parametrize("form_code", ["health", "education", "bank", "commune", "models"])
 def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats):
     form = forms[form_code]
-    suite = json.loads((ROOT / "expectations" / f"{form_code}.json").read_text(encoding="utf-8"))
-    expectations = suite["expectations"]
+    expectations = suite(form_code) + per_column("cells", form_code)
     keys = [(e["meta"]["rule"], expected_column(e, form)) for e in expectations]
     assert len(set(keys)) == len(keys), "two expectations of a form share a rule and column"
     assert not any(e["kwargs"].get("column", "").startswith(limit_column("")) for e in expectations)
+    assert {c.code for c in form.figures if not c.optional} <= {c for r, c in keys if r == "required"}
 
     good = good_file(form_code, forms, resolver, cats)
     assert [c.problems for c in validator.validate(form_code, [good])] == [[]]
@@ -154,16 +175,17 @@ def test_every_expectation_can_fail(form_code, validator, forms, resolver, cats)
 @pytest.mark.parametrize("form_code", ["health", "education", "bank", "commune", "models"])
 def test_every_file_expectation_can_fail(form_code, validator, forms, resolver, cats):
     form = forms[form_code]
-    suite = json.loads((ROOT / "expectations" / f"{form_code}_file.json").read_text(encoding="utf-8"))
-    expectations = suite["expectations"]
+    expectations = suite("files") + per_column("file_columns", form_code)
     good = good_file(form_code, forms, resolver, cats)
     stated = {c.code: sum(r[c.code] for r in good.records if r.get(c.code) is not None) for c in form.figures}
     with_total = replace(good, total_row=len(good.records) + 2, stated_totals=stated, stated_raw=dict(stated))
     assert [c.problems for c in validator.validate(form_code, [good, with_total])] == [[], []]
+    assert {c.code for c in form.figures} <= {
+        e["kwargs"]["column"] for e in expectations if e["meta"]["rule"] == "total_mismatch"
+    }
 
     def key(e):
-        kw = e["kwargs"]
-        column = kw.get("column_A", "").removeprefix("_total__") or kw["column"].removeprefix("_has__")
+        column = e["kwargs"]["column"]
         return e["meta"]["rule"], None if column == "_data_rows" else column
 
     broken = [break_the_file(e, good, form) for e in expectations]
@@ -171,3 +193,6 @@ def test_every_file_expectation_can_fail(form_code, validator, forms, resolver, 
     for expectation, check in zip(expectations, checks, strict=True):
         fired = {(p.rule, p.column) for p in check.problems}
         assert key(expectation) in fired, f"{form_code}: {expectation['kwargs']} did not fire ({fired})"
+        if expectation["meta"]["rule"] == "missing_column":  # the message names the column and its label
+            code = expectation["kwargs"]["column"]
+            assert any(f"'{code}' ({form.column(code).label})" in p.message_vi for p in check.problems)

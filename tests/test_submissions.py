@@ -180,7 +180,7 @@ report_elsewhere = client.get("/giamngheo/reports/2022-H1/bao-cao-giam-ngheo-202
 verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"}, headers=headers)
 after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"]
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
-         "docs": [docs.status_code, docs.text[:20000], docs_link.status_code, styles],
+         "docs": [docs.status_code, docs.text[:60000], docs_link.status_code, styles],
          "outside": outside.status_code, "unknown": unknown.status_code,
          "template": [template.status_code, template.content[:2].decode("latin-1"), escape.status_code],
          "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")],

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from giamngheo.reading import read_submission
-from giamngheo.validation import suite_for, write_suites
+from giamngheo.validation import all_suites, write_suites
 from tests.conftest import ROOT, SAMPLE_INBOX
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 
@@ -56,12 +56,19 @@ def test_suites_in_expectations_match_the_registry(tmp_path, forms, units, cats)
         )
 
 
-def test_every_expectation_carries_a_bilingual_message(forms, units, cats):
-    for form in forms.values():
-        suite = suite_for(form, cats)
-        assert len(suite["expectations"]) >= len(form.columns)
+def test_every_expectation_carries_a_bilingual_message_and_every_column_is_checked(forms, units, cats):
+    suites = all_suites(forms, cats)
+    for suite in suites.values():
         for exp in suite["expectations"]:
             assert exp["meta"]["vi"] and exp["meta"]["en"] and exp["meta"]["rule"]
+    for form in forms.values():
+        checked = set()
+        for exp in suites[form.code]["expectations"]:
+            kw = exp["kwargs"]
+            checked |= {kw.get("column"), kw.get("column_A"), kw.get("column_B"), *kw.get("column_list", [])}
+        for exp in suites["cells"]["expectations"]:
+            checked |= set(exp["meta"]["columns"].get(form.code, []))
+        assert {c.code for c in form.columns if c.type != "unit"} <= checked, form.code
     assert json.loads((ROOT / "expectations" / "health.json").read_text())["form"] == "health"
 
 
