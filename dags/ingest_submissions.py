@@ -15,8 +15,8 @@ each new or changed file:
 
 Files already loaded (same content) are skipped before any task starts. Each
 `ingest_files` task instance takes whole (district, period, form) groups, so
-that a form's files are checked in one GX run and the GX setup is paid once
-per task: one district gets one task per form (named after the form, or after
+that a task's files are checked together (one GX run per suite) and the GX setup
+is paid once per task: one district gets one task per form (named after the form, or after
 the file when the form has one); a province or the country gets at most
 `GIAMNGHEO_MAX_TASKS` (32) batches, named by their districts.
 

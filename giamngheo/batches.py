@@ -1,10 +1,10 @@
 """How work is cut into Airflow task instances.
 
 A task instance costs seconds before it reads a file (the worker process, the
-imports, the GX context: about 2 s) and each GX run costs most of a second
-whatever its size; a file costs milliseconds. So a task takes whole
-(district, period, form) groups: every form's files of a group are validated in
-one GX run. A run maps at most ``max_tasks`` task instances:
+imports, the GX context: about 2 s) and each GX run costs tens of
+milliseconds whatever its size; a file costs milliseconds. So a task takes whole
+(district, period, form) groups: all its files, of every form, are validated
+together, one GX run per suite. A run maps at most ``max_tasks`` task instances:
 
 - one district (about 20 files): one task per form, named after the form (or
   after the file, when the form has one file);
