@@ -114,6 +114,7 @@ class Warehouse:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
+        self._stage_schema: str | None = None  # PostgreSQL: the schema whose fact_stage a load's is shaped like
 
     def sql(self, name: str):
         return text(_read_sql(self.sql_dir, name))
@@ -614,11 +615,25 @@ class Warehouse:
         "source_row",
     )
 
+    def _session_stage(self, conn: Connection) -> None:
+        """On PostgreSQL, loads stage into a temporary table of their own session, shaped like the
+        schema's ``fact_stage`` (indexes included) and emptied at commit; as a temporary table it comes
+        first on the search path, so the load's statements name it ``fact_stage`` as on SQLite. Two
+        loads at once then neither share its rows nor wait for each other's ``analyze`` of it, and its
+        rows are not written to the WAL."""
+        if self._stage_schema is None:
+            self._stage_schema = conn.exec_driver_sql("select current_schema()").scalar_one()
+        conn.exec_driver_sql(
+            f'create temporary table if not exists fact_stage (like "{self._stage_schema}".fact_stage including all) '
+            "on commit delete rows"
+        )
+
     def _stage(self, conn: Connection, rows: list[dict]) -> None:
         """Stage rows: COPY on PostgreSQL (psycopg 3), one executemany elsewhere; same transaction."""
         if not rows:
             return
         if self.engine.dialect.name == "postgresql":
+            self._session_stage(conn)
             driver = conn.connection.driver_connection
             assert driver is not None  # an open transaction holds its DBAPI connection
             cursor = driver.cursor()

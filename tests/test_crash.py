@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from docx import Document
 from sqlalchemy import text
 
@@ -156,3 +157,37 @@ def test_two_ingestions_of_the_same_period_at_once(pipeline, data_dir, warehouse
         assert rows_a == rows_b  # no duplicate, no lost fact
     finally:
         sequential.warehouse.dispose()
+
+
+def test_a_load_does_not_wait_for_another_forms_open_load(pipeline, data_dir, warehouse_url, tmp_path):
+    """PostgreSQL: each load stages into a temporary table of its own session, so a load of another
+    (district, period, form) runs to its commit while the first holds its transaction open (paused
+    before its commit). Through one shared staging table the second would wait, at its ``analyze``, for
+    the first to commit."""
+    import threading
+
+    if not warehouse_url.startswith("postgresql"):
+        pytest.skip("SQLite takes one writer at a time")
+    files = pipeline.deployment.discover(PERIOD)
+    health = [f for f in files if f.form == "health"]
+    education = [f for f in files if f.form == "education"]
+    pipeline.validator  # noqa: B018 — built here, not in two threads at once
+    armed, marker = tmp_path / "armed", tmp_path / "paused"
+    armed.touch()
+    paused = {"GIAMNGHEO_PAUSE_AT": "publish", "GIAMNGHEO_PAUSE_ARMED": str(armed)}
+    paused |= {"GIAMNGHEO_PAUSE_MARKER": str(marker), "GIAMNGHEO_PAUSE_SECONDS": "15"}
+    finished: dict[str, list] = {}
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in paused.items():
+            env.setenv(key, value)
+        first = threading.Thread(target=lambda: finished.setdefault("health", pipeline.ingest(health)))
+        first.start()
+        deadline = time.monotonic() + 120
+        while not marker.exists():  # the first load has staged, analysed and published, and waits to commit
+            assert first.is_alive() and time.monotonic() < deadline, "the first load never paused"
+            time.sleep(0.1)
+        finished["education"] = pipeline.ingest(education)  # the pause is taken: this one goes on
+        assert "health" not in finished, "the second load waited for the first one's commit"
+        first.join(timeout=120)
+    assert {o.status for outcomes in finished.values() for o in outcomes} == {"accepted"}
+    assert counts(pipeline)["submission"] == len(health) + len(education)
