@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -127,6 +128,15 @@ def reset(cluster: Cluster) -> None:
     for child in cluster.data_dir.iterdir() if cluster.data_dir.exists() else []:
         shutil.rmtree(child) if child.is_dir() else child.unlink()
     shutil.copytree(cluster.reference.parent / "inbox", cluster.data_dir / "inbox")
+
+
+def test_each_worker_imported_the_pipeline_libraries_before_its_tasks(cluster):
+    """plugins/giamngheo_celery.py (the cluster's Celery configuration, from deploy/airflow.env): each
+    worker imports pandas, GX and docxtpl once as it starts, so the tasks it forks start with them."""
+    for worker in WORKERS:
+        log = (CLUSTER_DIR / "logs" / f"{worker}.log").read_text(errors="replace")
+        assert re.search(r"worker \d+ preloaded 9 module\(s\)", log), f"{worker}: no preload in its log"
+        assert "could not preload" not in log, worker
 
 
 def test_a_province_on_two_celery_workers_survives_a_killed_worker(cluster, tmp_path):
