@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import time
 from contextlib import contextmanager
@@ -169,6 +170,11 @@ def cluster(root: Path, cluster_dir: Path, data_dir: Path, env: dict[str, str], 
         "CLUSTER_REDIS_PORT": str(redis),
     }
     script = str(root / "scripts" / "cluster.sh")
+    cluster_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (cluster_dir, *cluster_dir.parents):  # PostgreSQL runs as its own user: it must get through
+        mode = folder.stat().st_mode
+        if folder.stat().st_uid == os.getuid() and not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)  # traverse only (a private temporary folder is 0700)
     try:
         subprocess.run([script, "start"], env=env, check=True, timeout=900)
         home = cluster_dir / "airflow"
