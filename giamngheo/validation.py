@@ -444,14 +444,16 @@ class Validator:
         self._datasource = self.context.data_sources.add_pandas("submissions")
         self._definitions: dict = {}
         self._checkpoints: dict = {}
-        # what the shared suites say each form's columns are checked for: {(form, column): [frame column]}
-        self._cell_columns: dict[tuple[str, str], list[str]] = {}
+        # what the shared suites say each form's columns are checked for: {(form, column): [(frame column, rule)]}
+        self._cell_columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._cells_frame_columns: list[str] = []
         for exp in load_suite(self.expectations_dir, CELLS)["expectations"]:
             self._cells_frame_columns.append(exp["kwargs"]["column"])
             for form_code, codes in exp["meta"]["columns"].items():
                 for code in codes:
-                    self._cell_columns.setdefault((form_code, code), []).append(exp["kwargs"]["column"])
+                    self._cell_columns.setdefault((form_code, code), []).append(
+                        (exp["kwargs"]["column"], exp["meta"]["rule"])
+                    )
         self._header_columns: dict[str, list[str]] = {}
         self._total_columns: dict[str, list[str]] = {}
         for exp in load_suite(self.expectations_dir, FILE_COLUMNS)["expectations"]:
@@ -543,12 +545,12 @@ class Validator:
                 continue
             block = {FILE_INDEX: rows[FILE_INDEX].to_numpy(), ROW: rows[ROW].to_numpy(), COLUMN: col.code}
             block[VALUE] = rows[col.code].to_numpy()
-            for column in checked_by:
-                if column == FILLED:
+            for column, rule in checked_by:
+                if rule == "required":  # 1 filled, 0 empty
                     block[column] = rows[col.code].notna().to_numpy(dtype="float64")
-                elif column.startswith(DECIMALS):
+                elif rule == "decimals":  # the cell's decimal places, as the reader counted them
                     block[column] = rows[f"{col.code}__dp"].to_numpy()
-                else:
+                else:  # the figure itself
                     block[column] = rows[col.code].to_numpy()
             blocks.append(pd.DataFrame(block))
         return blocks
