@@ -46,3 +46,14 @@ print("ended")
     assert "WarmLocalExecutor True" in done.stdout and "ended" in done.stdout
     assert "preloaded 9 module(s)" in done.stdout + done.stderr
     assert multiprocessing.get_start_method() == "fork"  # what lets a task inherit its worker's imports
+
+
+def test_airflow_does_not_load_the_executor_or_the_celery_configuration_as_plugins():
+    """Both are imported by name (the plugins folder is on sys.path), not as plugins: as a plugin the
+    Celery configuration imported Celery into every Airflow process, and in the triggerer the inbox
+    watcher then never saw a file land (plugins/.airflowignore)."""
+    from airflow._shared.module_loading import find_path_from_directory
+
+    loaded = {p.rsplit("/", 1)[-1] for p in find_path_from_directory(str(ROOT / "plugins"), ".airflowignore", "glob")}
+    assert {"inbox_watch.py", "submissions_view.py", "giamngheo_approval.py"} <= loaded
+    assert not {"giamngheo_celery.py", "giamngheo_executor.py"} & loaded
