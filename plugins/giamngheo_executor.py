@@ -8,7 +8,8 @@ it runs afterwards starts with them loaded.
 
 Used by ``make airflow`` (``airflow standalone``) and the benchmark:
 ``AIRFLOW__CORE__EXECUTOR=giamngheo_executor.WarmLocalExecutor`` (this folder is Airflow's plugins
-folder, which Airflow puts on ``sys.path``). Nothing changes for the tasks: if an import fails here, the
+folder, which Airflow puts on ``sys.path``; ``plugins/.airflowignore`` keeps Airflow from also loading
+it as a plugin). Nothing changes for the tasks: if an import fails here, the
 worker logs it and the task imports the library itself, as with the plain LocalExecutor.
 """
 
