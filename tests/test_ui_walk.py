@@ -162,7 +162,10 @@ def test_the_readme_walk_in_a_browser(server, browser):
     assert "Xã Vi Hương" in page.inner_text("#matrix")
     snap("submissions")
 
-    # 5. Vi Hương sends a wrong file: the watcher's run fails on it
+    # 5. Vi Hương sends a wrong file: the watcher's run fails on it. The watcher starts in the triggerer
+    # once the unpaused DAG is parsed, and its first look is the inbox as it is then: a file that lands
+    # before it, lands unseen (the daily run takes it). It keeps its listing of the inbox here:
+    server.wait("the inbox watcher to start", lambda: (server.data_dir / ".watch" / "inbox.json").exists())
     watched_before = {r["dag_run_id"] for r in runs(server, "ingest_submissions", "asset_triggered")}
     reports_before = {r["dag_run_id"] for r in runs(server, "draft_report")}
     target = server.data_dir / "inbox" / PERIOD / "commune" / "vi_huong.csv"
