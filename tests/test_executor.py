@@ -50,8 +50,7 @@ print("ended")
 
 def test_airflow_does_not_load_the_executor_or_the_celery_configuration_as_plugins():
     """Both are imported by name (the plugins folder is on sys.path), not as plugins: as a plugin the
-    Celery configuration imported Celery into every Airflow process, and in the triggerer the inbox
-    watcher then never saw a file land (plugins/.airflowignore)."""
+    Celery configuration would import Celery into every Airflow process (plugins/.airflowignore)."""
     from airflow._shared.module_loading import find_path_from_directory
 
     loaded = {p.rsplit("/", 1)[-1] for p in find_path_from_directory(str(ROOT / "plugins"), ".airflowignore", "glob")}
