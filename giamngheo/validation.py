@@ -402,6 +402,12 @@ def add_derived_columns(frame, form: Form):
     return frame
 
 
+def _as_written(read: ReadResult, row: int, column: str, seen_by_gx: object) -> object:
+    """A failing cell's value for the message: as the clerk wrote it, else as GX saw it (NaN: empty)."""
+    value = read.raw.get((row, column), seen_by_gx)
+    return None if isinstance(value, float) and value != value else value
+
+
 @dataclass
 class FileValidation:
     problems: list[Problem]
@@ -676,20 +682,17 @@ class Validator:
         for entry in entries:
             index, row = int(entry[FILE_INDEX]), int(entry[ROW])
             read = items[index][1]
-            value = read.raw.get((row, column), entry.get(column))
-            if isinstance(value, float) and value != value:  # NaN: the cell was empty
-                value = None
-            yield index, Problem(read.file, row, column, value, rule, vi, en)
+            yield (
+                index,
+                Problem(read.file, row, column, _as_written(read, row, column, entry.get(column)), rule, vi, en),
+            )
 
     def _shared_problem(self, code: str, rule: str, kwargs, vi: str, en: str, entry, item) -> Problem:
         """A problem of the shared suites: a figure cell, a column of the file, or the whole file."""
         form_code, read = item
         if code == CELLS:
             row, column = int(entry[ROW]), entry[COLUMN]
-            value = read.raw.get((row, column), entry.get(VALUE))
-            if isinstance(value, float) and value != value:  # NaN: the cell was empty
-                value = None
-            return Problem(read.file, row, column, value, rule, vi, en)
+            return Problem(read.file, row, column, _as_written(read, row, column, entry.get(VALUE)), rule, vi, en)
         if rule == "missing_column":
             column = entry[COLUMN]
             label = self.forms[form_code].column(column).label

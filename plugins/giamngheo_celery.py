@@ -9,7 +9,7 @@ ingestion task spends about 3 s importing them.
 Selected by ``AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=giamngheo_celery.CELERY_CONFIG`` in
 ``deploy/airflow.env`` (the compose file and ``scripts/cluster.sh`` both read it). Airflow puts its
 plugins folder on ``sys.path``, so this module imports by name in the scheduler and the workers; it is
-not a plugin (``plugins/.airflowignore``): loaded as one, it would import Celery (1.6 s, and a warning
+not a plugin (``plugins/.airflowignore``): loaded as one, it would import Celery (seconds, and a warning
 about its broker) into every Airflow process, ``airflow standalone``'s included. If a library cannot be
 imported here, the worker logs it and the tasks import it themselves.
 """
