@@ -43,8 +43,7 @@ def cmd_init(_args) -> int:
 def cmd_ingest(args) -> int:
     ingestor = _ingestor()
     todo, _known = ingestor.needing_ingestion(ingestor.deployment.discover(args.period))
-    outcomes = ingestor.ingest(todo)
-    ingestor.check_quality_after(outcomes)
+    outcomes = ingestor.ingest(todo)  # with the data-quality checks of what it loaded
     ingestor.warehouse.analyse()
     for outcome in outcomes:
         print(f"{outcome.status:9} {outcome.file}")

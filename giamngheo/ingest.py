@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .deployment import Deployment
+from .faults import pause_point
 from .inbox import InboxFile, archive_copy, sha256_of
 from .periods import Period
 from .problems import Problem, format_problems
@@ -135,6 +136,15 @@ def find_work(
     files = [f for p in periods for f in deployment.discover(p, waiting, look_in, settling=settling)]
     todo, known = ingestor.needing_ingestion(files)
     batches = ingestion_batches([f.to_dict() for f in todo], deployment.settings.max_tasks)
+    # a load whose quality check never ran (its task died after the commit) and that no batch will look at
+    covered = {(f.district, f.period) for f in todo}
+    owed = [
+        e
+        for e in ingestor.warehouse.quality_owed(periods)
+        if e["district"] in deployment.districts and (e["district"], e["period"]) not in covered
+    ]
+    if owed:
+        batches.append(quality_batch(owed))
     print(
         f"{len(files)} file(s) for {', '.join(map(str, periods))}: {len(known)} already processed, "
         f"{len(todo)} to ingest in {len(batches)} task(s)"
@@ -148,6 +158,17 @@ def find_work(
             ", ".join(sorted(deployment.forms)),
         )
     return {"periods": [str(p) for p in periods], "batches": batches}
+
+
+def quality_batch(owed: list[dict]) -> dict:
+    """A batch with no file: the data-quality checks still owed by earlier loads."""
+    places = sorted({f"{e['period']}/{e['district']}" for e in owed})
+    return {
+        "label": f"kiểm tra chất lượng còn nợ / quality check owed: {', '.join(places[:3])}"
+        + (f" (+{len(places) - 3})" if len(places) > 3 else ""),
+        "items": [],
+        "quality": [{"district": e["district"], "period": e["period"]} for e in owed],
+    }
 
 
 def outstanding_in(ingestor: Ingestor, periods: list[Period], districts: list[str] | None = None) -> list[dict]:
@@ -233,7 +254,11 @@ class Ingestor:
         self.warehouse.initialise(d.units, d.categories, d.forms)
 
     def ingest(
-        self, files: list[InboxFile], processed_by: str | None = None, ui_base: str | None = None
+        self,
+        files: list[InboxFile],
+        processed_by: str | None = None,
+        ui_base: str | None = None,
+        check_quality: bool = True,
     ) -> list[IngestOutcome]:
         """Ingest files; each is accepted whole, rejected whole, or unchanged (its content is in the
         ledger already, accepted or rejected: it is not read again).
@@ -243,6 +268,10 @@ class Ingestor:
         the Airflow UI, so that the Submissions page can link to it). With ``ui_base`` (the UI's address,
         ``""`` for a path on the same host) a rejection message links to the file's Data Docs and to the
         file as sent, served by the Submissions page; without it, it names their paths on this machine.
+
+        The loads' data-quality checks (:meth:`check_quality_after`) run at the end, unless
+        ``check_quality`` is false (the DAG's task runs them itself, to log what they found). A load owes
+        its check in the warehouse until the check has run, so a crash between the two is finished later.
         """
         files = [self.deployment.placed(f) for f in files]
         if any(self.deployment.settling(f) for f in files):
@@ -302,7 +331,10 @@ class Ingestor:
         results = self.warehouse.publish_many([load for _, load in accepted])
         for (index, load), result in zip(accepted, results, strict=True):
             outcomes[index] = IngestOutcome.of_load(load.file, result)
-        return [outcomes[i] for i in range(len(files))]
+        done = [outcomes[i] for i in range(len(files))]
+        if check_quality:
+            self.check_quality_after(done)
+        return done
 
     @property
     def quality_checker(self) -> QualityChecker:
@@ -399,12 +431,22 @@ class Ingestor:
             self.check_quality(period, [district])
         return released
 
-    def check_quality_after(self, outcomes: list[IngestOutcome]) -> dict:
-        """Check the (period, district)s that accepted a file among ``outcomes`` (an ingestion task's)."""
+    def check_quality_after(self, outcomes: list[IngestOutcome], owed: list[dict] | None = None) -> dict:
+        """Check the (period, district)s that accepted a file among ``outcomes`` (an ingestion task's), and
+        those of its files whose check is still owed (``quality_pending``: a load committed, then the task
+        died or was retried before its check; a retry finds its files unchanged and still runs it).
+        ``owed`` adds (district, period)s to check without a file (``find_work``'s quality-only batch)."""
+        pause_point("before_quality")  # crash tests kill the process here: the load is committed, the check not
         loaded: dict[str, set[str]] = {}
         for outcome in outcomes:
             if outcome.status == "accepted":
                 loaded.setdefault(outcome.period, set()).add(outcome.district)
+        touched = {(o.district, o.period) for o in outcomes}
+        for entry in self.warehouse.quality_owed({p for _, p in touched}):
+            if (entry["district"], entry["period"]) in touched:
+                loaded.setdefault(entry["period"], set()).add(entry["district"])
+        for entry in owed or []:
+            loaded.setdefault(entry["period"], set()).add(entry["district"])
         return {p: self.check_quality(Period.parse(p), sorted(d)) for p, d in sorted(loaded.items())}
 
     def write_blank_forms(self, period: Period, districts: list[str] | None = None, force: bool = False) -> list:

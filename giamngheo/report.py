@@ -175,6 +175,8 @@ class ReportBuilder:
         unverified = self.unverified_warnings(period)
         if unverified:
             reasons.append("còn cảnh báo số liệu chưa xác minh")
+        if self.quality_owed(period):
+            reasons.append("chưa kiểm tra chất lượng số liệu mới nạp")
         for entry in figures["education"]:
             entry["label_lower"] = lower_first(entry["label"])
         models_text = ", ".join(f"{m['name']} {m['place']}" for m in figures["models"])
@@ -216,12 +218,16 @@ class ReportBuilder:
         return out
 
     def unverified_warnings(self, period: Period) -> list[dict]:
-        """The period's data-quality warnings no one has verified (for the current values)."""
-        try:
-            found = self.warehouse.query("query/quality_warnings", district=self.settings.district_code, period=period)
-        except Exception:  # a warehouse before the quality checks (revision 0004): none
-            return []
+        """The period's data-quality warnings no one has verified (for the current values). It guards
+        completeness and signing, so it fails closed: an error reading them is raised, never "none"."""
+        found = self.warehouse.query("query/quality_warnings", district=self.settings.district_code, period=period)
         return [w for w in found if not w["verified_by"]]
+
+    def quality_owed(self, period: Period) -> bool:
+        """Whether a load of the period has not had its data-quality check yet: its warnings are unknown,
+        so the draft is not complete (fails closed, like :meth:`unverified_warnings`)."""
+        owed = self.warehouse.quality_owed([period])
+        return any(e["district"] == self.settings.district_code for e in owed)
 
     def render(
         self,

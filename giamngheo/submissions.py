@@ -71,10 +71,9 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     chosen = Period.parse(period) if period is not None else None  # PeriodError for a bad query
     page: dict = {"periods": [], "period": None, "districts": deployment.districts, "district": district}
     page["matrix"], page["templates"], page["warnings"] = None, [], []
-    try:
-        page["periods"] = periods(warehouse)
-    except Exception:  # no warehouse yet
+    if warehouse.revision() is None:  # no warehouse yet: nothing received (any other error is raised)
         return page
+    page["periods"] = periods(warehouse)
     if chosen is None and page["periods"]:
         chosen = Period.parse(page["periods"][0])
     if chosen is None:
@@ -120,11 +119,8 @@ def approval_state(warehouse, district: str, period: Period) -> dict:
 
     from .periods import local_time
 
-    def rows(name: str) -> list[dict]:
-        try:
-            return warehouse.query(name, district=district, period=period)
-        except Exception:  # a warehouse before the approval (revision 0005): nothing to show
-            return []
+    def rows(name: str) -> list[dict]:  # an error is raised: the page must not say "not locked" when unsure
+        return warehouse.query(name, district=district, period=period)
 
     lock = rows("query/period_lock")
     requests = rows("query/approval_requests")

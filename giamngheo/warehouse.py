@@ -356,6 +356,15 @@ class Warehouse:
                     conn.execute(
                         self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|quality|{district}|{period}"}
                     )
+            # the loads this check answers for, read before their figures: a load that commits later keeps
+            # its own row, and the next check runs for it
+            owed = [
+                dict(r._mapping)
+                for district in districts
+                for r in conn.execute(self.sql("query/quality_pending"), {"district": district, "period": str(period)})
+            ]
+            if owed:
+                conn.execute(self.sql("load/delete_quality_pending"), owed)
             values, history = {}, {}
             for district in districts:
                 params = {"district": district, "first_period": str(period), "last_period": str(period)}
@@ -377,6 +386,15 @@ class Warehouse:
                     stored = [dict(r._mapping) for r in conn.execute(self.sql("query/quality_warnings"), params)]
                     on_stored(district, stored)
         return summary
+
+    def quality_owed(self, periods) -> list[dict]:
+        """The (district, period)s whose latest loads have not been checked yet (``quality_pending``)."""
+        periods = sorted({str(p) for p in periods})
+        if not periods:
+            return []
+        statement = self.sql("query/quality_pending_all").bindparams(bindparam("periods", expanding=True))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(statement, {"periods": periods})]
 
     def store_quality_warnings(self, district: str, period: Period, warnings: list) -> dict:
         """Replace a district's period's warnings by these (``quality.Warning_``)."""
@@ -541,6 +559,14 @@ class Warehouse:
             if row.published != staged_count:
                 raise LoadCheckError(f"{load.file.label}: published {row.published} facts of {staged_count} staged")
         conn.execute(self.sql("load/delete_stage"), {"load_id": load_id})
+        # the check across forms is owed in the same transaction: a crash or a retry after this commit
+        # finds it still owed (see check_quality)
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        owed = sorted({(load.file.district, load.file.period) for load, _ in loads.values()})
+        conn.execute(
+            self.sql("load/insert_quality_pending"),
+            [{"load_id": load_id, "district": d, "period": p, "loaded_at": now} for d, p in owed],
+        )
         return results
 
     def _locked(self, conn: Connection, district: str, period: str) -> bool:

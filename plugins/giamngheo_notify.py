@@ -16,6 +16,18 @@ log = logging.getLogger("giamngheo.notify")
 CONN_ID = "giamngheo_smtp"
 
 
+def mail_connection(conn_id: str = CONN_ID):
+    """The SMTP connection, or None when it is not defined. Any other error reading it (the secrets
+    backend or the metadata DB failing) is raised: a notice must not be dropped as "no connection"."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
 class FailureNotifier(BaseNotifier):
     template_fields = ()
 
@@ -38,11 +50,8 @@ class FailureNotifier(BaseNotifier):
 
     def notify(self, context) -> None:
         subject, body = self.describe(context)
-        try:
-            from airflow.sdk import BaseHook
-
-            connection = BaseHook.get_connection(self.conn_id)
-        except Exception:  # no such connection: the log line is the notification
+        connection = mail_connection(self.conn_id)
+        if connection is None:  # no such connection: the log line is the notification
             log.warning("%s (no SMTP connection '%s': notification logged only)\n%s", subject, self.conn_id, body)
             return
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
@@ -65,11 +74,7 @@ def send_unit_mails(mails: list, conn_id: str = CONN_ID) -> int:
     Without the connection nothing is sent and one line says so."""
     if not mails:
         return 0
-    try:
-        from airflow.sdk import BaseHook
-
-        BaseHook.get_connection(conn_id)
-    except Exception:
+    if mail_connection(conn_id) is None:
         log.warning("%d mail(s) to units not sent: no SMTP connection '%s'", len(mails), conn_id)
         return 0
     import html
@@ -91,12 +96,8 @@ def send_unit_mails(mails: list, conn_id: str = CONN_ID) -> int:
 def notify_office(subject: str, body: str, conn_id: str = CONN_ID) -> bool:
     """Mail the office (the connection's ``to``) a notice: an approval waiting, a final written, a file held.
     Without the connection, or without its ``to``, the notice is one log line. True when mailed."""
-    try:
-        from airflow.sdk import BaseHook
-
-        to = BaseHook.get_connection(conn_id).extra_dejson.get("to")
-    except Exception:
-        to = None
+    connection = mail_connection(conn_id)
+    to = connection.extra_dejson.get("to") if connection is not None else None
     if not to:
         log.warning("%s (no SMTP connection '%s' with a 'to': logged only)\n%s", subject, conn_id, body)
         return False

@@ -191,3 +191,44 @@ def test_a_load_does_not_wait_for_another_forms_open_load(pipeline, data_dir, wa
         first.join(timeout=120)
     assert {o.status for outcomes in finished.values() for o in outcomes} == {"accepted"}
     assert counts(pipeline)["submission"] == len(health) + len(education)
+
+
+def test_a_crash_between_the_load_and_its_quality_check_is_finished_by_the_retry(
+    pipeline, data_dir, warehouse_url, tmp_path
+):
+    """The load commits and owes its check (``quality_pending``) in the same transaction; killed before the
+    check, the draft says the check is owed, the run's planner gives the owed check a task of its own, and
+    a retry of the task (its files unchanged) runs the check: the outlier's warning is stored."""
+    from datetime import date
+
+    from giamngheo.ingest import find_work
+    from giamngheo.report import ReportBuilder
+    from tests.test_quality import luc_binh, second_year
+
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    inbox = second_year(data_dir)
+    later = Period.parse("2023-H1")
+    latest = max(f.arrival for f in pipeline.deployment.discover(later))
+    write_csv(
+        inbox / "health" / "dinh_chinh_luc_binh.csv", [HEALTH_HEADER, luc_binh(cost=503_650_880)], arrival=latest + 60
+    )
+
+    kill_at_pause_point(INGEST.replace("{period}", str(later)), data_dir, warehouse_url, "before_quality", tmp_path)
+    pipeline.warehouse.dispose()
+    assert [(e["district"], e["period"]) for e in pipeline.warehouse.quality_owed([later])] == [("061", "2023-H1")]
+    assert pipeline.warehouse.query("query/quality_warnings", district="061", period=later) == []
+    builder = ReportBuilder(pipeline.deployment.settings, pipeline.warehouse)
+    context = builder.context(later, builder.values(later))
+    assert context["draft"] and "chưa kiểm tra chất lượng" in context["draft_reason"]
+
+    work = find_work(str(later), date.today(), None, pipeline)  # every file is known: only the owed check
+    assert [(b["items"], b["quality"]) for b in work["batches"]] == [([], [{"district": "061", "period": "2023-H1"}])]
+
+    outcomes = pipeline.ingest(pipeline.deployment.discover(later))  # the retry: nothing new to load
+    assert {o.status for o in outcomes} == {"unchanged"}
+    warnings = pipeline.warehouse.query("query/quality_warnings", district="061", period=later)
+    assert [(w["org_unit"], w["subject"]) for w in warnings if w["kind"] == "outlier"] == [
+        ("061-03", "health.chi_phi_kham_ho_ngheo")
+    ]
+    assert pipeline.warehouse.quality_owed([later]) == []
+    assert "chưa kiểm tra chất lượng" not in builder.context(later, builder.values(later))["draft_reason"]
