@@ -18,18 +18,28 @@ operator. The approvers (`GIAMNGHEO_APPROVERS`) answer on the UI's
 * **Trả lại / Send back**, with `ghi_chu`: the comment is recorded, the draft
   stays a draft, the office is told.
 
-A request whose figures changed before the answer is refused (a new draft asks
-again). Nobody answering within `GIAMNGHEO_APPROVAL_REMIND_DAYS` sends a
-reminder (the task retries `GIAMNGHEO_APPROVAL_REMINDERS` times), then the task
-fails and notifies. Every step is a row of the warehouse's audit trail, shown
-on the Submissions page.
+With no approver configured (`GIAMNGHEO_APPROVERS`) nobody may approve: the
+task fails at once and says so. A malformed answer (a number or date in the
+wrong form, no reason to send back) or one the four-eyes rule forbids (the
+approver verified the period's data-quality warnings) is refused in the log and
+asked again. A request whose figures, narrative, settings or template changed
+before the answer is refused, and the new draft is put to the approvers; a
+request whose draft is no longer complete (a file rejected meanwhile) is
+withdrawn, and an answer to it is refused with the reason. Nobody answering
+within `GIAMNGHEO_APPROVAL_REMIND_DAYS` sends a reminder (the task retries
+`GIAMNGHEO_APPROVAL_REMINDERS` times), then the task fails and notifies. Every
+step is a row of the warehouse's audit trail, shown on the Submissions page.
 """
 
 from __future__ import annotations
 
+import logging
+
 from airflow.sdk import dag, get_current_context, task
 from giamngheo_approval import ReportApprovalOperator
-from giamngheo_dags import AWAITING_APPROVAL, START_DATE, default_args
+from giamngheo_dags import APPROVAL_REQUESTS, AWAITING_APPROVAL, START_DATE, default_args
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -62,15 +72,18 @@ def approve_report():
             print(f"{request['label']}: {request['subject']}")
         return requests
 
-    @task(map_index_template="{{ answer_label }}")
+    @task(map_index_template="{{ answer_label }}", outlets=[APPROVAL_REQUESTS])
     def record_answer(answer: dict) -> dict:
-        """Carry out the approver's answer: the final written and the period locked, or the draft sent back."""
+        """Carry out the approver's answer: the final written and the period locked, or the draft sent back.
+        An answer to a request that was withdrawn, or whose draft changed meanwhile, is refused (the trail
+        says who and why); a changed draft is put to the approvers again."""
         from giamngheo_notify import notify_office
 
         from giamngheo.approval import answer_request
         from giamngheo.config import get_settings
 
-        get_current_context()["answer_label"] = answer["label"]
+        context = get_current_context()
+        context["answer_label"] = answer["label"]
         done = answer_request(
             get_settings(), answer["request"], answer["chosen_options"], answer["params_input"], answer["responded_by"]
         )
@@ -79,11 +92,20 @@ def approve_report():
                 f"Báo cáo chính thức v{done['version']} ({done['so_van_ban']}, ngày {done['ngay_ky']}) / final: "
                 f"{done['docx']}\nPDF: {done['pdf'] or '—'}\nKỳ {done['period']} đã khóa / the period is locked"
             )
+        elif done["status"] == "refused":
+            message = (
+                f"Câu trả lời của {answer['responded_by']} không được thực hiện / answer refused: {done['reason']}"
+            )
+            log.error("%s", message)
+            if done["requests"]:  # what the approver saw changed: the new draft asks again
+                context["outlet_events"][APPROVAL_REQUESTS].add(AWAITING_APPROVAL, extra={"requests": done["requests"]})
+                message += "\nDự thảo mới đã được gửi phê duyệt / the new draft is put to approval"
         else:
             message = f"Trả lại / sent back by {answer['responded_by']}: {done['comment']}"
         print(message)
         notify_office(f"[giamngheo] {answer['label']}: {done['status']}", message)
-        return {k: v for k, v in done.items() if k in ("status", "district", "period", "version", "docx", "pdf")}
+        keep = ("status", "district", "period", "version", "docx", "pdf", "reason")
+        return {k: v for k, v in done.items() if k in keep}
 
     answers = ReportApprovalOperator.partial(task_id="approve", map_index_template="{{ task.request.label }}").expand(
         request=waiting_requests()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,9 +35,9 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from .config import Settings
-from .inbox import sha256_of
+from .inbox import archive_copy, sha256_of
 from .periods import Period
-from .report import ReportBuilder, Signing, convert_to_pdf
+from .report import DOCUMENT_STEM, ReportBuilder, Signing, convert_to_pdf
 from .warehouse import Warehouse
 
 APPROVE = "Phê duyệt / Approve"
@@ -44,20 +45,49 @@ SEND_BACK = "Trả lại / Send back"
 OPTIONS = [APPROVE, SEND_BACK]
 SO_VAN_BAN = re.compile(r"^\d+/[A-ZĐ]+(-[A-ZĐ]+)*$")  # 125/BC-UBND (NĐ 30/2020: number/type-issuer)
 FINAL_DIR = "final"
+log = logging.getLogger(__name__)
 
 
 class ApprovalError(ValueError):
     """An answer that cannot be carried out: the message says why, in Vietnamese and English."""
 
 
+class DraftChanged(ApprovalError):
+    """What the approver saw is no longer what would be signed: the request is superseded."""
+
+
+WITHDRAWN = "rút lại: dự thảo không còn đủ điều kiện / withdrawn: the draft is no longer complete"
+NO_APPROVERS = (
+    "chưa cấu hình người phê duyệt (GIAMNGHEO_APPROVERS): không ai được phê duyệt / no approver is configured "
+    "(GIAMNGHEO_APPROVERS): nobody may approve"
+)
+NO_REVIEWERS = (
+    "chưa cấu hình người rà soát (GIAMNGHEO_REVIEWERS): không ai được xác minh cảnh báo / no reviewer is "
+    "configured (GIAMNGHEO_REVIEWERS): nobody may verify a warning"
+)
+
+
+def template_copy_name(sha256: str) -> str:
+    """The name of the template's copy kept in a final's folder (not a report: no ``.docx`` suffix)."""
+    return f"mau-bao-cao-{sha256[:12]}.docx.mau"
+
+
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def digest_of(sources: list[dict]) -> str:
-    """The identity of a draft's inputs: the submissions (and their content) its figures came from."""
+def digest_of(sources: list[dict], inputs: dict, template_sha256: str) -> str:
+    """The identity of everything a report is built from: the submissions (and their content) its figures
+    came from, the staff's narrative and the document's settings (``ReportBuilder.inputs``), and the
+    template's SHA-256. An answer is carried out only while this is what the approver was asked about."""
     keys = sorted(f"{s['period']}|{s['form']}|{s['file_name']}|{s['sha256']}" for s in sources)
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    rest = json.dumps(
+        {"inputs": {k: inputs[k] for k in ("narrative", "doc")}, "template": template_sha256},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256("\n".join([*keys, rest]).encode()).hexdigest()
 
 
 def check_signing(so_van_ban: str | None, ngay_ky: str | None, period: Period) -> Signing:
@@ -118,6 +148,26 @@ class Approvals:
             raise ApprovalError(f"{request_id}: không có yêu cầu phê duyệt này / no such approval request")
         return rows[0]
 
+    def template_in_archive(self, template: Path) -> tuple[str, Path]:
+        """The report template's SHA-256 and its content-addressed copy in the archive: a final names the
+        template it was rendered with, and is rendered again with that copy."""
+        return archive_copy(template, self.settings.archive_dir / "templates")
+
+    def archived_template(self, sha256: str) -> Path:
+        found = sorted((self.settings.archive_dir / "templates" / sha256[:2]).glob(f"{sha256}.*"))
+        if not found:
+            raise ApprovalError(
+                f"không còn mẫu báo cáo {sha256[:12]} trong kho lưu / the template {sha256[:12]} is not in the archive"
+            )
+        return found[0]
+
+    def current_digest(self, conn: Connection, district: str, period: Period, builder: ReportBuilder) -> tuple:
+        """The digest of what the period's report would be built from now, with the inputs and the
+        template's SHA-256 it covers."""
+        inputs = builder.inputs(period)
+        template_sha = sha256_of(builder.settings.template_path)
+        return digest_of(self.current_sources(conn, district, period), inputs, template_sha), inputs, template_sha
+
     def current_sources(self, conn: Connection, district: str, period: Period) -> list[dict]:
         """The submissions the period's report is built from now (the report's own half-years)."""
         from .figures import report_periods
@@ -127,25 +177,58 @@ class Approvals:
         return [dict(r._mapping) for r in conn.execute(self.warehouse.sql("query/report_lineage"), params)]
 
     def check_approver(self, user: str | None) -> None:
-        """Only a configured approver may approve, send back or reopen (none configured: anyone)."""
-        if self.settings.approvers and user not in self.settings.approvers:
+        """Only a configured approver may approve, send back or reopen; with none configured nobody may
+        (the gate fails closed)."""
+        if not self.settings.approvers:
+            raise ApprovalError(NO_APPROVERS)
+        if user not in self.settings.approvers:
             raise ApprovalError(
                 f"'{user}' không có quyền phê duyệt (GIAMNGHEO_APPROVERS: {', '.join(self.settings.approvers)}) / "
                 f"'{user}' is not an approver"
             )
+
+    def check_four_eyes(self, district: str, period: Period | str, user: str) -> None:
+        """Who verified a period's data-quality warnings does not approve it too (``GIAMNGHEO_FOUR_EYES``)."""
+        if not self.settings.four_eyes:
+            return
+        warnings = self.warehouse.query("query/quality_warnings", district=district, period=str(period))
+        if any(w["verified_by"] == user for w in warnings):
+            raise ApprovalError(
+                f"'{user}' đã xác minh cảnh báo số liệu của kỳ {period}, nên không phê duyệt kỳ này (nguyên tắc bốn "
+                f"mắt; GIAMNGHEO_FOUR_EYES) / '{user}' verified this period's data-quality warnings and may not "
+                "also approve it (four eyes)"
+            )
+
+    def verify_warning(self, warning_id: str, user: str, comment: str) -> dict:
+        """A reviewer verified a data-quality warning (which unlocks approval): a configured reviewer, with a
+        comment; recorded with the user and time, and a row of the audit trail."""
+        if not self.settings.reviewers:
+            raise ApprovalError(NO_REVIEWERS)
+        if user not in self.settings.reviewers:
+            raise ApprovalError(
+                f"'{user}' không có quyền xác minh cảnh báo (GIAMNGHEO_REVIEWERS) / '{user}' is not a reviewer"
+            )
+        comment = (comment or "").strip()[:500]
+        if len(comment) < 3:
+            raise ApprovalError("ghi chú: hãy ghi đã xác minh thế nào / comment: say how it was verified")
+        verified = self.warehouse.verify_quality_warning(warning_id, user, comment)
+        if verified is None:
+            raise LookupError(f"{warning_id}: không có cảnh báo / no such warning")
+        return verified
 
     # ------------------------------------------------------------ requests
 
     def request(self, district: str, period: Period, document: str) -> dict | None:
         """Put a complete draft to the approvers, unless its period is locked or the newest request
         (waiting or approved) is for the same inputs. Earlier waiting requests are superseded."""
+        builder = ReportBuilder(self.settings.for_district(district), self.warehouse)
         with self.warehouse.engine.begin() as conn:
             lock = conn.execute(
                 self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
             ).first()
             if lock is not None and lock.locked:
                 return None
-            digest = digest_of(self.current_sources(conn, district, period))
+            digest, _, _ = self.current_digest(conn, district, period, builder)
             newest = conn.execute(
                 self.warehouse.sql("query/approval_requests"), {"district": district, "period": str(period)}
             ).first()
@@ -198,9 +281,38 @@ class Approvals:
             )
         return {"status": "sent_back", "district": request["district"], "period": request["period"], "comment": comment}
 
+    def record_refusal(self, request: dict, user: str, reason: str) -> None:
+        """An answer that was not carried out: a row of the trail names who gave it and why."""
+        with self.warehouse.engine.begin() as conn:
+            self.warehouse.audit(
+                conn, request["district"], request["period"], "answer_refused", user, reason, {"request": request["id"]}
+            )
+
+    def withdraw(self, district: str, period: Period | str, reason: str) -> list[str]:
+        """The period's waiting requests, when its draft is no longer complete (a rejected file, a new
+        warning): withdrawn, each with a row of the trail; an answer to one is refused and says why."""
+        comment = f"{WITHDRAWN}: {reason}"
+        withdrawn = []
+        with self.warehouse.engine.begin() as conn:
+            rows = conn.execute(
+                self.warehouse.sql("query/approval_requests"), {"district": district, "period": str(period)}
+            ).all()
+            for row in rows:
+                if row.status != "waiting":
+                    continue
+                answered = {"id": row.id, "status": "superseded", "answered_by": "giamngheo"}
+                conn.execute(
+                    self.warehouse.sql("load/answer_approval_request"),
+                    {**answered, "answered_at": now_utc(), "comment": comment},
+                )
+                self.warehouse.audit(conn, district, str(period), "withdrawn", "giamngheo", reason, {"request": row.id})
+                withdrawn.append(row.id)
+        return withdrawn
+
     def _not_waiting(self, request: dict) -> str:
+        why = f" — {request['comment']}" if request.get("comment") else ""
         return (
-            f"yêu cầu {request['id'][:8]} ({request['period']}) không còn chờ: {request['status']} / "
+            f"yêu cầu {request['id'][:8]} ({request['period']}) không còn chờ: {request['status']}{why} / "
             f"the request is no longer waiting: {request['status']}"
         )
 
@@ -217,14 +329,23 @@ class Approvals:
         if request["status"] != "waiting":
             raise ApprovalError(self._not_waiting(request))
         signing = check_signing(so_van_ban, ngay_ky, period)
+        self.check_four_eyes(district, period, user)
         district_settings = self.settings.for_district(district)
         builder = ReportBuilder(district_settings, self.warehouse)
-        inputs = builder.inputs(period)
+        with self.warehouse.engine.connect() as conn:
+            digest, inputs, template_sha = self.current_digest(conn, district, period, builder)
+        if digest != request["digest"]:
+            raise self._changed(request, user)
+        template_sha, template = self.template_in_archive(district_settings.template_path)
+        inputs = {**inputs, "template_sha256": template_sha}
         finals_dir = district_settings.reports_dir / str(period) / FINAL_DIR
         finals_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=finals_dir, prefix=".staging-"))
         try:
-            result = builder.render(period, pdf=False, signing=signing, inputs=inputs, out_dir=staging)
+            result = builder.render(
+                period, pdf=False, signing=signing, inputs=inputs, out_dir=staging, template=template
+            )
+            shutil.copy2(template, staging / template_copy_name(template_sha))
             approved_at = now_utc()
             with self.warehouse.engine.begin() as conn:
                 self.warehouse.turns_of_period(conn, district, str(period), builder.forms)  # no load meanwhile
@@ -233,22 +354,30 @@ class Approvals:
                 ).first()
                 if lock is not None and lock.locked:
                     raise ApprovalError(f"{period}: kỳ đã được phê duyệt / the period is approved already")
-                changed = digest_of(self.current_sources(conn, district, period)) != request["digest"]
+                current = digest_of(self.current_sources(conn, district, period), inputs, template_sha)
+                changed = current != request["digest"]
                 if not changed:
                     version = int(lock.final_version if lock is not None else 0) + 1
                     folder = finals_dir / f"v{version}"
                     self._record_final(conn, request, signing, inputs, user, approved_at, version, folder)
             if changed:
-                self._supersede(request, user)
-                raise ApprovalError(
-                    f"{period}: số liệu đã thay đổi sau khi gửi dự thảo; sẽ có dự thảo mới để phê duyệt / "
-                    "the figures changed since this draft: a new draft will be put to approval"
-                )
+                raise self._changed(request, user)
             os.replace(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         final = next(f for f in self.finals(district, period) if f["version"] == version)
         return self.finish_final(final, Path(result.docx).name)
+
+    def _changed(self, request: dict, user: str) -> DraftChanged:
+        """The draft's figures, narrative, settings or template changed after it was put to approval: the
+        request is superseded, and the caller drafts again (a new request asks the approvers)."""
+        self._supersede(request, user)
+        return DraftChanged(
+            f"{request['period']}: số liệu, nội dung, thiết lập hoặc mẫu báo cáo đã thay đổi sau khi gửi dự thảo; "
+            "câu trả lời không được thực hiện, dự thảo mới sẽ được gửi phê duyệt / the figures, narrative, "
+            "settings or template changed since this draft was put to approval: the answer is refused and a new "
+            "draft is put to approval"
+        )
 
     def _record_final(
         self,
@@ -345,6 +474,7 @@ class Approvals:
                 for s in json.loads(final["sources"])
             ],
             "outputs": outputs,
+            "template": self._template_entry(final),
             "pdf": pdf_message if pdf is None else pdf.name,
             "audit": self.trail(final["district"], final["period"]),
         }
@@ -352,6 +482,20 @@ class Approvals:
         for path in folder.iterdir():
             path.chmod(0o444)  # a final is never overwritten
         return final_summary(final, docx, pdf)
+
+    def _template_entry(self, final: dict) -> dict:
+        """The template a final was rendered with: its SHA-256 and the copies kept of it."""
+        sha = json.loads(final["inputs"]).get("template_sha256")
+        if not sha:
+            return {
+                "sha256": None,
+                "note": "bản chính thức trước khi lưu mẫu / a final from before templates were kept",
+            }
+        return {
+            "sha256": sha,
+            "copy": template_copy_name(sha),
+            "archive_path": str(self.archived_template(sha)),
+        }
 
     def ensure_final_files(self, final: dict) -> dict:
         """An approved final whose folder is missing (a crash right after the approval committed) is
@@ -366,7 +510,7 @@ class Approvals:
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
             return self.finish_final(final, docx.name)
-        return final_summary(final, next(folder.glob("*.docx")), next(folder.glob("*.pdf"), None))
+        return final_summary(final, next(folder.glob(f"{DOCUMENT_STEM}-*.docx")), next(folder.glob("*.pdf"), None))
 
     # --------------------------------------------------------------- reopen
 
@@ -426,8 +570,10 @@ class Approvals:
                 settings = self.settings.for_district(district)
                 builder = ReportBuilder(settings, scratch)
                 signing = Signing(final["so_van_ban"], date.fromisoformat(final["ngay_ky"]))
+                inputs = json.loads(final["inputs"])
+                template = self.archived_template(inputs["template_sha256"]) if inputs.get("template_sha256") else None
                 result = builder.render(
-                    period, pdf=False, signing=signing, inputs=json.loads(final["inputs"]), out_dir=Path(out_dir)
+                    period, pdf=False, signing=signing, inputs=inputs, out_dir=Path(out_dir), template=template
                 )
             finally:
                 scratch.dispose()
@@ -512,12 +658,13 @@ def draft_reports(settings: Settings, items: list[dict], pdf: bool = True) -> di
         results = render_reports(settings, open_items, pdf)
         requests = []
         for item, result in zip(open_items, results, strict=True):
-            if not result.draft:
-                made = approvals.request(
-                    item["district"] or settings.district_code, Period.parse(item["period"]), result.docx
-                )
-                if made:
-                    requests.append(made["id"])
+            district, period = item["district"] or settings.district_code, Period.parse(item["period"])
+            if result.draft:  # a request still waiting asks about a draft that is no longer complete
+                approvals.withdraw(district, period, result.draft_reason)
+                continue
+            made = approvals.request(district, period, result.docx)
+            if made:
+                requests.append(made["id"])
     finally:
         approvals.warehouse.dispose()
     return {"results": results, "locked": locked, "requests": requests}
@@ -568,16 +715,69 @@ def open_requests(settings: Settings, request_ids: list[str], ui_base: str) -> l
     """The requests of an approval run still waiting (a newer draft supersedes an older one), described."""
     approvals = Approvals(settings)
     try:
-        waiting = [approvals.get_request(i) for i in dict.fromkeys(request_ids)]
-        return [describe_request(settings, r, ui_base) for r in waiting if r["status"] == "waiting"]
+        waiting = []
+        for request_id in dict.fromkeys(request_ids):
+            try:
+                request = approvals.get_request(request_id)
+            except ApprovalError:  # another deployment's (another data folder's) event: not ours to ask
+                log.warning(
+                    "yêu cầu %s không có trong kho dữ liệu này (%s), bỏ qua / request unknown to this warehouse, "
+                    "skipped",
+                    request_id,
+                    settings.warehouse_url.split("@")[-1],
+                )
+                continue
+            if request["status"] == "waiting":
+                waiting.append(request)
+        return [describe_request(settings, r, ui_base) for r in waiting]
     finally:
         approvals.warehouse.dispose()
 
 
-def answer_request(settings: Settings, request_id: str, chosen: list[str], params: dict, user: str) -> dict:
+def answer_refusal(settings: Settings, request_id: str, chosen: list[str], params: dict, user: str) -> str | None:
+    """Why an answer to a waiting request cannot be carried out (None: it can), checked before the
+    approval task accepts it, so that the approvers are asked again instead of the task failing: the
+    options, the fields of the option chosen, the approver and the four-eyes rule. A request that is no
+    longer waiting is left to :func:`answer_request` (it says so and writes the trail)."""
     approvals = Approvals(settings)
     try:
-        return approvals.answer(request_id, chosen, params, user)
+        request = approvals.get_request(request_id)
+        if request["status"] != "waiting":
+            return None
+        period = Period.parse(request["period"])
+        approvals.check_approver(user)
+        if chosen == [APPROVE]:
+            check_signing(params.get("so_van_ban"), params.get("ngay_ky"), period)
+            approvals.check_four_eyes(request["district"], period, user)
+        elif chosen == [SEND_BACK]:
+            if not str(params.get("ghi_chu") or "").strip():
+                raise ApprovalError("ghi_chu: hãy ghi lý do trả lại / say why the draft is sent back")
+        else:
+            raise ApprovalError(f"{chosen}: hãy chọn một trong {OPTIONS} / choose one of the options")
+    except ApprovalError as err:
+        return str(err)
+    finally:
+        approvals.warehouse.dispose()
+    return None
+
+
+def answer_request(settings: Settings, request_id: str, chosen: list[str], params: dict, user: str) -> dict:
+    """The approval DAG's step: carry out an answer. An answer that cannot be carried out is refused, not
+    failed: the trail names who answered and why it was refused. When what the approver saw changed
+    (figures, narrative, settings, template), the report is drafted again and its new request returned
+    (``requests``), for the DAG to put to the approvers."""
+    approvals = Approvals(settings)
+    try:
+        request = approvals.get_request(request_id)
+        place = {"district": request["district"], "period": request["period"]}
+        try:
+            return approvals.answer(request_id, chosen, params, user)
+        except DraftChanged as err:
+            drafted = draft_reports(settings, [dict(place)])
+            return {"status": "refused", "reason": str(err), **place, "requests": drafted["requests"]}
+        except ApprovalError as err:
+            approvals.record_refusal(request, user, str(err))
+            return {"status": "refused", "reason": str(err), **place, "requests": []}
     finally:
         approvals.warehouse.dispose()
 

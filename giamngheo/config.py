@@ -11,6 +11,11 @@
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 | ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
 | ``GIAMNGHEO_MAX_TASKS``     | most mapped task instances per DAG run (work is batched beyond) | ``32`` |
+| ``GIAMNGHEO_APPROVERS``     | Airflow users who may approve, send back, reopen (none: nobody may) | empty |
+| ``GIAMNGHEO_REVIEWERS``     | Airflow users who may verify a data-quality warning (none: nobody may) | empty |
+| ``GIAMNGHEO_FOUR_EYES``     | who verified a period's warnings may not approve it (``false``: may) | ``true`` |
+| ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` | days an approval waits before a reminder | ``3`` |
+| ``GIAMNGHEO_APPROVAL_REMINDERS`` | reminders before the approval task fails and notifies | ``3`` |
 
 One district (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and
 ``reports/<period>/``. A deployment that runs several districts (a province, the
@@ -43,6 +48,8 @@ class Settings:
     reference_path: Path | None = None
     mail_units: bool = False  # mail each rejection to the unit that sent the file (org_units.csv emails)
     approvers: tuple[str, ...] = ()  # Airflow user names who may approve, send back, reopen (GIAMNGHEO_APPROVERS)
+    reviewers: tuple[str, ...] = ()  # Airflow user names who may verify a data-quality warning (GIAMNGHEO_REVIEWERS)
+    four_eyes: bool = True  # whoever verified a period's warnings may not approve it (GIAMNGHEO_FOUR_EYES)
     approval_remind_days: float = 3.0  # a waiting approval is reminded after this many days
     approval_reminders: int = 3  # reminders before the approval task fails (and notifies)
 
@@ -140,6 +147,8 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
         mail_units=(env.get("GIAMNGHEO_MAIL_UNITS") or "").strip().lower() in ("1", "true", "yes", "on"),
         approvers=approvers_from(env.get("GIAMNGHEO_APPROVERS") or ""),
+        reviewers=approvers_from(env.get("GIAMNGHEO_REVIEWERS") or ""),
+        four_eyes=(env.get("GIAMNGHEO_FOUR_EYES") or "true").strip().lower() not in ("0", "false", "no", "off"),
         approval_remind_days=float(env.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3),
         approval_reminders=int(env.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3),
     )

@@ -237,9 +237,11 @@ class ReportBuilder:
         signing: Signing | None = None,
         inputs: dict | None = None,
         out_dir: Path | None = None,
+        template: Path | None = None,
     ) -> ReportResult:
         """Render the period's report into ``reports/<period>/`` (the earlier one moves to ``history/``);
-        with ``signing``, the signed final into ``out_dir`` (it must not be a draft)."""
+        with ``signing``, the signed final into ``out_dir`` (it must not be a draft); ``template`` instead
+        of the deployment's (a final rendered again with the template it was approved with)."""
         from docx.shared import Mm
         from docxtpl import DocxTemplate, InlineImage
 
@@ -259,16 +261,16 @@ class ReportBuilder:
         final = out_dir / f"{DOCUMENT_STEM}-{period}.docx"
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
             tmp_dir = Path(tmp)
-            template = DocxTemplate(str(self.settings.template_path))
+            document = DocxTemplate(str(template or self.settings.template_path))
             drawn = {
                 "jobs": charts.jobs_against_plan(values, self.communes, tmp_dir / "jobs.png"),
                 "poverty": charts.poor_household_share(values, self.communes, tmp_dir / "poverty.png"),
                 "trend": charts.key_figures_over_time(self.key_figures_by_period(period), tmp_dir / "trend.png"),
             }
-            context["charts"] = {k: InlineImage(template, str(p), width=Mm(155)) if p else "" for k, p in drawn.items()}
-            template.render(context, autoescape=True)
+            context["charts"] = {k: InlineImage(document, str(p), width=Mm(155)) if p else "" for k, p in drawn.items()}
+            document.render(context, autoescape=True)
             staged = tmp_dir / final.name
-            template.save(str(staged))
+            document.save(str(staged))
             xlsx_staged = tmp_dir / f"so-lieu-{period}.xlsx"
             write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
             lineage_staged = tmp_dir / f"nguon-so-lieu-{period}.json"

@@ -425,9 +425,14 @@ class Warehouse:
             conn.execute(self.sql("load/upsert_quality_warning"), rows)
         return {"found": len(rows), "new": len({r["id"] for r in rows} - existing), "gone": len(gone)}
 
-    def verify_quality_warning(self, warning_id: str, user_name: str, comment: str) -> bool:
+    def verify_quality_warning(self, warning_id: str, user_name: str, comment: str) -> dict | None:
+        """Record a reviewer's verification of a warning, for the values it was raised for, with its row of
+        the audit trail in the same transaction. The warning verified (None: no such warning)."""
         with self.engine.begin() as conn:
-            done = conn.execute(
+            warning = conn.execute(self.sql("query/quality_warning"), {"id": warning_id}).first()
+            if warning is None:
+                return None
+            conn.execute(
                 self.sql("load/verify_quality_warning"),
                 {
                     "id": warning_id,
@@ -435,8 +440,10 @@ class Warehouse:
                     "comment": comment,
                     "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 },
-            ).rowcount
-        return bool(done)
+            )
+            details = {"warning": warning_id, "rule": warning.rule, "org_unit": warning.org_unit}
+            self.audit(conn, warning.district, warning.period, "verified", user_name, comment, details)
+        return dict(warning._mapping)
 
     def set_feedback(self, submission_id: str, path: Path) -> None:
         with self.engine.begin() as conn:

@@ -3,7 +3,11 @@
 ``ReportApprovalOperator`` is mapped over the waiting approval requests: each instance asks the
 approvers (``GIAMNGHEO_APPROVERS``, Airflow user names: only they may answer, others get 403) to
 approve the draft, filling ``so_van_ban`` and ``ngay_ky``, or to send it back with ``ghi_chu``. It is
-answered on the UI's Required Actions page or through the REST API (``hitlDetails``).
+answered on the UI's Required Actions page or through the REST API (``hitlDetails``). With no approver
+configured the task fails at once and says so (nobody may sign). An answer that cannot be carried out
+(a malformed number or date, no reason to send back, the approver verified the period's warnings) is
+refused with its reason in the log and a notice, and the approvers are asked again; a field left out of
+a script's answer is taken as empty.
 
 Nobody answering within ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` ends the wait; the task retries
 (``GIAMNGHEO_APPROVAL_REMINDERS`` times), and each new wait sends the notice again as a reminder.
@@ -12,7 +16,6 @@ After the last one the task fails, and the failure notifier says so: it never fa
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from airflow.providers.standard.operators.hitl import HITLOperator
@@ -23,12 +26,17 @@ SEND_BACK = "Trả lại / Send back"
 
 
 def remind_after() -> timedelta:
-    """How long an approval waits before a reminder (``GIAMNGHEO_APPROVAL_REMIND_DAYS``, default 3)."""
-    return timedelta(days=float(os.environ.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3))
+    """How long an approval waits before a reminder (``Settings.approval_remind_days``)."""
+    from giamngheo.config import get_settings
+
+    return timedelta(days=get_settings().approval_remind_days)
 
 
 def reminders() -> int:
-    return int(os.environ.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3)
+    """How many reminders before the approval task fails (``Settings.approval_reminders``)."""
+    from giamngheo.config import get_settings
+
+    return get_settings().approval_reminders
 
 
 class ApprovalNotice(BaseNotifier):
@@ -92,19 +100,48 @@ class ReportApprovalOperator(HITLOperator):
         self.request = request or {}
 
     def execute(self, context):
+        from giamngheo.approval import NO_APPROVERS, ApprovalError
         from giamngheo.config import get_settings
 
         approvers = get_settings().approvers
-        if approvers:
-            self.assigned_users = [{"id": name, "name": name} for name in approvers]
-        else:
-            self.log.warning("GIAMNGHEO_APPROVERS is empty: any user who can edit the DAG may answer")
+        if not approvers:  # the gate fails closed: nobody may answer, and the task says why (no retry)
+            self.log.error("%s", NO_APPROVERS)
+            raise ApprovalError(NO_APPROVERS)
+        self.assigned_users = [{"id": name, "name": name} for name in approvers]
         self.subject = self.request.get("subject") or self.subject
         self.body = self.request.get("body") or self.body
         self.log.info("%s\n%s", self.subject, self.body)
         return super().execute(context)
 
+    def complete_params(self, given: dict | None) -> dict:
+        """An answer's fields as the operator's ``params`` name them: a field left out (a script's answer
+        without the optional ``ghi_chu``) is empty, an unknown one dropped with a warning."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            self.log.warning("bỏ qua trường không biết / unknown answer field(s) ignored: %s", ", ".join(unknown))
+        return {key: given.get(key) for key in self.params}
+
     def execute_complete(self, context, event):
+        from giamngheo.approval import answer_refusal
+        from giamngheo.config import get_settings
+
+        if "error" not in event:
+            event = {**event, "params_input": self.complete_params(event.get("params_input"))}
+            user = event["responded_by_user"]
+            refusal = answer_refusal(
+                get_settings(),
+                self.request.get("id", ""),
+                list(event["chosen_options"] or []),
+                event["params_input"],
+                user["id"] if isinstance(user, dict) else str(user),
+            )
+            if refusal:  # a malformed or disallowed answer: refused with its reason, and asked again
+                from giamngheo_notify import notify_office
+
+                self.log.error("Câu trả lời bị từ chối, hỏi lại / answer refused, asking again: %s", refusal)
+                notify_office(f"[giamngheo] {self.request.get('label', '')}: câu trả lời bị từ chối / refused", refusal)
+                return self.execute(context)
         payload = super().execute_complete(context, event)
         user = payload["responded_by_user"]
         return {

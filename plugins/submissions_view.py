@@ -12,7 +12,7 @@ from pathlib import Path
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +33,8 @@ async def send_browsers_to_login(request: Request, exc: StarletteHTTPException):
 
 def _matrix(period: str | None, district: str | None = None) -> dict:
     """The page's data (see :func:`giamngheo.submissions.page_data`); a bad query is a 4xx."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from giamngheo.deployment import Deployment
     from giamngheo.periods import PeriodError
     from giamngheo.submissions import UnknownDistrict, page_data
@@ -46,6 +48,11 @@ def _matrix(period: str | None, district: str | None = None) -> dict:
         raise HTTPException(status_code=422, detail=str(err)) from None
     except UnknownDistrict as err:
         raise HTTPException(status_code=404, detail=str(err)) from None
+    except SQLAlchemyError as err:  # never "nothing received, not locked" when the state is unknown
+        raise HTTPException(
+            status_code=503,
+            detail=f"không đọc được trạng thái kho dữ liệu / could not read the warehouse: {type(err).__name__}",
+        ) from None
     finally:
         warehouse.dispose()
 
@@ -99,19 +106,45 @@ def archived_file(user: GetUserDep, submission_id: str):
     return FileResponse(path, filename=row["file_name"])
 
 
-@app.post("/quality/{warning_id}/verify")
-def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment: str = Form("")):
-    """The clerk verified a data-quality warning (recorded with the user and time), then back to the page."""
-    from giamngheo.config import get_settings
-    from giamngheo.warehouse import Warehouse
+def same_origin(request: Request) -> None:
+    """A state-changing request must come from a page of this server: the browser's ``Sec-Fetch-Site``
+    says so (``same-origin``; ``none`` for a typed address), else its ``Origin`` must be this server's.
+    A post from another site, or from another port of this host, is refused (403). A script without
+    either header (curl, a bearer token) is not a browser and carries no cookie to abuse."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None:
+        allowed = site in ("same-origin", "none")
+    elif origin is not None:
+        allowed = origin.rstrip("/") == f"{request.url.scheme}://{request.headers.get('host', '')}"
+    else:
+        allowed = True
+    if not allowed:
+        raise HTTPException(
+            status_code=403,
+            detail="yêu cầu từ trang khác bị từ chối / a request from another site is refused (cross-origin)",
+        )
 
-    settings = get_settings()
-    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+
+SameOrigin = Depends(same_origin)
+
+
+@app.post("/quality/{warning_id}/verify", dependencies=[SameOrigin])
+def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment: str = Form("")):
+    """A reviewer verified a data-quality warning (``GIAMNGHEO_REVIEWERS``, with a comment; recorded with
+    the user and time and a row of the audit trail), then back to the page."""
+    from giamngheo.approval import ApprovalError, Approvals
+    from giamngheo.config import get_settings
+
+    approvals = Approvals(get_settings())
     try:
-        if not warehouse.verify_quality_warning(warning_id, user.get_name(), comment.strip()[:500]):
-            raise HTTPException(status_code=404, detail="không có cảnh báo / no such warning")
+        approvals.verify_warning(warning_id, user.get_name(), comment)
+    except ApprovalError as err:
+        raise HTTPException(status_code=403, detail=str(err)) from None
+    except LookupError:
+        raise HTTPException(status_code=404, detail="không có cảnh báo / no such warning") from None
     finally:
-        warehouse.dispose()
+        approvals.warehouse.dispose()
     back = request.headers.get("referer") or "../../"
     return RedirectResponse(back if back.startswith(str(request.base_url)) else "../../", status_code=303)
 
