@@ -55,6 +55,9 @@ from .problems import Problem
 from .reading import MAX_DATA_ROWS, ReadResult, as_written
 from .reference import Category
 
+# a rejected file's validation page (include/templates/, beside the package in a checkout and in the image)
+PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "include" / "templates" / "validation.html"
+
 log = logging.getLogger(__name__)
 
 FILE_INDEX = "_file"
@@ -434,22 +437,9 @@ class Validator:
         self.docs_dir = Path(docs_dir) if docs_dir else None
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        if self.docs_dir:
-            self.context.add_data_docs_site(
-                site_name="submissions",
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(self.docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
         self.expectations_dir = Path(expectations_dir)
         self._datasource = self.context.data_sources.add_pandas("submissions")
         self._definitions: dict = {}
-        self._checkpoints: dict = {}
         # what the shared suites say each form's columns are checked for: {(form, column): [(frame column, rule)]}
         self._cell_columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._cells_frame_columns: list[str] = []
@@ -487,15 +477,6 @@ class Validator:
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=code, data=batch_definition, suite=suite)
         )
-        if self.docs_dir:
-            self._checkpoints[code] = self.context.checkpoints.add(
-                gx.Checkpoint(
-                    name=f"{code}_docs",
-                    validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["submissions"])],
-                    result_format={"result_format": "COMPLETE"},
-                )
-            )
         self._definitions[code] = definition
 
     # ------------------------------------------------------------ the frames GX sees
@@ -606,36 +587,40 @@ class Validator:
         number of files; the reading problems come first."""
         out = [FileValidation(list(read.problems)) for _, read in items]
         found: dict[int, list[Problem]] = {}
-        failed_in: dict[int, list[str]] = {}
         seen: set[tuple] = set()
+        # what each file's page shows: per suite, how many expectations ran and which failed, with cells
+        suites_of: dict[int, dict[str, dict]] = {}
 
-        def add(index: int, code: str, problem: Problem) -> None:
+        def add(index: int, problem: Problem) -> bool:
             read = items[index][1]
             key = (index, problem.row, problem.column, problem.rule)
             if key in seen or (problem.row, problem.column) in read.reported:
-                return
+                return False
             if problem.rule != "missing_column" and problem.column and problem.column not in read.columns:
-                return  # the file lacks the column: one problem says so, not one per row
+                return False  # the file lacks the column: one problem says so, not one per row
             seen.add(key)
             found.setdefault(index, []).append(problem)
-            if code not in failed_in.setdefault(index, []):
-                failed_in[index].append(code)
+            return True
 
         for code, frame in self.frames(items).items():
             if not len(frame):
                 continue
             result = self._run(code, frame)
+            for index in {int(i) for i in frame[FILE_INDEX]}:
+                suites_of.setdefault(index, {})[code] = {"evaluated": len(result.results), "failed": {}}
             for item in result.results:
                 if not item.success:
+                    config = item.expectation_config
                     for index, problem in self._problems_of(code, item, items, frame):
-                        add(index, code, problem)
+                        if add(index, problem):
+                            failed = suites_of[index][code]["failed"]
+                            failed.setdefault((config.type, problem.rule, problem.message_vi), []).append(problem)
         for index, problems in found.items():  # the whole file first, then row by row
             out[index].problems += sorted(problems, key=lambda p: -1 if p.row is None else p.row)
-        if self.docs_dir:  # a rejected file's page: the suites it failed, or what GX saw of its rows
-            for index, (form_code, read) in enumerate(items):
-                if out[index].problems and read.records is not None:
-                    codes = failed_in.get(index) or [form_code if read.records else FILES]
-                    out[index].docs = self._build_docs(items[index], codes)
+        if self.docs_dir:  # every rejected file gets its own page, kept for as long as its rejection is listed
+            for index, item in enumerate(items):
+                if out[index].problems:
+                    out[index].docs = self._write_page(item, suites_of.get(index, {}), out[index].problems)
         return out
 
     def _problems_of(self, code: str, item, items: list[tuple[str, ReadResult]], frame):
@@ -720,24 +705,69 @@ class Validator:
         value = len(read.records or []) if rule == "too_many_rows" else None
         return Problem(read.file, None, None, value, rule, vi, en)
 
-    def _build_docs(self, item: tuple[str, ReadResult], codes: list[str]) -> Path | None:
-        """GX's Data Docs of a rejected file: its own frames through the suites it failed; the page of
-        the first of them."""
-        from great_expectations.core.run_identifier import RunIdentifier
+    def _write_page(self, item: tuple[str, ReadResult], suites: dict[str, dict], problems: list[Problem]) -> Path:
+        """A rejected file's validation page, from GX's results for that file: each suite it ran through,
+        its failed expectations and their cells (rows as in the file, columns by their header), and what
+        reading found. Rendered by Jinja with autoescaping (a cell is text, never markup) into a page of
+        its own that is never rewritten: ``<docs>/<YYYY-MM-DD>/<time>-<id>-<file>.html``."""
+        import uuid
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
 
-        read = item[1]
-        run_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-120:]
-        frames = self.frames([item])
-        try:
-            for code in codes:
-                self._checkpoints[code].run(
-                    batch_parameters={"dataframe": frames[code]}, run_id=RunIdentifier(run_name=f"{run_name}.{code}")
-                )
-        except Exception:  # docs are a convenience; the rejection itself stands
-            log.exception("could not build Data Docs for %s", read.file)
-            return None
-        assert self.docs_dir is not None  # only called when Data Docs are kept
-        pages = sorted(
-            (self.docs_dir / "validations").glob(f"*/{run_name}.{codes[0]}/*/*.html"), key=lambda p: p.stat().st_mtime
+        import jinja2
+
+        from .periods import LOCAL_TZ
+
+        assert self.docs_dir is not None  # only called when pages are kept
+        form_code, read = item
+        form = self.forms[form_code]
+        labels = {c.code: c.label for c in form.columns}
+
+        def cell(problem: Problem) -> dict:
+            column = problem.column or ""
+            return {
+                "row": problem.row,
+                "column_label": f"{labels[column]} ({column})" if column in labels else column or "—",
+                "value": "" if problem.value is None else str(problem.value),
+                "message_vi": problem.message_vi,
+                "message_en": problem.message_en,
+                "rule": problem.rule,
+            }
+
+        from_gx = {id(p) for suite in suites.values() for cells in suite["failed"].values() for p in cells}
+        shown = [
+            {
+                "name": code,
+                "evaluated": suite["evaluated"],
+                "failed": len(suite["failed"]),
+                "expectations": [
+                    {
+                        "type": gx_type,
+                        "rule": rule,
+                        "vi": vi,
+                        "en": cells[0].message_en,
+                        "cells": [cell(p) for p in cells],
+                    }
+                    for (gx_type, rule, vi), cells in suite["failed"].items()
+                ],
+            }
+            for code, suite in suites.items()
+        ]
+        now = datetime.now(ZoneInfo(LOCAL_TZ))
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGE_TEMPLATE.parent)), autoescape=True)
+        html = env.get_template(PAGE_TEMPLATE.name).render(
+            file=read.file,
+            form=form_code,
+            form_label=form.label,
+            checked_at=now.strftime("%d/%m/%Y %H:%M:%S"),
+            problems=problems,
+            reading=[cell(p) for p in problems if id(p) not in from_gx],
+            suites=shown,
+            gx_version=getattr(self._gx, "__version__", ""),
         )
-        return pages[-1] if pages else None
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in read.file)[-100:]
+        folder = self.docs_dir / now.strftime("%Y-%m-%d")
+        folder.mkdir(parents=True, exist_ok=True)
+        page = folder / f"{now.strftime('%H%M%S')}-{uuid.uuid4().hex[:8]}-{safe}.html"
+        page.write_text(html, encoding="utf-8")
+        return page

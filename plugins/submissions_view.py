@@ -213,10 +213,19 @@ def validation_docs(user: GetUserDep, submission_id: str):
     return RedirectResponse(f"../validation/{path.relative_to(root.resolve()).as_posix()}", status_code=303)
 
 
+# a validation page shows what a unit wrote: served sandboxed, so that even a page written by an older version
+# (Great Expectations' own Data Docs, which printed cells unescaped and loaded scripts from CDNs) runs nothing
+SANDBOXED = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @app.get("/validation/{path:path}")
 def validation_file(user: GetUserDep, path: str):
-    """A file of the Data Docs sites under ``<data dir>/validation/``. A page gets the project's own style
-    sheet beside GX's (which come from public CDNs, out of an offline server's reach)."""
+    """A rejected file's validation page under ``<data dir>/validation/`` (``Validator._write_page``: escaped,
+    with its styles inline), served with a sandboxing Content-Security-Policy: no script runs in it."""
     from fastapi.responses import FileResponse
 
     from giamngheo.config import get_settings
@@ -224,19 +233,8 @@ def validation_file(user: GetUserDep, path: str):
     root = get_settings().data_dir / "validation"
     served = _served(str(root / path), root)
     if served.suffix != ".html":
-        return FileResponse(served)
-    styles = "../" * (path.count("/") + 1) + "assets/data_docs.css"  # from the page's folder to /giamngheo/
-    html = served.read_text(encoding="utf-8")
-    return HTMLResponse(html.replace("</head>", f'<link rel="stylesheet" href="{styles}">\n</head>', 1))
-
-
-@app.get("/assets/data_docs.css")
-def data_docs_styles(user: GetUserDep):
-    from fastapi.responses import FileResponse
-
-    from giamngheo.config import get_settings
-
-    return FileResponse(Path(get_settings().project_dir) / "include" / "templates" / "data_docs.css")
+        return FileResponse(served, headers=SANDBOXED)
+    return HTMLResponse(served.read_text(encoding="utf-8"), headers=SANDBOXED)
 
 
 @app.get("/api/submissions")

@@ -138,6 +138,8 @@ def test_completeness_on_time_late_and_overdue_against_each_forms_deadline(pipel
     assert (later["counts"]["expected"], later["counts"]["received"]) == (57, 56)
 
 
+XSS = "<img src=x onerror=\"document.title='XSS-DOCS'\">"
+
 PROBE = r"""
 import json, sys
 from fastapi.testclient import TestClient
@@ -165,8 +167,6 @@ docs_link = client.get(f"/giamngheo/docs/{rejected['id']}", headers=headers)
 docs_at = "/giamngheo/docs/" + docs_link.headers["location"]  # relative to the link's own folder
 from posixpath import normpath
 docs = client.get(normpath(docs_at), headers=headers)
-styles = [client.get(normpath(docs_at.rsplit("/", 1)[0] + "/" + href), headers=headers).status_code
-          for href in __import__("re").findall(r'<link[^>]+href="([^":]+\.css)"', docs.text)]
 outside = client.get("/giamngheo/validation/..%2F..%2Fwarehouse.sqlite", headers=headers)
 unknown = client.get("/giamngheo/archive/no-such-id", headers=headers)
 template = client.get("/giamngheo/templates/2022-H1/mau_health_2022-H1.xlsx", headers=headers)
@@ -177,16 +177,27 @@ report_escape = client.get("/giamngheo/reports/2022-H1/..%2F..%2Fwarehouse.sqlit
 report_elsewhere = client.get("/giamngheo/reports/2022-H1/bao-cao-giam-ngheo-2022-H1.docx",
                               params={"district": "999"}, headers=headers)
 [warning] = api.json()["warnings"]
-verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"}, headers=headers)
+# a page of another site (or another port of this host) posts with the admin's cookie: refused
+forged = [client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "giả mạo"},
+                      headers={**headers, **extra}).status_code
+          for extra in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                        {"Origin": "http://127.0.0.1:9999"})]
+forged_after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"][0]["verified_by"]
+no_comment = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": " "},
+                         headers={**headers, "Sec-Fetch-Site": "same-origin"}).status_code
+verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"},
+                     headers={**headers, "Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
 after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"]
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
-         "docs": [docs.status_code, docs.text[:60000], docs_link.status_code, styles],
+         "docs": [docs.status_code, docs.text[:60000], docs_link.status_code,
+                  docs.headers.get("content-security-policy", "")],
          "outside": outside.status_code, "unknown": unknown.status_code,
          "template": [template.status_code, template.content[:2].decode("latin-1"), escape.status_code],
          "feedback": [feedback.status_code, feedback.headers.get("content-disposition", "")],
          "report": [report.status_code, report.content[:2].decode("latin-1"), report_escape.status_code,
                     report_elsewhere.status_code],
-         "verify": [warning["verified_by"], verify.status_code, after[0]["verified_by"], after[0]["verified_comment"]]}
+         "verify": [warning["verified_by"], verify.status_code, after[0]["verified_by"], after[0]["verified_comment"]],
+         "forged": [forged, forged_after, no_comment]}
 print(json.dumps({"anonymous": anonymous.status_code, "anonymous_api": anonymous_api.status_code,
                   "login": anonymous.headers.get("location"), "routes": routes, "files": files,
                   "page": page.status_code, "html": page.text, "api": api.json(), "bad": bad.status_code,
@@ -198,9 +209,9 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     from giamngheo.ingest import Ingestor
 
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
-    bad = write_csv(
+    bad = write_csv(  # a cell that is markup: the page must show it as text, and run nothing
         data_dir / "inbox" / PERIOD / "health" / "sai.csv",
-        [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5)],
+        [HEALTH_HEADER, health_row("Lục Bình", the_bhyt=1, poor=5, visits=XSS)],
         arrival=9e9,
     )
     own = Ingestor.from_settings(pipeline.deployment.settings)  # Data Docs in the data dir, as deployed
@@ -217,6 +228,7 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert rejected.status == "rejected"
     env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
     env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
+    env["GIAMNGHEO_REVIEWERS"] = "admin"
     result = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
     )
@@ -236,7 +248,11 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     sent, docs = probe["files"]["sent"], probe["files"]["docs"]
     assert sent[0] == 200 and sent[1] == bad.read_text(encoding="utf-8") and "sai.csv" in sent[2]
     assert docs[2] == 303 and docs[0] == 200 and "the_bhyt_ho_ngheo" in docs[1]
-    assert docs[3] and set(docs[3]) == {200}  # the Data Docs page's own style sheets are served beside it
+    # its own page: the markup cell escaped, no script and nothing from elsewhere, served sandboxed
+    assert "&lt;img src=x onerror=" in docs[1] and "<img" not in docs[1] and "<script" not in docs[1]
+    assert "http://" not in docs[1] and "https://" not in docs[1]
+    assert docs[3].startswith("sandbox") and "default-src 'none'" in docs[3]
+    assert "Số thẻ BHYT" in docs[1] or "thẻ BHYT" in docs[1]  # columns by their header, in Vietnamese
     assert probe["files"]["outside"] == 404  # nothing outside the Data Docs folder
     assert probe["files"]["unknown"] == 404
     assert probe["files"]["template"] == [200, "PK", 404]  # an xlsx, and nothing outside the templates
@@ -246,6 +262,7 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert 'href="feedback/' in probe["html"]
     # the data-quality review: the warning listed, verified by the logged-in user through the page's form
     assert '<table id="warnings">' in probe["html"] and "Lượt hộ (lao động) vay (ho_ngheo)" in probe["html"]
+    assert probe["files"]["forged"] == [[403, 403, 403], None, 403]  # cross-origin refused; a comment needed
     assert probe["files"]["verify"] == [None, 303, "admin", "đã hỏi NHCSXH"]
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
