@@ -12,8 +12,9 @@ SAMPLE_INBOX := $(CURDIR)/include/sample/inbox
 # the venv's tools first on PATH: airflow standalone starts its components as `airflow …`
 export PATH := $(BIN):$(PATH)
 
-# a project-local Airflow: its own home and SQLite metadata DB, our DAGs and plugins, no examples
-export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+# a project-local Airflow: its own home and SQLite metadata DB per data folder (a `make demo` and a
+# `make airflow` on another DATA_DIR share no runs and no asset events), our DAGs and plugins, no examples
+export AIRFLOW_HOME ?= $(abspath $(DATA_DIR))/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
@@ -89,7 +90,9 @@ run: airflow-db
 	@test -d "$(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)" || (echo "no inbox at $(GIAMNGHEO_DATA_DIR)/inbox/$(PERIOD)"; exit 2)
 	$(pipeline)
 
-# Airflow's UI and scheduler on this machine (standalone: SQLite metadata DB, the simple auth manager).
+# Airflow's UI and scheduler on this machine (scripts/airflow_local.py: API server, scheduler, DAG processor,
+# triggerer and the two log servers, all on AIRFLOW_HOST, log servers at AIRFLOW_PORT+1 and +2; SQLite
+# metadata DB, the simple auth manager; Ctrl-C stops them all).
 # AIRFLOW_PORT moves the API server and, with it, the execution API the task workers call (base_url);
 # AIRFLOW_HOST is the address it listens on: loopback unless told otherwise (AIRFLOW_HOST=0.0.0.0).
 AIRFLOW_PORT ?= 8080
@@ -101,15 +104,20 @@ AIRFLOW_EXECUTOR ?= giamngheo_executor.WarmLocalExecutor
 # an idle scheduler looks again after 0.2 s (Airflow's default: 1 s): a task starts sooner after the one it
 # waits for, and a landed file reaches its report sooner (docs/PERFORMANCE.md, freshness)
 AIRFLOW_IDLE_SLEEP ?= 0.2
+# task slots (and warm workers) sized to the machine: two per core, not Airflow's 32, so that the UI
+# answers while the workers preload their libraries
+AIRFLOW_PARALLELISM ?= $(or $(AIRFLOW__CORE__PARALLELISM),$(shell echo $$(( $$(nproc) * 2 ))))
 airflow: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@echo "Airflow on http://$(AIRFLOW_HOST):$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
 	@echo "Log in as 'admin'; the users' passwords are in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__HOST=$(AIRFLOW_HOST) \
 		AIRFLOW__API__BASE_URL=http://$(if $(filter 0.0.0.0,$(AIRFLOW_HOST)),127.0.0.1,$(AIRFLOW_HOST)):$(AIRFLOW_PORT) \
+		AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager \
 		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) AIRFLOW__CORE__EXECUTOR=$(AIRFLOW_EXECUTOR) \
+		AIRFLOW__CORE__PARALLELISM=$(AIRFLOW_PARALLELISM) \
 		AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=$(AIRFLOW_IDLE_SLEEP) \
-		$(BIN)/airflow standalone
+		$(BIN)/python scripts/airflow_local.py
 
 # ruff (lint, and the formatting checked) over the project, mypy over the package (pyproject.toml);
 # the deployment's files by real parsers: the compose file against the compose-spec schema, the Dockerfile
@@ -194,4 +202,4 @@ sample: install
 	$(BIN)/python include/sample/make_sample.py
 
 clean:
-	rm -rf .data .airflow test-artifacts
+	rm -rf .data .airflow test-artifacts  # .airflow: the Airflow home of earlier versions
