@@ -19,6 +19,7 @@ Airflow's own ``standalone`` forces the simple auth manager and a local executor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,10 +65,8 @@ def stop_all(running: dict[str, subprocess.Popen], grace: float) -> None:
     """SIGTERM to every component's process group, then SIGKILL to what is left after ``grace`` seconds."""
     for process in running.values():
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(p.poll() is None for p in running.values()):
         time.sleep(0.2)
@@ -110,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping.wait(0.5):
             ended = [n for n, p in running.items() if p.poll() is not None]
             if ended:
-                print(f"{', '.join(ended)} stopped (exit {running[ended[0]].returncode}): stopping the rest", flush=True)
+                code = running[ended[0]].returncode
+                print(f"{', '.join(ended)} stopped (exit {code}): stopping the rest", flush=True)
                 return_code = 1
                 break
         else:
