@@ -43,7 +43,9 @@ class IngestOutcome:
     file: str
     form: str
     period: str
-    status: str  # accepted | rejected (newly, by this call) | unchanged (content already in the ledger)
+    # accepted | rejected (newly, by this call) | unchanged (content already in the ledger) | held (a locked
+    # period's) | resent (an accepted file's content sent again, answering a rejection in between)
+    status: str
     submission_id: str | None = None
     version: int = 0
     rows: int = 0
@@ -198,7 +200,7 @@ def announcements(outcomes: list[dict]) -> list[dict]:
     run accepted or newly rejected (a refused correction turns the draft DỰ THẢO)."""
     slices: dict[tuple[str, str], dict[str, set[str]]] = {}
     for outcome in outcomes:
-        if outcome["status"] in ("accepted", "rejected"):
+        if outcome["status"] in ("accepted", "rejected", "resent"):
             entry = slices.setdefault((outcome["period"], outcome["form"]), {"districts": set(), "statuses": set()})
             entry["districts"].add(outcome["district"])
             entry["statuses"].add(outcome["status"])
@@ -290,7 +292,12 @@ class Ingestor:
             sha, archived = archive_copy(file.path, self.deployment.settings.archive_dir)
             known = self.warehouse.find_known(file, sha)
             if known is not None:
-                outcomes[index] = self._unchanged(file, known)
+                answers = self._answered_by_resend(file, known) if known["status"] == "accepted" else []
+                if answers:
+                    self.warehouse.record_resend(file, known, processed_by)
+                    outcomes[index] = self._resent(file, known, answers)
+                else:
+                    outcomes[index] = self._unchanged(file, known)
                 continue
             if file.size > self.deployment.settings.max_file_bytes:
                 limit = self.deployment.settings.max_file_bytes // (1024 * 1024)
@@ -478,24 +485,73 @@ class Ingestor:
         rejected, needs no task: known by its content for its district, period and form, or, without
         reading it, by the same path, modification time and size as a ledger row."""
         todo, known = [], []
-        digests: dict[str, tuple[set, set]] = {}
+        digests: dict[str, tuple[set, dict, dict]] = {}
         for file in map(self.deployment.placed, files):
             if file.period not in digests:
-                seen, contents = set(), set()
+                seen: set[tuple] = set()
+                contents: dict[tuple, tuple[str, str]] = {}  # content -> its first (arrival, status)
+                rejected: dict[tuple, list[str]] = {}  # (district, form) -> arrivals of rejected files
                 for row in self.warehouse.query("query/ledger_digest", period=file.period):
                     seen.add((row["file_path"], row["arrival_at"], int(row["size_bytes"])))
-                    contents.add((row["district"], row["form"], row["sha256"]))
-                digests[file.period] = (seen, contents)
-            seen, contents = digests[file.period]
+                    key = (row["district"], row["form"], row["sha256"])
+                    contents[key] = min(
+                        contents.get(key, (row["arrival_at"], row["status"])), (row["arrival_at"], row["status"])
+                    )
+                    if row["status"] == "rejected":
+                        rejected.setdefault((row["district"], row["form"]), []).append(row["arrival_at"])
+                digests[file.period] = (seen, contents, rejected)
+            seen, contents, rejected = digests[file.period]
             if (str(file.path), iso_utc(file.arrival), file.size) in seen:
                 known.append(file)
                 continue
             sha = sha256_of(file.path)
-            if (file.district, file.form, sha) in contents:
+            first = contents.get((file.district, file.form, sha))
+            # an accepted file's content sent again after a rejection of its form may answer that rejection
+            resend = (
+                first is not None
+                and first[1] == "accepted"
+                and any(first[0] < at < iso_utc(file.arrival) for at in rejected.get((file.district, file.form), []))
+            )
+            if first is not None and not resend:
                 known.append(file)
             else:
                 todo.append(file)
         return todo, known
+
+    def _answered_by_resend(self, file: InboxFile, known: dict) -> list[dict]:
+        """The outstanding rejections that a re-send of an accepted file's content answers: of the same
+        form, arrived after that file and before this one, covering one of its communes (or, communes
+        unreadable, under the same file name)."""
+        from .completeness import outstanding_rejections
+
+        arrival = iso_utc(file.arrival)
+        covered = {s["org_unit"] for s in self.warehouse.query_ids("query/slices_of_submissions", [known["id"]])}
+        return [
+            entry
+            for entry in outstanding_rejections(self.warehouse, Period.parse(file.period), file.district)
+            if entry["form"] == file.form
+            and known["arrival_at"] < entry["arrival_at"] < arrival
+            and (
+                set(entry["outstanding_codes"]) & covered
+                or ("" in entry["outstanding_codes"] and entry["file"] == file.name)
+            )
+        ]
+
+    def _resent(self, file: InboxFile, known: dict, answers: list[dict]) -> IngestOutcome:
+        rejected = ", ".join(sorted({a["file"] for a in answers}))
+        return IngestOutcome(
+            file.label,
+            file.form,
+            file.period,
+            "resent",
+            known["id"],
+            int(known["version"]),
+            message=f"gửi lại đúng nội dung đã nhận ({known['file_name']}, phiên bản {known['version']}): không đọc "
+            f"lại, được ghi nhận là trả lời tệp bị từ chối {rejected} / the content of an accepted file sent "
+            f"again (version {known['version']}): not read again, recorded as answering the rejection of {rejected}",
+            district=file.district,
+            known_status="accepted",
+        )
 
     def _unchanged(self, file: InboxFile, known: dict) -> IngestOutcome:
         word = {

@@ -228,6 +228,23 @@ class Warehouse:
             ).first()
         return dict(row._mapping) if row else None
 
+    def record_resend(self, file: InboxFile, known: dict, processed_by: str | None) -> None:
+        """An accepted file's content sent again: kept with its arrival (it answers a rejection of the same
+        slices that arrived in between, see ``query/rejected_slices``)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.sql("load/insert_resend"),
+                {
+                    "submission_id": known["id"],
+                    "file_name": file.name,
+                    "file_path": str(file.path),
+                    "size_bytes": file.size,
+                    "arrival_at": iso_utc(file.arrival),
+                    "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "processed_by": processed_by,
+                },
+            )
+
     def _find(self, conn: Connection, file: InboxFile, sha256: str):
         """The ledger row of this very file (name and content), if it was seen before."""
         return conn.execute(

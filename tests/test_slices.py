@@ -4,6 +4,7 @@ The scenario of the issue, on SQLite and PostgreSQL: A a later file for commune 
 correction for commune Y lands; C a valid correction for X lands; D a re-run with nothing new.
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -196,3 +197,35 @@ def test_giamngheo_outstanding_exits_non_zero_while_a_rejection_is_outstanding(p
     ingest_new(pipeline)
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     assert done.returncode == 1 and "2022-H1/health/sai.csv — Lục Bình" in done.stdout
+
+
+def test_a_correct_file_sent_again_answers_the_rejection_it_matches(pipeline, data_dir):
+    """Vi Hương's accepted file, then a wrong one at the same path (rejected), then the accepted bytes
+    again: not loaded twice, but recorded as a re-send that answers the rejection, and said so."""
+    import shutil
+
+    from giamngheo.completeness import outstanding_rejections
+    from tests.conftest import SAMPLE_INBOX
+
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    target = data_dir / "inbox" / PERIOD / "commune" / "vi_huong.csv"
+    original = target.read_bytes()
+    base = target.stat().st_mtime
+    shutil.copyfile(
+        ROOT / "include" / "sample" / "corrections" / PERIOD / "commune" / "vi_huong.1-rejected.csv", target
+    )
+    os.utime(target, (base + 100, base + 100))
+    [rejected] = [o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD)) if o.status != "unchanged"]
+    assert rejected.status == "rejected"
+    assert [e["file"] for e in outstanding_rejections(pipeline.warehouse, H1, "061")] == ["vi_huong.csv"]
+
+    target.write_bytes(original)
+    os.utime(target, (base + 200, base + 200))
+    todo, _ = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
+    assert [f.name for f in todo] == ["vi_huong.csv"]  # known content, but it may answer the rejection
+    [resent] = pipeline.ingest(todo)
+    assert resent.status == "resent" and "answering the rejection of vi_huong.csv" in resent.message
+    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
+    todo, _ = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
+    assert todo == []  # the re-send is in the ledger: not looked at again
+    assert (SAMPLE_INBOX / PERIOD / "commune" / "vi_huong.csv").read_bytes() == original

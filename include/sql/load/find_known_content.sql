@@ -33,7 +33,8 @@ select
     id,
     file_name,
     status,
-    version
+    version,
+    arrival_at
 from known
 order by arrival_at, file_name
 limit 1

@@ -3,7 +3,8 @@
 -- A slice (form, commune) is answered by a later accepted file covering the same commune. A file whose
 -- communes could not be read (org_unit '') is answered by a later accepted file of the same form with the
 -- same file name (the unit re-sent it), or one covering every commune of the district.
--- "Later" is the ledger's order: arrival (modification time in the inbox), then file name.
+-- "Later" is the ledger's order: arrival (modification time in the inbox), then file name. An accepted
+-- file's content sent again (submission_resend) counts as accepted at its new arrival.
 with district_communes as (
     select code
     from org_unit
@@ -37,10 +38,37 @@ rejected as (
     where status = 'rejected'
 ),
 
+resent as (
+    select
+        s.id,
+        s.form,
+        r.file_name,
+        r.arrival_at,
+        s.status,
+        s.version,
+        s.messages,
+        s.processed_by,
+        s.docs_path,
+        s.feedback_path,
+        s.archive_path,
+        sl.org_unit
+    from submission_resend as r
+    inner join submission as s on s.id = r.submission_id
+    inner join submission_slice as sl on sl.submission_id = s.id
+    where s.district = :district
+      and s.period = :period
+      and s.status = 'accepted'
+),
+
 accepted as (
     select *
     from received
     where status = 'accepted'
+
+    union all
+
+    select *
+    from resent
 ),
 
 whole_form as (
@@ -48,7 +76,7 @@ whole_form as (
     from accepted
     where org_unit in (select code from district_communes)
     group by id
-    having count(*) = (select count(*) from district_communes)
+    having count(distinct org_unit) = (select count(*) from district_communes)
 ),
 
 answers as (
