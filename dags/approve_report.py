@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
     catchup=False,
     max_active_runs=16,  # each waits for people: one run's wait must not hold another report
     doc_md=__doc__,
+    description=(
+        "Phê duyệt dự thảo hoàn chỉnh (Required Actions), lập bản chính thức và khóa kỳ / "
+        "approve a complete draft, write the final, lock the period"
+    ),
     tags=["giamngheo", "approval"],
     default_args=default_args(),
 )

@@ -49,6 +49,10 @@ from half_year_timetable import HalfYearTimetable
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    description=(
+        "Lập dự thảo báo cáo khi có số liệu mới và 15 ngày sau mỗi kỳ / "
+        "draft the report when data changes and 15 days after each half-year"
+    ),
     tags=["giamngheo", "report"],
     default_args=default_args(max_retry_delay_minutes=10),
     params={

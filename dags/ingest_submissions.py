@@ -89,6 +89,10 @@ def warehouse_asset(period: str, form: str) -> Asset:
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    description=(
+        "Hằng ngày 07:00 (giờ Việt Nam) và ngay khi có tệp mới trong hộp thư đến: đọc, kiểm tra, nạp hoặc từ chối / "
+        "daily at 07:00 Vietnam time and as soon as a file lands: read, check, load or reject"
+    ),
     tags=["giamngheo", "ingest"],
     default_args=default_args(),
     params={"period": period_param("YYYY-H1 or YYYY-H2; empty: the current half-year and the previous one")},

@@ -26,6 +26,9 @@ from giamngheo_dags import APPROVAL_REQUESTS, AWAITING_APPROVAL, START_DATE, def
     start_date=START_DATE,
     catchup=False,
     doc_md=__doc__,
+    description=(
+        "Mở lại kỳ đã phê duyệt (người phê duyệt, có lý do) / reopen an approved period (an approver, with a reason)"
+    ),
     tags=["giamngheo", "approval"],
     default_args=default_args(),
     params={

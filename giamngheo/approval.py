@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 
 from .config import Settings
 from .inbox import archive_copy, sha256_of
-from .periods import Period
+from .periods import Period, local_time
 from .report import DOCUMENT_STEM, ReportBuilder, Signing, convert_to_pdf
 from .warehouse import Warehouse
 
@@ -698,7 +698,7 @@ def describe_request(settings: Settings, request: dict, ui_base: str) -> dict:
             "",
             "**Trả lại / Send back**: ghi lý do ở `ghi_chu` / say why in `ghi_chu`.",
             "",
-            f"Yêu cầu / request `{request['id'][:8]}`, {request['requested_at'][:19]} UTC",
+            f"Yêu cầu / request `{request['id'][:8]}`, {local_time(request['requested_at'])} (giờ Việt Nam)",
         ]
     )
     return {

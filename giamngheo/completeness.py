@@ -38,6 +38,9 @@ class Completeness:
         return not self.missing and not self.rejected
 
 
+UNREADABLE = "(chưa đọc được xã / communes unreadable)"  # a rejected file whose communes could not be read
+
+
 def rejections(warehouse, period: Period, district: str) -> list[dict]:
     """Every rejected file of a district's period, newest first within a form, with its slices: which
     communes it covers, which are still outstanding, and the files that answered the others."""
@@ -62,7 +65,7 @@ def rejections(warehouse, period: Period, district: str) -> list[dict]:
                 "answered_by": [],
             },
         )
-        name = row["unit_name"] or "(chưa đọc được xã / communes unreadable)"
+        name = row["unit_name"] or UNREADABLE
         entry["communes"].append(name)
         if row["answered_by"] is None:
             entry["outstanding"].append(name)

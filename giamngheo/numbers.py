@@ -151,6 +151,20 @@ def format_number(value: Decimal | float | int, places: int = 0) -> str:
     return format_decimal(rounded, format=pattern, locale=LOCALE, decimal_quantization=False)
 
 
+def format_plain(value: Decimal | float | int | None) -> str:
+    """A figure as a clerk reads it: ``429341740.0`` -> ``429.341.740``, ``12.5`` -> ``12,5`` (up to two
+    decimals, none for a whole number); never ``4.29342e+07``. None -> ``—``."""
+    if value is None or value != value:
+        return "—"
+    rounded = round_half_up(value, 2)
+    places = (
+        0
+        if rounded == rounded.to_integral_value()
+        else (1 if (rounded * 10) == (rounded * 10).to_integral_value() else 2)
+    )
+    return format_number(rounded, places)
+
+
 def format_count(value: int | Decimal, pad: bool = True) -> str:
     """Counts in running text: below ten with a leading zero (``04``)."""
     number = int(value)

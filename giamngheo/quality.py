@@ -30,6 +30,7 @@ from statistics import median
 import yaml
 
 from .forms import Form
+from .numbers import format_plain
 from .periods import Period
 from .sheets import save_workbook
 
@@ -323,9 +324,13 @@ def _rule_warning(rule: Rule, row, district: str, period: Period, kind: str = "r
 
     low, high = get("min"), get("max")
     if low is not None and high is not None and low == high:
-        expected = f"= {low:g}"
+        expected = f"= {format_plain(low)}"
     else:
-        expected = " ".join(p for p in (f"≥ {low:g}" if low is not None else "", f"≤ {high:g}" if high else "") if p)
+        expected = " ".join(
+            p
+            for p in (f"≥ {format_plain(low)}" if low is not None else "", f"≤ {format_plain(high)}" if high else "")
+            if p
+        )
     if kind == "missing":
         expected = "thiếu số liệu để so sánh / a side of the comparison is missing"
     return Warning_(
@@ -379,15 +384,21 @@ def outliers(history: list[dict], current: list[dict], district: str, period: Pe
             if mad > 0:
                 score = 0.6745 * (value - middle) / mad
                 flagged = abs(score) > threshold
-                expected, extra = f"≈ {middle:g} (z = {score:.1f})", {"median": middle, "z": round(score, 2)}
+                expected, extra = (
+                    f"≈ {format_plain(middle)} (z = {score:.1f})",
+                    {"median": middle, "z": round(score, 2)},
+                )
             elif middle:
                 ratio = value / middle
                 flagged = not low <= ratio <= high
-                expected, extra = f"≈ {middle:g} (× {ratio:.2f})", {"median": middle, "ratio": round(ratio, 3)}
+                expected, extra = (
+                    f"≈ {format_plain(middle)} (× {ratio:.2f})",
+                    {"median": middle, "ratio": round(ratio, 3)},
+                )
         elif last_year in earlier and earlier[last_year]:
             ratio = value / earlier[last_year]
             flagged = not low <= ratio <= high
-            expected = f"{earlier[last_year]:g} cùng kỳ {last_year} (× {ratio:.2f})"
+            expected = f"{format_plain(earlier[last_year])} cùng kỳ {last_year} (× {ratio:.2f})"
             extra = {"previous": earlier[last_year], "ratio": round(ratio, 3)}
         if flagged:
             found.append(

@@ -168,15 +168,18 @@ def read_submission(
                 hint_vi = f"; tệp có vẻ là biểu '{other.code}' ({other.label}), đặt nhầm thư mục?"
                 hint_en = f"; the file looks like form '{other.code}' — put in the wrong folder?"
                 break
+        expected = "; ".join(f"'{c.label}'" for c in form.columns if not c.optional)
+        widest_no, widest = max(rows, key=lambda r: sum(1 for c in r[1] if c not in (None, "")))
+        found = " | ".join(str(c).strip() for c in widest if c not in (None, ""))[:300]
         problem(
+            widest_no,
             None,
-            None,
-            None,
+            found,
             "header_not_found",
-            f"không tìm thấy dòng tiêu đề của biểu '{form.code}' (cần cột 'xa' và các cột "
-            f"{', '.join(c.code for c in form.columns[1:])}){hint_vi}",
-            f"no header row of form '{form.code}' found (expected 'xa' and "
-            f"{', '.join(c.code for c in form.columns[1:])}){hint_en}",
+            f"không tìm thấy dòng tiêu đề của biểu {form.label} (cần các cột {expected}); dòng {widest_no} "
+            f"của tệp ghi: {found}{hint_vi}",
+            f"no header row of the form {form.label} found (expected the columns {expected}); row "
+            f"{widest_no} of the file reads: {found}{hint_en}",
         )
         return result
 

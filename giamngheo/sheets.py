@@ -64,6 +64,12 @@ def check_xlsx_container(path: Path) -> None:
 
     with open(path, "rb") as fh:
         magic = fh.read(8)
+    if not magic:
+        raise FileProblem(
+            "empty_file",
+            "tệp rỗng (0 byte): có thể lưu chưa xong; hãy mở lại trong Excel, lưu rồi gửi lại",
+            "the file is empty (0 bytes), perhaps not saved to the end: open it in Excel, save and send it again",
+        )
     if magic.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE container: Excel's encrypted (password) format
         raise FileProblem(
             "encrypted_xlsx",
@@ -133,14 +139,20 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 workbook is
 def check_xls_container(path: Path) -> None:
     """Refuse an .xls that is not an OLE2 compound file (a renamed file, an HTML "xls" export)."""
     with open(path, "rb") as handle:
-        if handle.read(8) != OLE2_MAGIC:
-            raise FileProblem(
-                "unreadable_xls",
-                "tệp không phải Excel 97-2003 (.xls) hợp lệ (có thể hỏng hoặc đổi đuôi); "
-                "hãy lưu lại dạng Excel Workbook (.xlsx)",
-                "not a valid Excel 97-2003 (.xls) file (damaged or renamed); "
-                "save it again as an Excel Workbook (.xlsx)",
-            )
+        magic = handle.read(8)
+    if not magic:
+        raise FileProblem(
+            "empty_file",
+            "tệp rỗng (0 byte): có thể lưu chưa xong; hãy mở lại trong Excel, lưu rồi gửi lại",
+            "the file is empty (0 bytes), perhaps not saved to the end: open it in Excel, save and send it again",
+        )
+    if magic != OLE2_MAGIC:
+        raise FileProblem(
+            "unreadable_xls",
+            "tệp không phải Excel 97-2003 (.xls) hợp lệ (có thể hỏng hoặc đổi đuôi); "
+            "hãy lưu lại dạng Excel Workbook (.xlsx)",
+            "not a valid Excel 97-2003 (.xls) file (damaged or renamed); save it again as an Excel Workbook (.xlsx)",
+        )
 
 
 def _workbook_rows(path: Path) -> list[tuple[int, list]]:

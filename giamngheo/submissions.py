@@ -22,8 +22,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .completeness import rejections
+from .completeness import UNREADABLE, rejections
 from .forms import Form
+from .numbers import format_plain
 from .periods import Period, local_date, local_time, local_today
 from .reference import OrgUnit, district_of
 
@@ -84,7 +85,12 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
         warehouse, deployment.forms, deployment.reference.communes_of(district), chosen, inbox_folder=folder
     )
     page["warnings"] = [
-        {**w, "subject_label": subject_label(w["subject"], deployment.forms)}
+        {
+            **w,
+            "subject_label": subject_label(w["subject"], deployment.forms),
+            "value_text": format_plain(w["value"]),
+            "verified_at_local": local_time(w["verified_at"]) if w["verified_at"] else "",
+        }
         for w in warehouse.query("query/quality_warnings", district=district, period=chosen)
     ]
     page["templates"] = [
@@ -201,15 +207,21 @@ def what_to_do(rejected: dict, form: Form, inbox_folder: str) -> str:
             f"Không cần làm gì: đã được thay bằng {', '.join(rejected['answered_by'])}. / "
             "Nothing to do: a later accepted file answered it."
         )
-    communes = ", ".join(rejected["outstanding"])
+    unreadable = [c for c in rejected["outstanding"] if c == UNREADABLE]
+    named = [c for c in rejected["outstanding"] if c != UNREADABLE]
+    if named:
+        send_vi, send_en = f"gửi lại tệp cho {', '.join(named)}", f"sends the file for {', '.join(named)} again"
+    else:  # nothing in the file could be read: the whole file is sent again
+        send_vi, send_en = f"gửi lại tệp {rejected['file']}", f"sends the file {rejected['file']} again"
     marked_vi = marked_en = ""
-    if rejected.get("feedback_path"):
+    cells = any(p.get("row") is not None for p in json.loads(rejected.get("messages") or "[]"))
+    if rejected.get("feedback_path") and cells and not unreadable:
         marked_vi = " (có thể sửa ngay các ô tô đỏ, có ghi chú, trong tệp đánh dấu lỗi rồi gửi lại tệp đó)"
         marked_en = " (the red cells of the marked-up file, with their comments, can be corrected in place)"
     return (
-        f"{form.label} sửa các lỗi nêu dưới đây{marked_vi} rồi gửi lại tệp cho {communes} vào {inbox_folder}; "
+        f"{form.label} sửa các lỗi nêu dưới đây{marked_vi} rồi {send_vi} vào {inbox_folder}; "
         "tệp đúng gửi sau sẽ thay thế tệp này. / "
-        f"The sender corrects the problems below{marked_en} and sends the file for {communes} again to "
+        f"The sender corrects the problems below{marked_en} and {send_en} to "
         f"{inbox_folder}; a later accepted file answers this rejection."
     )
 

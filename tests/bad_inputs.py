@@ -109,6 +109,16 @@ def c(id, form, name, make, outcome, rule=None, fragments=(), what="", **kw) -> 
 CASES: list[Case] = [
     c("empty_file", "health", "rong.csv", lambda: b"", "rejected", "empty_file", ["tệp rỗng"], "an empty file"),
     c(
+        "empty_xlsx",
+        "health",
+        "rong.xlsx",
+        lambda: b"",
+        "rejected",
+        "empty_file",
+        ["tệp rỗng (0 byte)"],
+        "an empty .xlsx (0 bytes: not saved to the end), not called damaged",
+    ),
+    c(
         "header_only",
         "health",
         "chi_tieu_de.csv",
@@ -157,7 +167,7 @@ CASES: list[Case] = [
         ),
         "rejected",
         "header_not_found",
-        ["education"],
+        ["education", "dòng 1 của tệp ghi: xa | chinh_sach", "'Số thẻ BHYT"],
         "an education file in the health folder",
     ),
     c(

@@ -81,3 +81,11 @@ def test_plain_numbers_read_without_babel_as_babel_reads_them(text):
     from babel.numbers import parse_decimal
 
     assert parse_number(text, "count") == parse_decimal(text, locale="vi", strict=True)
+
+
+def test_figures_as_a_clerk_reads_them():
+    from giamngheo.numbers import format_plain
+
+    assert format_plain(429341740.0) == "429.341.740"
+    assert format_plain(4.29342e07) == "42.934.200"
+    assert format_plain(12.5) == "12,5" and format_plain(65.4285) == "65,43" and format_plain(None) == "—"

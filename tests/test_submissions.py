@@ -267,3 +267,17 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")
     assert plugin["external_views"][0]["name"] == "Submissions"
+
+
+def test_what_to_do_for_a_file_whose_communes_could_not_be_read(forms):
+    from giamngheo.completeness import UNREADABLE
+    from giamngheo.submissions import what_to_do
+
+    unreadable = {"outstanding": [UNREADABLE], "file": "rong.xlsx", "feedback_path": "x.xlsx", "messages": "[]"}
+    text = what_to_do(unreadable, forms["health"], "inbox/2022-H1/health/")
+    assert "gửi lại tệp rong.xlsx vào" in text and "sends the file rong.xlsx again" in text
+    assert UNREADABLE not in text and "red cells" not in text and "tô đỏ" not in text
+    cells = {"outstanding": ["Xã Vi Hương"], "file": "a.csv", "feedback_path": "x.xlsx", "messages": '[{"row": 5}]'}
+    assert "tô đỏ" in what_to_do(cells, forms["health"], "inbox/") and "cho Xã Vi Hương" in what_to_do(
+        cells, forms["health"], "inbox/"
+    )
