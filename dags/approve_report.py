@@ -76,7 +76,10 @@ def approve_report():
             print(f"{request['label']}: {request['subject']}")
         return requests
 
-    @task(map_index_template="{{ answer_label }}", outlets=[APPROVAL_REQUESTS])
+    @task(
+        map_index_template="{{ answer_label | default(task.op_kwargs['answer']['label']) }}",
+        outlets=[APPROVAL_REQUESTS],
+    )
     def record_answer(answer: dict) -> dict:
         """Carry out the approver's answer: the final written and the period locked, or the draft sent back.
         An answer to a request that was withdrawn, or whose draft changed meanwhile, is refused (the trail

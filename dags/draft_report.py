@@ -81,7 +81,9 @@ def draft_report():
         print(f"{sum(len(b['items']) for b in batches)} report(s) in {len(batches)} task(s)")
         return batches
 
-    @task(map_index_template="{{ report_label }}", outlets=[APPROVAL_REQUESTS])
+    @task(
+        map_index_template="{{ report_label | default(task.op_kwargs['batch']['label']) }}", outlets=[APPROVAL_REQUESTS]
+    )
     def render(batch: dict) -> list[dict]:
         """Render the batch's reports and publish them in the reports folder; put each complete draft
         to the approvers (DAG `approve_report`). A locked (approved) period is not drafted again."""

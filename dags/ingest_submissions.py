@@ -128,7 +128,9 @@ def ingest_submissions():
         print(f"{len(written)} mẫu biểu đã tạo / blank template(s) written")
         return [str(t.path) for t in written[:50]]
 
-    @task(map_index_template="{{ batch_label }}")
+    # the batch's label from its argument, rendered before the task runs: a task failed by a rejected file
+    # (FilesNotLoaded ends it without the runner's post-execute rendering) is still named by its file
+    @task(map_index_template="{{ batch_label | default(task.op_kwargs['batch']['label']) }}")
     def ingest_files(batch: dict) -> list[str | None]:
         """Read, validate and load a batch of files; a rejected file fails this task (no retry), after
         every other file of the batch is loaded and what became of each is pushed (XCom `outcomes`)."""

@@ -165,6 +165,8 @@ def test_make_run_exits_non_zero_only_while_a_rejection_is_outstanding(airflow_h
     assert first.returncode != 0, first.stdout[-3000:]
     assert "rejection outstanding: 2022-H1/health/sai_vi_huong.csv — Vi Hương" in first.stdout
     assert "DỰ THẢO" in first.stdout
+    # the failed task instance is named by its files in the grid, not by its number
+    assert "2022-H1/health (2 tệp / files)" in rendered_map_indexes(airflow_home)
 
     write_csv(
         inbox / "dung_vi_huong.csv",
