@@ -109,6 +109,7 @@ def standalone(
     if command[0] != "make":  # `make airflow AIRFLOW_PORT=…` sets the port and base URL itself
         env = {**env, "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", "AIRFLOW__API__PORT": str(port)}
     log = home / "standalone.log"
+    home.mkdir(parents=True, exist_ok=True)  # `make airflow` without AIRFLOW_HOME: <DATA_DIR>/airflow
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [*command, f"AIRFLOW_PORT={port}"] if command[0] == "make" else command,

@@ -247,7 +247,9 @@ class Ingestor:
             from .validation import Validator
 
             settings = self.deployment.settings
-            self._validator = Validator(settings.expectations_dir, self.deployment.forms, settings.validation_dir)
+            self._validator = Validator(
+                settings.expectations_dir, self.deployment.forms, settings.validation_dir, self.deployment.categories
+            )
         return self._validator
 
     def initialise(self) -> None:

@@ -177,14 +177,19 @@ def suite_for(rules: QualityRules) -> dict:
 
 
 def reviewed_suite(rules: QualityRules, directory: Path) -> dict:
-    """The suite kept in ``expectations/quality_rules.json``; when the rules were edited since it was
-    written (``make suites`` writes it again), the suite of the rules as they are now, with a warning."""
-    wanted = suite_for(rules)
+    """The suite kept in ``expectations/quality_rules.json``, the one that runs. When the rules were edited
+    since it was written, nothing runs: :class:`~giamngheo.validation.SuiteDrift` (``make suites`` writes it
+    again, for review)."""
+    from .validation import SuiteDrift
+
     path = Path(directory) / f"{QUALITY_SUITE}.json"
     kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    if kept != wanted:
-        log.warning("%s does not match quality_rules.yaml (run `make suites`): using the rules as they are", path)
-    return wanted
+    if kept != suite_for(rules):
+        raise SuiteDrift(
+            f"{path} không khớp quality_rules.yaml: chạy `make suites` rồi xem lại / does not match "
+            "quality_rules.yaml: run `make suites` and review the change"
+        )
+    return kept
 
 
 def write_suite(rules: QualityRules, directory: Path) -> Path:

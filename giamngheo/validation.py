@@ -393,6 +393,26 @@ def load_suite(directory: Path, name: str) -> dict:
     return json.loads((Path(directory) / f"{name}.json").read_text(encoding="utf-8"))
 
 
+class SuiteDrift(RuntimeError):
+    """A suite in ``expectations/`` is not the one the contract (``forms.yaml``) gives: the checks that would
+    run are not the reviewed ones. Run ``make suites`` and review the difference."""
+
+
+def check_suites(forms: dict[str, Form], categories: list[Category], directory: Path) -> None:
+    """The suites kept as JSON are the ones ``forms.yaml`` gives (``make suites``), else :class:`SuiteDrift`:
+    a deployment whose forms.yaml comes from elsewhere does not run checks nobody reviewed."""
+    stale = [
+        name
+        for name, suite in all_suites(forms, categories).items()
+        if not (Path(directory) / f"{name}.json").is_file() or load_suite(directory, name) != suite
+    ]
+    if stale:
+        raise SuiteDrift(
+            f"expectations/{', '.join(f'{n}.json' for n in stale)} không khớp forms.yaml: chạy `make suites` rồi "
+            f"xem lại / do not match forms.yaml ({directory}): run `make suites` and review the change"
+        )
+
+
 # ---------------------------------------------------------------- running GX
 
 
@@ -420,7 +440,16 @@ class FileValidation:
 class Validator:
     """A GX context; each suite and its validation definition is built when it is first run."""
 
-    def __init__(self, expectations_dir: Path, forms: dict[str, Form], docs_dir: Path | None = None):
+    def __init__(
+        self,
+        expectations_dir: Path,
+        forms: dict[str, Form],
+        docs_dir: Path | None = None,
+        categories: list[Category] | None = None,
+    ):
+        """``categories`` given: the suites are first checked against the contract (:func:`check_suites`)."""
+        if categories is not None:
+            check_suites(forms, categories, expectations_dir)
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         # GX's own logging, warnings only, set before the import (it logs ~200 INFO lines while importing):
         # a task's log must start with what the operator needs, a rejection's message

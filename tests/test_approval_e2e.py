@@ -3,11 +3,12 @@
 `make airflow` runs with three users: `admin`, the approver `pho_chu_tich` (GIAMNGHEO_APPROVERS) and the
 clerk `van_thu`. The complete 2022-H1 sample is ingested; the report DAG puts its complete draft to
 approval; the approval waits unanswered until its first reminder goes out; the Required Actions page
-shows the draft's links (screenshot kept in test-artifacts/approval/); the clerk's answer is refused
-(403); the approver approves with `so_van_ban` and `ngay_ky` through the REST API and the final appears
-with them, without DỰ THẢO. A correction then lands: it is held (final and figures unchanged); the
-clerk cannot reopen; the approver reopens with a reason, the correction is published and a new draft
-waits for approval.
+shows the draft's links (screenshot kept in test-artifacts/approval/); a malformed answer without the
+optional `ghi_chu` is refused and asked again; the clerk's answer is refused (403); the approver
+approves with `so_van_ban` and `ngay_ky` through the REST API and the final appears with them, without
+DỰ THẢO. A correction then lands: it is held (final and figures unchanged); the clerk cannot reopen; the
+approver reopens with a reason, the correction is published and a new draft waits for approval. The
+narrative then changes: the approver's answer is refused, audited, and a new request is asked.
 """
 
 from __future__ import annotations
@@ -133,10 +134,28 @@ def test_approve_hold_and_reopen_through_the_scheduler(server, browser):  # noqa
     assert draft.status == 200 and draft.body()[:2] == b"PK"  # the .docx, behind the login
     page.close()
 
-    answer = {
-        "chosen_options": [APPROVE],
-        "params_input": {"so_van_ban": "125/BC-UBND", "ngay_ky": "2022-07-15", "ghi_chu": None},
-    }
+    # a script's answer that leaves out the optional ghi_chu, with a malformed number: refused with the
+    # reason in the log, and asked again (the task does not fail)
+    malformed = {"chosen_options": [APPROVE], "params_input": {"so_van_ban": "125", "ngay_ky": "2022-07-15"}}
+    assert server.client_of("pho_chu_tich").patch(hitl_path(first), json=malformed).status_code == 200
+
+    def refused_and_asked_again():
+        ti = server.api(
+            "GET", f"/dags/approve_report/dagRuns/{first['run']}/taskInstances/approve/{first['ti']['map_index']}"
+        )
+        if ti["state"] != "awaiting_input":
+            return None
+        text = server.client.get(
+            f"/api/v2/dags/approve_report/dagRuns/{first['run']}/taskInstances/approve/logs/{ti['try_number']}",
+            params={"map_index": first["ti"]["map_index"], "full_content": True},
+            headers={"Accept": "application/json"},
+        ).text
+        return "answer refused, asking again" in text and "125/BC-UBND" in text and ti
+
+    again = server.wait("the malformed answer refused and asked again", refused_and_asked_again, timeout=180)
+    assert again["state"] == "awaiting_input" and server.run_state("approve_report", first["run"]) == "running"
+
+    answer = {"chosen_options": [APPROVE], "params_input": {"so_van_ban": "125/BC-UBND", "ngay_ky": "2022-07-15"}}
     clerk = server.client_of("van_thu").patch(hitl_path(first), json=answer)
     assert clerk.status_code == 403, clerk.text
     approver = server.client_of("pho_chu_tich").patch(hitl_path(first), json=answer)
@@ -185,3 +204,16 @@ def test_approve_hold_and_reopen_through_the_scheduler(server, browser):  # noqa
         "requested",
     ]
     shutil.copy2(final.parent / "manifest.json", SHOTS / "manifest-v1.json")
+    assert manifest["template"]["sha256"] and (final.parent / manifest["template"]["copy"]).is_file()
+
+    # the narrative changes after the request: the answer is refused, audited, and a new request is asked
+    narrative = server.data_dir / "inbox" / PERIOD / "narrative.yaml"
+    narrative.write_text(narrative.read_text(encoding="utf-8").replace("110/KH-UBND", "111/KH-UBND", 1), "utf-8")
+    answer = {"chosen_options": [APPROVE], "params_input": {"so_van_ban": "131/BC-UBND", "ngay_ky": "2022-08-05"}}
+    assert server.client_of("pho_chu_tich").patch(hitl_path(second), json=answer).status_code == 200
+    assert server.wait_run("approve_report", second["run"]) == "success"  # refused, not failed
+    third = server.wait("the new draft asked", lambda: waiting_approval(server, {first["run"], second["run"]}))
+    assert third["run"] not in (first["run"], second["run"])
+    assert not approvals.is_locked("061", PERIOD) and len(approvals.finals("061", PERIOD)) == 1
+    refused = [e for e in approvals.trail("061", PERIOD) if e["action"] == "superseded"]
+    assert refused and refused[-1]["actor"] == "pho_chu_tich"

@@ -196,3 +196,28 @@ def test_every_file_expectation_can_fail(form_code, validator, forms, resolver, 
         if expectation["meta"]["rule"] == "missing_column":  # the message names the column and its label
             code = expectation["kwargs"]["column"]
             assert any(f"'{code}' ({form.column(code).label})" in p.message_vi for p in check.problems)
+
+
+def test_a_suite_that_drifted_from_the_contract_does_not_run(forms, cats, tmp_path):
+    """At run time the suites kept as JSON must be the ones forms.yaml gives (a forms.yaml from elsewhere,
+    or a hand-edited suite, runs nothing nobody reviewed); the same for the quality rules."""
+    import json
+    import shutil
+
+    from giamngheo.quality import load_rules, reviewed_suite
+    from giamngheo.validation import SuiteDrift, Validator, check_suites
+
+    check_suites(forms, cats, ROOT / "expectations")  # the kept ones are in sync
+    shutil.copytree(ROOT / "expectations", tmp_path / "expectations")
+    suite = json.loads((tmp_path / "expectations" / "health.json").read_text(encoding="utf-8"))
+    suite["expectations"].pop()
+    (tmp_path / "expectations" / "health.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(SuiteDrift, match="health.json"):
+        Validator(tmp_path / "expectations", forms, None, cats)
+    rules = load_rules(ROOT / "include" / "reference", forms)
+    assert reviewed_suite(rules, ROOT / "expectations")["expectations"]
+    quality = json.loads((tmp_path / "expectations" / "quality_rules.json").read_text(encoding="utf-8"))
+    quality["expectations"][0]["kwargs"] = {**quality["expectations"][0]["kwargs"], "mostly": 0.5}
+    (tmp_path / "expectations" / "quality_rules.json").write_text(json.dumps(quality), encoding="utf-8")
+    with pytest.raises(SuiteDrift, match="quality_rules"):
+        reviewed_suite(rules, tmp_path / "expectations")

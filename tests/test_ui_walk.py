@@ -29,9 +29,20 @@ CORRECTIONS = ROOT / "include" / "sample" / "corrections" / PERIOD / "commune"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("ui_walk_home")
+    """The README's order: `make demo` first (its own data folder), then `make inbox` and `make airflow` on a
+    fresh one, each with the Airflow home the Makefile gives its data folder (no AIRFLOW_HOME set): the
+    demo's runs and asset events (its approval request among them) stay in the demo's home."""
+    demo_dir = tmp_path_factory.mktemp("ui_walk_demo")
     data_dir = tmp_path_factory.mktemp("ui_walk_data")
+    home = data_dir / "airflow"  # the Makefile's default for this DATA_DIR
     env = make_airflow_env(home, data_dir)
+    del env["AIRFLOW_HOME"]
+    env["GIAMNGHEO_APPROVERS"] = "admin"
+    demo = subprocess.run(
+        ["make", "-s", "demo", f"DATA_DIR={demo_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert (demo_dir / "airflow" / "airflow.db").is_file() and not home.exists()
     inbox = subprocess.run(
         ["make", "-s", "inbox", f"DATA_DIR={data_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -42,7 +53,7 @@ def server(tmp_path_factory):
         data_dir,
         env,
         ROOT,
-        {"ingest_submissions", "draft_report"},
+        {"ingest_submissions", "draft_report", "approve_report"},
         log_copy=SHOTS / "airflow-standalone.log",
     ) as running:
         assert running.port != 8080
@@ -126,8 +137,8 @@ def test_the_readme_walk_in_a_browser(server, browser):
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 
-    # 1. unpause both DAGs
-    for dag_id in ("draft_report", "ingest_submissions"):
+    # 1. unpause the DAGs (approve_report too: complete drafts are put to approval)
+    for dag_id in ("draft_report", "approve_report", "ingest_submissions"):
         page.goto(f"{base}/dags/{dag_id}")
         toggle = page.get_by_test_id("toggle-pause").first
         toggle.wait_for(timeout=60_000)
@@ -177,6 +188,7 @@ def test_the_readme_walk_in_a_browser(server, browser):
     )["task_instances"]
     [failed_ti] = [t for t in tis if t["task_id"] == "ingest_files"]
     assert failed_ti["state"] == "failed" and failed_ti["try_number"] == 1  # not retried
+    assert failed_ti["rendered_map_index"] == f"{PERIOD}/commune/vi_huong.csv"  # named by its file in the grid
     log_path = (
         f"/dags/ingest_submissions/dagRuns/{failed_run['dag_run_id']}/taskInstances/ingest_files/logs/1"
         f"?map_index={failed_ti['map_index']}&full_content=true"
@@ -214,7 +226,11 @@ def test_the_readme_walk_in_a_browser(server, browser):
     page.locator("#rejected").get_by_text("kết quả kiểm tra / Data Docs").first.click()
     page.wait_for_url(lambda url: "/giamngheo/validation/" in url, timeout=60_000)
     page.wait_for_load_state("load")
-    assert "ho_dung_nuoc_hop_ve_sinh" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "Hộ sử dụng nước hợp vệ sinh (ho_dung_nuoc_hop_ve_sinh)" in body and "573" in body
+    assert "Kết quả kiểm tra dữ liệu" in body  # Vietnamese first, columns by their header
+    served = page.request.get(page.url)
+    assert served.headers["content-security-policy"].startswith("sandbox")  # nothing in it runs
     snap("data-docs")
 
     # ... and the file as sent
@@ -228,6 +244,7 @@ def test_the_readme_walk_in_a_browser(server, browser):
 
     # 7. the correction: the rejection is answered, Vi Hương's commune form is at version 2
     watched_before = {r["dag_run_id"] for r in runs(server, "ingest_submissions", "asset_triggered")}
+    approvals_before = {r["dag_run_id"] for r in runs(server, "approve_report")}
     land(CORRECTIONS / "vi_huong.2-corrected.csv", target)
     assert new_run(server, "ingest_submissions", "asset_triggered", watched_before)["state"] == "success"
     server.wait("the reports", lambda: reports_settled(server))
@@ -239,6 +256,24 @@ def test_the_readme_walk_in_a_browser(server, browser):
     vi_huong = page.locator("#matrix tr", has_text="Xã Vi Hương").inner_text()
     assert "v2" in vi_huong
     snap("submissions-answered")
+
+    # the complete draft is put to approval in this deployment (the demo's request is not in its home)
+    server.wait(
+        "the approval asked",
+        lambda: any(
+            ti["task_id"] == "approve" and ti["state"] == "awaiting_input"
+            for run in runs(server, "approve_report")
+            if run["dag_run_id"] not in approvals_before
+            for ti in server.api("GET", f"/dags/approve_report/dagRuns/{run['dag_run_id']}/taskInstances")[
+                "task_instances"
+            ]
+        ),
+        timeout=300,
+    )
+    page.goto(f"{base}/giamngheo/?period={PERIOD}")
+    page.wait_for_selector("#matrix", timeout=60_000)
+    assert "chờ phê duyệt" in page.inner_text("body")
+    snap("approval-asked")
 
     # the navigation entry
     page.goto(f"{base}/")
