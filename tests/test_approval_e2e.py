@@ -45,7 +45,7 @@ def server(tmp_path_factory):
         {
             "GIAMNGHEO_APPROVERS": "pho_chu_tich",
             "GIAMNGHEO_APPROVAL_REMIND_DAYS": str(REMIND_SECONDS / 86400),
-            "GIAMNGHEO_APPROVAL_REMINDERS": "3",
+            "GIAMNGHEO_APPROVAL_REMINDERS": "20",  # the later steps must not outwait the reminders
         }
     )
     inbox = subprocess.run(
