@@ -639,7 +639,7 @@ class Ingestor:
                 read.positions,
                 folder / feedback_name(file.name, submission_id),
             )
-        except Exception:
+        except (OSError, ValueError, TypeError):  # the disk, or a cell openpyxl refuses (an illegal character)
             log.exception("could not write the feedback workbook of %s", file.label)
             return None
         self.warehouse.set_feedback(submission_id, path)
