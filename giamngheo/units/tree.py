@@ -1,0 +1,123 @@
+"""The dated tree of units: which units a period is read through, and what became of them.
+
+``UnitTree`` answers, for a period, the questions every stage asks: the unit a code names then
+(:meth:`unit`), the communes a reporting unit consolidates then (:meth:`communes_of`), and, for a unit
+that ended, its successors (:meth:`successors`). A code alone is never enough: ``01969`` names a
+thị trấn in 2022-H1 and a xã in 2026-H1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import cached_property
+
+from ..periods import Period
+from .model import OrgUnit, Transition
+
+
+class UnitTree:
+    def __init__(self, units: Iterable[OrgUnit], transitions: Iterable[Transition] = ()):
+        self.units = list(units)
+        self.transitions = list(transitions)
+        self._by_key = {u.key: u for u in self.units}
+        if len(self._by_key) != len(self.units):
+            seen: set = set()
+            twice = sorted({u.key for u in self.units if u.key in seen or seen.add(u.key)})  # type: ignore[func-returns-value]
+            raise ValueError(f"units listed twice (code, valid_from): {twice}")
+        self._by_code: dict[str, list[OrgUnit]] = {}
+        for unit in self.units:
+            self._by_code.setdefault(unit.code, []).append(unit)
+
+    def by_key(self, key: tuple[str, str]) -> OrgUnit | None:
+        return self._by_key.get(key)
+
+    def versions(self, code: str) -> list[OrgUnit]:
+        """Every unit that has held ``code``, oldest first."""
+        return sorted(self._by_code.get(code, []), key=lambda u: u.valid_from or date.min)
+
+    def unit_on(self, code: str, day: date) -> OrgUnit | None:
+        return next((u for u in self._by_code.get(code, []) if u.valid_on(day)), None)
+
+    def unit(self, code: str, period: Period) -> OrgUnit | None:
+        """The unit ``code`` names in ``period`` (the one valid on its first day), or None."""
+        return self.unit_on(code, period.start)
+
+    def parent(self, unit: OrgUnit, day: date) -> OrgUnit | None:
+        return self.unit_on(unit.parent_code, day) if unit.parent_code else None
+
+    def communes_of(self, code: str, period: Period) -> list[OrgUnit]:
+        """The communes (xã, phường, thị trấn) a unit consolidates in ``period``: its descendants at the
+        commune level valid then, or itself when it is a commune. Empty when the unit does not exist then."""
+        top = self.unit(code, period)
+        if top is None:
+            return []
+        if top.level == "commune":
+            return [top]
+        day = period.start
+        return sorted(
+            (u for u in self.units if u.level == "commune" and u.valid_on(day) and self._under(u, top.code, day)),
+            key=lambda u: u.listing_key,
+        )
+
+    def _under(self, unit: OrgUnit, ancestor: str, day: date) -> bool:
+        seen = 0
+        while unit.parent_code and seen < 5:
+            if unit.parent_code == ancestor:
+                return True
+            parent = self.unit_on(unit.parent_code, day)
+            if parent is None:
+                return False
+            unit, seen = parent, seen + 1
+        return False
+
+    @cached_property
+    def reporting_codes(self) -> list[str]:
+        """Every code that consolidates communes in some period: the districts of the old tree and the
+        provinces of the new one (what ``GIAMNGHEO_UNIT=all`` runs)."""
+        direct = {u.parent_code for u in self.units if u.level == "commune" and u.parent_code}
+        return sorted(direct)
+
+    def reports_ever(self, code: str) -> bool:
+        """Whether ``code`` consolidates communes in some period (a district, a province, or a commune)."""
+        return any(u.level == "commune" or self._has_communes(u) for u in self._by_code.get(code, []))
+
+    def _has_communes(self, unit: OrgUnit) -> bool:
+        day = unit.valid_to or unit.valid_from or date.today()
+        return any(u.level == "commune" and u.valid_on(day) and self._under(u, unit.code, day) for u in self.units)
+
+    def successors(self, unit: OrgUnit) -> list[tuple[OrgUnit, Transition]]:
+        """The units ``unit`` went into (with the edge: whole or part), followed to today's units."""
+        found: list[tuple[OrgUnit, Transition]] = []
+        frontier: list[tuple[OrgUnit, Transition | None]] = [(unit, None)]
+        seen = {unit.key}
+        while frontier:
+            current, first_edge = frontier.pop()
+            for edge in self.transitions:
+                if edge.predecessor != current.key or edge.successor in seen:
+                    continue
+                nxt = self._by_key.get(edge.successor)
+                if nxt is None:
+                    continue
+                seen.add(nxt.key)
+                edge_kept = first_edge or edge
+                if nxt.valid_to is None:
+                    found.append((nxt, edge_kept))
+                else:
+                    frontier.append((nxt, edge_kept))
+        return sorted(found, key=lambda p: p[0].code)
+
+    def predecessors(self, unit: OrgUnit) -> list[tuple[OrgUnit, Transition]]:
+        """The units that went (wholly or in part) into ``unit``, one step back."""
+        return sorted(
+            (
+                (self._by_key[edge.predecessor], edge)
+                for edge in self.transitions
+                if edge.successor == unit.key and edge.predecessor in self._by_key
+            ),
+            key=lambda p: p[0].code,
+        )
+
+    def ended_before(self, period: Period) -> list[OrgUnit]:
+        """Communes that had ended by the period's first day (their names may still turn up in files)."""
+        return [u for u in self.units if u.level == "commune" and u.valid_to is not None and u.valid_to < period.start]
