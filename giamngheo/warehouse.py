@@ -32,6 +32,7 @@ from .inbox import InboxFile
 from .periods import Period
 from .problems import Problem
 from .reference import Category, OrgUnit
+from .units import Transition
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # the revision every warehouse written before migrations existed is at (its tables, no alembic_version)
@@ -155,11 +156,12 @@ class Warehouse:
                 return None
             return conn.exec_driver_sql("select version_num from alembic_version").scalar()
 
-    def migrate(self) -> str:
+    def migrate(self, units: list[OrgUnit] | None = None) -> str:
         """Bring the schema to the newest revision, in one transaction that concurrent callers take
         in turn (SQLite: ``begin immediate``; PostgreSQL: an advisory lock). A warehouse written
         before migrations (tables, no ``alembic_version``) is stamped at the baseline first, and keeps
-        every row. Cheap when already up to date: one query."""
+        every row. ``units`` (the reference data's) let revision 0009 match the made-up unit codes of
+        earlier versions to the official ones. Cheap when already up to date: one query."""
         from alembic import command
         from sqlalchemy import inspect
 
@@ -170,24 +172,64 @@ class Warehouse:
             if self.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("select pg_advisory_xact_lock(hashtext('giamngheo-migrate'))")
             config = self._alembic_config(conn)
+            config.attributes["units"] = units
             tables = set(inspect(conn).get_table_names())
             if "alembic_version" not in tables and "submission" in tables:
                 command.stamp(config, BASELINE_REVISION)
             command.upgrade(config, "head")
         return head
 
-    def load_reference(self, units: list[OrgUnit], categories: list[Category], forms: dict[str, Form]) -> None:
-        """Upsert org units, category codes and the indicator catalogue (idempotent)."""
-        # parents before children, so the foreign key holds
-        depth = {"province": 0, "district": 1, "commune": 2}
+    def load_reference(
+        self,
+        units: list[OrgUnit],
+        categories: list[Category],
+        forms: dict[str, Form],
+        transitions: list[Transition] | None = None,
+    ) -> None:
+        """Upsert the dated units (and which communes each consolidates, in which periods), the
+        transitions, category codes and the indicator catalogue (idempotent)."""
+        from .units import UnitTree
+
+        tree = UnitTree(units, transitions or ())
         with self.engine.begin() as conn:
             conn.execute(
                 self.sql("load/upsert_org_unit"),
                 [
-                    {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind, "parent_code": u.parent_code}
-                    for u in sorted(units, key=lambda u: depth.get(u.level, 9))
+                    {
+                        "code": u.code,
+                        "valid_from": u.key[1],
+                        "valid_to": u.valid_to.isoformat() if u.valid_to else None,
+                        "name": u.name,
+                        "level": u.level,
+                        "kind": u.kind,
+                        "parent_code": u.parent_code,
+                        "legal_ref": u.legal_ref,
+                        "first_period": u.first_period,
+                        "last_period": u.last_period,
+                    }
+                    for u in units
                 ],
             )
+            conn.execute(self.sql("load/delete_unit_members"))
+            members = unit_members(tree)
+            if members:
+                conn.execute(self.sql("load/insert_unit_member"), members)
+            if transitions:
+                conn.execute(
+                    self.sql("load/upsert_unit_transition"),
+                    [
+                        {
+                            "predecessor": t.predecessor[0],
+                            "predecessor_from": t.predecessor[1],
+                            "successor": t.successor[0],
+                            "successor_from": t.successor[1],
+                            "share": t.share,
+                            "effective": t.effective.isoformat(),
+                            "legal_ref": t.legal_ref,
+                        }
+                        for t in transitions
+                    ],
+                )
             conn.execute(
                 self.sql("load/upsert_category"),
                 [
@@ -212,9 +254,9 @@ class Warehouse:
                 ],
             )
 
-    def initialise(self, units, categories, forms) -> None:
-        self.migrate()
-        self.load_reference(units, categories, forms)
+    def initialise(self, units, categories, forms, transitions=None) -> None:
+        self.migrate(units)
+        self.load_reference(units, categories, forms, transitions)
 
     # ------------------------------------------------------------ the ledger
 
@@ -224,7 +266,7 @@ class Warehouse:
         with self.engine.connect() as conn:
             row = conn.execute(
                 self.sql("load/find_known_content"),
-                {"district": file.district, "period": file.period, "form": file.form, "sha256": sha256},
+                {"unit": file.district, "period": file.period, "form": file.form, "sha256": sha256},
             ).first()
         return dict(row._mapping) if row else None
 
@@ -250,7 +292,7 @@ class Warehouse:
         return conn.execute(
             self.sql("load/find_submission"),
             {
-                "district": file.district,
+                "unit": file.district,
                 "period": file.period,
                 "form": file.form,
                 "file_name": file.name,
@@ -262,7 +304,7 @@ class Warehouse:
         sid = submission_id(file, sha256)
         row = {
             "id": sid,
-            "district": file.district,
+            "unit": file.district,
             "period": file.period,
             "form": file.form,
             "file_name": file.name,
@@ -315,7 +357,7 @@ class Warehouse:
             earlier = conn.execute(
                 self.sql("load/count_earlier_rejections"),
                 {
-                    "district": file.district,
+                    "unit": file.district,
                     "period": file.period,
                     "form": file.form,
                     "file_name": file.name,
@@ -343,7 +385,7 @@ class Warehouse:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [
             {
-                "district": district,
+                "unit": district,
                 "period": str(period),
                 "form": t.form,
                 "org_unit": t.org_unit,
@@ -378,20 +420,20 @@ class Warehouse:
             owed = [
                 dict(r._mapping)
                 for district in districts
-                for r in conn.execute(self.sql("query/quality_pending"), {"district": district, "period": str(period)})
+                for r in conn.execute(self.sql("query/quality_pending"), {"unit": district, "period": str(period)})
             ]
             if owed:
                 conn.execute(self.sql("load/delete_quality_pending"), owed)
             values, history = {}, {}
             for district in districts:
-                params = {"district": district, "first_period": str(period), "last_period": str(period)}
+                params = {"unit": district, "first_period": str(period), "last_period": str(period)}
                 rows = [dict(r._mapping) for r in conn.execute(self.sql("query/report_values"), params)]
                 if rows:
                     values[district] = rows
                     history[district] = [
                         dict(r._mapping)
                         for r in conn.execute(
-                            self.sql("query/commune_history"), {"district": district, "period": str(period)}
+                            self.sql("query/commune_history"), {"unit": district, "period": str(period)}
                         )
                     ]
             if not values:
@@ -399,7 +441,7 @@ class Warehouse:
             for district, warnings in evaluate(values, history).items():
                 summary[district] = self._store_quality(conn, district, period, warnings)
                 if on_stored is not None:
-                    params = {"district": district, "period": str(period)}
+                    params = {"unit": district, "period": str(period)}
                     stored = [dict(r._mapping) for r in conn.execute(self.sql("query/quality_warnings"), params)]
                     on_stored(district, stored)
         return summary
@@ -426,14 +468,13 @@ class Warehouse:
             {
                 key: value
                 for key, value in {**w.to_dict(), "found_at": now}.items()
-                if key not in ("extra", "district", "period")
+                if key not in ("extra", "unit", "period")
             }
-            | {"district": district, "period": str(period)}
+            | {"unit": district, "period": str(period)}
             for w in warnings
         ]
         existing = {
-            r.id
-            for r in conn.execute(self.sql("query/quality_warnings"), {"district": district, "period": str(period)})
+            r.id for r in conn.execute(self.sql("query/quality_warnings"), {"unit": district, "period": str(period)})
         }
         gone = existing - {r["id"] for r in rows}
         if gone:
@@ -459,7 +500,7 @@ class Warehouse:
                 },
             )
             details = {"warning": warning_id, "rule": warning.rule, "org_unit": warning.org_unit}
-            self.audit(conn, warning.district, warning.period, "verified", user_name, comment, details)
+            self.audit(conn, warning.unit, warning.period, "verified", user_name, comment, details)
         return dict(warning._mapping)
 
     def set_feedback(self, submission_id: str, path: Path) -> None:
@@ -589,14 +630,14 @@ class Warehouse:
         owed = sorted({(load.file.district, load.file.period) for load, _ in loads.values()})
         conn.execute(
             self.sql("load/insert_quality_pending"),
-            [{"load_id": load_id, "district": d, "period": p, "loaded_at": now} for d, p in owed],
+            [{"load_id": load_id, "unit": d, "period": p, "loaded_at": now} for d, p in owed],
         )
         return results
 
     def _locked(self, conn: Connection, district: str, period: str) -> bool:
         """Whether the period is approved and locked. Read after the form's turn is taken: an approval
         takes every form's turn before it locks, so a load either lands before it or is held after it."""
-        row = conn.execute(self.sql("query/period_lock"), {"district": district, "period": period}).first()
+        row = conn.execute(self.sql("query/period_lock"), {"unit": district, "period": period}).first()
         return bool(row and row.locked)
 
     def _hold(
@@ -609,7 +650,7 @@ class Warehouse:
         row = self._ledger_row(
             None, file, sha256, row_count=rows, processed_by=processed_by, archive_path=str(archive_path or "")
         )
-        keep = ("id", "district", "period", "form", "file_name", "file_path", "sha256", "size_bytes", "arrival_at")
+        keep = ("id", "unit", "period", "form", "file_name", "file_path", "sha256", "size_bytes", "arrival_at")
         held = {k: row[k] for k in keep} | {
             "received_at": now,
             "archive_path": row["archive_path"],
@@ -628,7 +669,7 @@ class Warehouse:
             self.sql("load/insert_audit_event"),
             {
                 "id": uuid.uuid4().hex,
-                "district": district,
+                "unit": district,
                 "period": str(period),
                 "action": action,
                 "actor": actor,
@@ -702,20 +743,20 @@ class Warehouse:
             return [dict(r._mapping) for r in conn.execute(self.sql(name), params)]
 
     def district_totals(self, period: Period, district: str) -> list[dict]:
-        return self.query("query/district_totals", period=str(period), district=district)
+        return self.query("query/unit_totals", period=str(period), unit=district)
 
     def ledger(self, period: Period, district: str) -> list[dict]:
-        return self.query("query/ledger", period=str(period), district=district)
+        return self.query("query/ledger", period=str(period), unit=district)
 
     def report_values(self, first_period: Period, last_period: Period, district: str) -> list[dict]:
         """Per-commune values of a report: flows over first..last, stocks of last."""
         return self.query(
-            "query/report_values", first_period=str(first_period), last_period=str(last_period), district=district
+            "query/report_values", first_period=str(first_period), last_period=str(last_period), unit=district
         )
 
     def report_lineage(self, first_period: Period, last_period: Period, district: str) -> list[dict]:
         return self.query(
-            "query/report_lineage", first_period=str(first_period), last_period=str(last_period), district=district
+            "query/report_lineage", first_period=str(first_period), last_period=str(last_period), unit=district
         )
 
     def checksum(self) -> str:
@@ -735,6 +776,37 @@ def _normal(value):
     if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
         return f"{float(value):.3f}"
     return value
+
+
+def unit_members(tree) -> list[dict]:
+    """Which communes each unit consolidates, and in which periods: a row per (unit, commune, span),
+    the span being the periods both are valid (a commune is also its own member: it may report)."""
+    rows = []
+    for commune in (u for u in tree.units if u.level == "commune"):
+        rows.append(
+            {
+                "unit": commune.code,
+                "org_unit": commune.code,
+                "first_period": commune.first_period,
+                "last_period": commune.last_period,
+            }
+        )
+        day = commune.valid_to or commune.valid_from
+        child, seen = commune, 0
+        while child.parent_code and seen < 5:
+            parent = tree.unit_on(child.parent_code, day) if day else next(iter(tree.versions(child.parent_code)), None)
+            if parent is None:
+                break
+            rows.append(
+                {
+                    "unit": parent.code,
+                    "org_unit": commune.code,
+                    "first_period": max(commune.first_period, parent.first_period),
+                    "last_period": min(commune.last_period, parent.last_period),
+                }
+            )
+            child, seen = parent, seen + 1
+    return rows
 
 
 def stage_rows(form: Form, rows, load_id: str, submission: str = ""):

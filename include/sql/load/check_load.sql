@@ -6,7 +6,8 @@ with staged as (
         st.indicator,
         st.category,
         st.item,
-        s.form
+        s.form,
+        s.period
     from fact_stage as st
     inner join submission as s on s.id = st.submission_id
     where st.load_id = :load_id
@@ -19,7 +20,10 @@ unknowns as (
         sum(case when u.code is null then 1 else 0 end) as unknown_units,
         sum(case when i.code is null then 1 else 0 end) as unknown_indicators
     from staged as st
-    left join org_unit as u on u.code = st.org_unit and u.level = 'commune'
+    left join org_unit as u
+        on u.code = st.org_unit
+        and u.level = 'commune'
+        and st.period between u.first_period and u.last_period
     left join indicator as i on i.form = st.form and i.code = st.indicator
     group by st.submission_id
 ),

@@ -1,6 +1,6 @@
 select count(*) as earlier_versions
 from submission
-where district = :district
+where unit = :unit
   and period = :period
   and form = :form
   and file_name = :file_name

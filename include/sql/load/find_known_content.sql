@@ -1,4 +1,4 @@
--- a submission of the same district, period and form with the same content, accepted, rejected or
+-- a submission of the same unit, period and form with the same content, accepted, rejected or
 -- held (a locked period's): the file was processed before and is not read again
 with known as (
     select
@@ -8,7 +8,7 @@ with known as (
         version,
         arrival_at
     from submission
-    where district = :district
+    where unit = :unit
       and period = :period
       and form = :form
       and sha256 = :sha256
@@ -22,7 +22,7 @@ with known as (
         0 as version,
         arrival_at
     from held_submission
-    where district = :district
+    where unit = :unit
       and period = :period
       and form = :form
       and sha256 = :sha256

@@ -3,7 +3,7 @@
 with load_slice as (
     select
         s.id,
-        s.district,
+        s.unit,
         s.period,
         s.form,
         sl.org_unit,
@@ -23,7 +23,7 @@ newer as (
             from submission_slice as nsl
             inner join submission as n on n.id = nsl.submission_id
             where nsl.org_unit = ls.org_unit
-              and n.district = ls.district
+              and n.unit = ls.unit
               and n.period = ls.period
               and n.form = ls.form
               and n.status = 'accepted'

@@ -1,7 +1,7 @@
--- a newer draft replaces the requests still waiting for the same district's period
+-- a newer draft replaces the requests still waiting for the same unit's period
 update approval_request
 set status = 'superseded'
-where district = :district
+where unit = :unit
   and period = :period
   and status = 'waiting'
   and id <> :id

@@ -1,11 +1,11 @@
 -- a warning found by the latest check: new, or the same one again (its values may have changed; a
 -- verification keeps its signature, so it lapses when they did)
 insert into quality_warning (
-    id, district, period, rule, kind, severity, org_unit, subject, value, expected,
+    id, unit, period, rule, kind, severity, org_unit, subject, value, expected,
     explanation_vi, explanation_en, signature, found_at
 )
 values (
-    :id, :district, :period, :rule, :kind, :severity, :org_unit, :subject, :value, :expected,
+    :id, :unit, :period, :rule, :kind, :severity, :org_unit, :subject, :value, :expected,
     :explanation_vi, :explanation_en, :signature, :found_at
 )
 on conflict (id) do update

@@ -1,10 +1,10 @@
 -- a re-run of the same file updates its ledger row (status, messages), never its first sighting
 insert into submission (
-    id, district, period, form, file_name, file_path, sha256, size_bytes, arrival_at, received_at,
+    id, unit, period, form, file_name, file_path, sha256, size_bytes, arrival_at, received_at,
     status, version, row_count, messages, docs_path, processed_by, archive_path
 )
 values (
-    :id, :district, :period, :form, :file_name, :file_path, :sha256, :size_bytes, :arrival_at, :received_at,
+    :id, :unit, :period, :form, :file_name, :file_path, :sha256, :size_bytes, :arrival_at, :received_at,
     :status, :version, :row_count, :messages, :docs_path, :processed_by, :archive_path
 )
 on conflict (id) do update

@@ -1,7 +1,7 @@
 -- one approval request
 select
     id,
-    district,
+    unit,
     period,
     digest,
     document,

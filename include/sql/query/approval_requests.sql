@@ -1,7 +1,7 @@
--- a district's period's approval requests, newest first
+-- a unit's period's approval requests, newest first
 select
     id,
-    district,
+    unit,
     period,
     digest,
     document,
@@ -11,6 +11,6 @@ select
     answered_at,
     comment
 from approval_request
-where district = :district
+where unit = :unit
   and period = :period
 order by requested_at desc, id desc

@@ -1,4 +1,4 @@
--- a district's period's approval trail, oldest first
+-- a unit's period's approval trail, oldest first
 select
     action,
     actor,
@@ -6,6 +6,6 @@ select
     reason,
     details
 from audit_event
-where district = :district
+where unit = :unit
   and period = :period
 order by at, id

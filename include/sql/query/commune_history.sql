@@ -1,5 +1,6 @@
--- the current values of a district's communes in the periods before one: the history an outlier
--- is measured against (items and attributes summed per figure)
+-- the current values of a unit's communes in the periods before one: the history an outlier
+-- is measured against (items and attributes summed per figure). Only the same unit's past counts: a
+-- code reused by a new commune after a merger has no history of its predecessor's figures here.
 with earlier_facts as (
     select
         f.form,
@@ -9,7 +10,15 @@ with earlier_facts as (
         f.period,
         f.value
     from fact as f
-    where f.org_unit in (select code from org_unit where parent_code = :district)
+    inner join org_unit as u
+        on u.code = f.org_unit
+        and :period between u.first_period and u.last_period
+        and f.period >= u.first_period
+    where exists (
+        select 1 from unit_member as m
+        where m.unit = :unit and m.org_unit = f.org_unit
+          and f.period between m.first_period and m.last_period
+    )
       and f.is_current
       and f.period < :period
 )

@@ -1,9 +1,13 @@
--- the submissions a final is built from: every file with current figures of the district in its period or
+-- the submissions a final is built from: every file with current figures of the unit in its period or
 -- an earlier one (the comparisons and the trend chart read those)
 with current_sources as (
     select distinct f.submission_id
     from fact as f
-    where f.org_unit in (select code from org_unit where parent_code = :district)
+    where exists (
+        select 1 from unit_member as m
+        where m.unit = :unit and m.org_unit = f.org_unit
+          and f.period between m.first_period and m.last_period
+    )
       and f.is_current
       and f.period <= :period
 )

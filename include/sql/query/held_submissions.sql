@@ -1,7 +1,7 @@
--- a district's period's held files, in the ledger's order (arrival, then file name)
+-- a unit's period's held files, in the ledger's order (arrival, then file name)
 select
     id,
-    district,
+    unit,
     period,
     form,
     file_name,
@@ -16,6 +16,6 @@ select
     released_at,
     released_by
 from held_submission
-where district = :district
+where unit = :unit
   and period = :period
 order by arrival_at, file_name

@@ -2,7 +2,7 @@
 -- content, or the same path, time and
 -- size) is not read again, whether it was accepted, rejected or held
 select
-    district,
+    unit,
     form,
     file_name,
     file_path,
@@ -16,7 +16,7 @@ where period = :period
 union all
 
 select
-    district,
+    unit,
     form,
     file_name,
     file_path,
@@ -31,7 +31,7 @@ where period = :period
 union all
 
 select
-    s.district,
+    s.unit,
     s.form,
     r.file_name,
     r.file_path,

@@ -1,10 +1,10 @@
--- the loads whose data-quality check has not run yet, for a district's period
+-- the loads whose data-quality check has not run yet, for a unit's period
 select
     load_id,
-    district,
+    unit,
     period,
     loaded_at
 from quality_pending
-where district = :district
+where unit = :unit
   and period = :period
 order by loaded_at, load_id

@@ -1,17 +1,17 @@
--- every (district, period) owed a data-quality check, of the periods asked for
+-- every (unit, period) owed a data-quality check, of the periods asked for
 with owed as (
     select
-        district,
+        unit,
         period,
         min(loaded_at) as since
     from quality_pending
-    group by district, period
+    group by unit, period
 )
 
 select
-    district,
+    unit,
     period,
     since
 from owed
 where period in :periods
-order by period, district
+order by period, unit

@@ -1,7 +1,7 @@
--- one data-quality warning, with the district and period it belongs to
+-- one data-quality warning, with the unit and period it belongs to
 select
     id,
-    district,
+    unit,
     period,
     rule,
     org_unit,

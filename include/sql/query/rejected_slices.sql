@@ -1,15 +1,15 @@
--- every rejected file of a district's period, one row per slice it covers, with the later accepted
+-- every rejected file of a unit's period, one row per slice it covers, with the later accepted
 -- file that answered that slice (answered_by is null while the rejection is outstanding).
 -- A slice (form, commune) is answered by a later accepted file covering the same commune. A file whose
 -- communes could not be read (org_unit '') is answered by a later accepted file of the same form with the
--- same file name (the unit re-sent it), or one covering every commune of the district.
+-- same file name (the unit re-sent it), or one covering every commune of the unit.
 -- "Later" is the ledger's order: arrival (modification time in the inbox), then file name. An accepted
 -- file's content sent again (submission_resend) counts as accepted at its new arrival.
-with district_communes as (
-    select code
-    from org_unit
-    where parent_code = :district
-      and level = 'commune'
+with unit_communes as (
+    select org_unit as code
+    from unit_member
+    where unit = :unit
+      and :period between first_period and last_period
 ),
 
 received as (
@@ -28,7 +28,7 @@ received as (
         sl.org_unit
     from submission as s
     inner join submission_slice as sl on sl.submission_id = s.id
-    where s.district = :district
+    where s.unit = :unit
       and s.period = :period
 ),
 
@@ -55,7 +55,7 @@ resent as (
     from submission_resend as r
     inner join submission as s on s.id = r.submission_id
     inner join submission_slice as sl on sl.submission_id = s.id
-    where s.district = :district
+    where s.unit = :unit
       and s.period = :period
       and s.status = 'accepted'
 ),
@@ -74,9 +74,9 @@ accepted as (
 whole_form as (
     select id
     from accepted
-    where org_unit in (select code from district_communes)
+    where org_unit in (select code from unit_communes)
     group by id
-    having count(distinct org_unit) = (select count(*) from district_communes)
+    having count(distinct org_unit) = (select count(*) from unit_communes)
 ),
 
 answers as (
@@ -111,5 +111,5 @@ select
     ans.answer_file as answered_by
 from rejected as r
 left join answers as ans on ans.rejected_id = r.id and ans.org_unit = r.org_unit and ans.earliest = 1
-left join org_unit as u on u.code = r.org_unit
+left join org_unit as u on u.code = r.org_unit and :period between u.first_period and u.last_period
 order by r.form, r.arrival_at desc, r.file_name, r.org_unit

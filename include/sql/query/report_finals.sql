@@ -1,6 +1,6 @@
--- a district's period's approved finals, oldest first
+-- a unit's period's approved finals, oldest first
 select
-    district,
+    unit,
     period,
     version,
     request_id,
@@ -12,6 +12,6 @@ select
     inputs,
     folder
 from report_final
-where district = :district
+where unit = :unit
   and period = :period
 order by version

@@ -1,8 +1,12 @@
--- the submissions a district's report is built from: every file whose rows are current in its half-years
+-- the submissions a unit's report is built from: every file whose rows are current in its half-years
 with sources as (
     select distinct f.submission_id
     from fact as f
-    where f.org_unit in (select code from org_unit where parent_code = :district)
+    where exists (
+        select 1 from unit_member as m
+        where m.unit = :unit and m.org_unit = f.org_unit
+          and f.period between m.first_period and m.last_period
+    )
       and f.is_current
       and f.period in (:first_period, :last_period)
 )

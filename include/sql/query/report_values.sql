@@ -11,7 +11,11 @@ with facts_in_scope as (
         f.period,
         f.value
     from fact as f
-    where f.org_unit in (select code from org_unit where parent_code = :district)
+    where exists (
+        select 1 from unit_member as m
+        where m.unit = :unit and m.org_unit = f.org_unit
+          and f.period between m.first_period and m.last_period
+    )
       and f.is_current
       and f.period in (:first_period, :last_period)
 ),

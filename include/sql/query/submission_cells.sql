@@ -1,4 +1,4 @@
--- per (form, commune) of a district's period: the accepted submission that is current for the slice
+-- per (form, commune) of a unit's period: the accepted submission that is current for the slice
 -- (the latest to arrive), how many earlier accepted submissions of that slice it superseded, and when the
 -- slice's first accepted file arrived (what its deadline is measured on)
 with accepted_slices as (
@@ -16,7 +16,7 @@ with accepted_slices as (
         min(s.arrival_at) over (partition by s.form, sl.org_unit) as first_arrival_at
     from submission as s
     inner join submission_slice as sl on sl.submission_id = s.id
-    where s.district = :district
+    where s.unit = :unit
       and s.period = :period
       and s.status = 'accepted'
       and sl.org_unit <> ''

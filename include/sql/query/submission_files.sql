@@ -2,7 +2,7 @@
 -- Data Docs page of its validation and the feedback workbook (rejected files)
 select
     id,
-    district,
+    unit,
     file_name,
     archive_path,
     docs_path,

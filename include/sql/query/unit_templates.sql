@@ -1,4 +1,4 @@
--- the blank templates written for a district's period, with the commune a commune's own form is for
+-- the blank templates written for a unit's period, with the commune a commune's own form is for
 select
     t.form,
     t.org_unit,
@@ -7,7 +7,7 @@ select
     t.sha256,
     t.written_at
 from unit_template as t
-left join org_unit as u on u.code = t.org_unit
-where t.district = :district
+left join org_unit as u on u.code = t.org_unit and t.period between u.first_period and u.last_period
+where t.unit = :unit
   and t.period = :period
 order by t.form, t.org_unit

@@ -1,4 +1,4 @@
--- a district's totals per indicator and category for one period, from current facts only
+-- a unit's totals per indicator and category for one period, from current facts only
 with current_facts as (
     select
         f.form,
@@ -7,7 +7,11 @@ with current_facts as (
         f.org_unit,
         f.value
     from fact as f
-    where f.org_unit in (select code from org_unit where parent_code = :district)
+    where exists (
+        select 1 from unit_member as m
+        where m.unit = :unit and m.org_unit = f.org_unit
+          and f.period between m.first_period and m.last_period
+    )
       and f.is_current
       and f.period = :period
 ),
