@@ -23,13 +23,20 @@ export GIAMNGHEO_DATA_DIR := $(abspath $(DATA_DIR))
 ifdef WAREHOUSE_URL
 export GIAMNGHEO_WAREHOUSE_URL := $(WAREHOUSE_URL)
 endif
+# the reporting unit(s): an official code (063 huyện Bạch Thông, 19 tỉnh Thái Nguyên, 01969 xã Phủ Thông),
+# a comma list or all; default 063
+ifdef UNIT
+export GIAMNGHEO_UNIT := $(UNIT)
+endif
 
-.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean \
+.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean units \
 	cluster cluster-stop test-cluster lint-deploy
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
+	@echo "      [UNIT=063,19]               the reporting unit(s) run (default 063; several: <d>/inbox/<unit>/...)"
+	@echo "make units PROVINCE=19            import a province's official units and transitions into include/reference"
 	@echo "make inbox DATA_DIR=d             copy the 2022-H1 sample into d/inbox/ without ingesting it"
 	@echo "make airflow [AIRFLOW_PORT=8080]  the Airflow UI and scheduler on http://127.0.0.1:8080 (same DATA_DIR)"
 	@echo "make test                         the linters, then the whole test suite"
@@ -147,6 +154,10 @@ test: lint airflow-db
 suites: install
 	$(BIN)/giamngheo suites
 
+# the official units of today's province PROVINCE (and the old ones it was made of), from vietnamadminunits
+units: install
+	$(BIN)/giamngheo units import --province $(PROVINCE)
+
 template: install
 	$(BIN)/python include/templates/build_template.py
 
@@ -157,10 +168,10 @@ template: install
 # shares are in deploy/airflow.env), on a synthetic province of CLUSTER_DISTRICTS districts
 CLUSTER_DIR ?= /tmp/giamngheo-cluster
 CLUSTER_DISTRICTS ?= 8
-cluster_env = CLUSTER_DIR=$(CLUSTER_DIR) GIAMNGHEO_DATA_DIR=$(CLUSTER_DIR)/data GIAMNGHEO_DISTRICT=all \
+cluster_env = CLUSTER_DIR=$(CLUSTER_DIR) GIAMNGHEO_DATA_DIR=$(CLUSTER_DIR)/data GIAMNGHEO_UNIT=all \
 	GIAMNGHEO_REFERENCE_DIR=$(CLUSTER_DIR)/province/reference GIAMNGHEO_MAX_TASKS=16 GIAMNGHEO_SETTLE_SECONDS=2
 cluster: install
-	@test -f $(CLUSTER_DIR)/province/reference/org_units.csv || \
+	@test -f $(CLUSTER_DIR)/province/reference/units.csv || \
 		$(BIN)/python bench/synthetic.py $(CLUSTER_DIR)/province --districts $(CLUSTER_DISTRICTS) --workers 2
 	@$(cluster_env) scripts/cluster.sh start
 
@@ -173,7 +184,7 @@ cluster_test_env = $(cluster_env) GIAMNGHEO_PAUSE_AT=publish GIAMNGHEO_PAUSE_SEC
 test-cluster: install
 	@CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop >/dev/null
 	@rm -rf $(CLUSTER_DIR)/pg $(CLUSTER_DIR)/airflow $(CLUSTER_DIR)/data $(CLUSTER_DIR)/redis $(CLUSTER_DIR)/logs  # a new cluster
-	@test -f $(CLUSTER_DIR)/province/reference/org_units.csv || \
+	@test -f $(CLUSTER_DIR)/province/reference/units.csv || \
 		$(BIN)/python bench/synthetic.py $(CLUSTER_DIR)/province --districts $(CLUSTER_DISTRICTS) --workers 2
 	@trap 'CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop' EXIT; \
 	$(cluster_test_env) scripts/cluster.sh start && \

@@ -200,7 +200,7 @@ def deployment_env(data_dir: Path, reference: Path, warehouse_url: str, max_task
     return {
         "GIAMNGHEO_DATA_DIR": str(data_dir),
         "GIAMNGHEO_REFERENCE_DIR": str(reference),
-        "GIAMNGHEO_DISTRICT": "all",
+        "GIAMNGHEO_UNIT": "all",
         "GIAMNGHEO_WAREHOUSE_URL": warehouse_url,
         "GIAMNGHEO_PROJECT_DIR": str(ROOT),
         "GIAMNGHEO_SETTLE_SECONDS": "0",
@@ -251,7 +251,7 @@ def steps(
             read_submission(
                 file.path,
                 pipeline.deployment.forms[file.form],
-                pipeline.deployment.resolver_for(file.district),
+                pipeline.deployment.resolver_for(file.district, file.period),
                 pipeline.deployment.categories,
                 file.label,
                 pipeline.deployment.forms,
@@ -489,7 +489,7 @@ def reports(env: dict[str, str], districts: list[str], workers: int, repeat: int
     one = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        render_reports(settings, [{"period": PERIOD, "district": districts[0]}], pdf=False)
+        render_reports(settings, [{"period": PERIOD, "unit": districts[0]}], pdf=False)
         one.append(time.perf_counter() - t0)
     batches = report_batches([PERIOD], districts, max_tasks, keyed=True)
     started = time.perf_counter()

@@ -148,22 +148,23 @@ def slug(text: str) -> str:
 
 
 def write_reference(out: Path, districts: int) -> Path:
-    """org_units.csv for ``districts`` districts, beside the project's categories and forms."""
+    """units.csv for ``districts`` districts (made-up codes, undated: valid in every period), beside the
+    project's categories, forms and senders."""
     ref = out / "reference"
     ref.mkdir(parents=True, exist_ok=True)
-    for name in ("categories.csv", "forms.yaml", "quality_rules.yaml"):
+    for name in ("categories.csv", "forms.yaml", "quality_rules.yaml", "senders.csv"):
         shutil.copy2(ROOT / "include" / "reference" / name, ref / name)
-    lines = ["code,name,level,kind,parent_code,aliases"]
+    lines = ["code,valid_from,valid_to,name,kind,level,parent_code,legal_ref,aliases,report_name,email"]
     for province in range(1, (districts - 1) // DISTRICTS_PER_PROVINCE + 2):
-        lines.append(f"P{province:02d},Tỉnh số {province},province,tinh,,")
+        lines.append(f"P{province:02d},,,Tỉnh số {province},tinh,province,,,,,")
     for number in range(1, districts + 1):
         code = district_code(number)
         province = (number - 1) // DISTRICTS_PER_PROVINCE + 1
-        lines.append(f"{code},Thử Nghiệm {number},district,huyen,P{province:02d},")
+        lines.append(f"{code},,,Thử Nghiệm {number},huyen,district,P{province:02d},,,,")
         for index, name in enumerate(commune_names(random.Random(number)), start=1):
             kind = "thi_tran" if index == 1 else "xa"
-            lines.append(f"{code}-{index:02d},{name},commune,{kind},{code},")
-    (ref / "org_units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            lines.append(f"{code}-{index:02d},,,{name},{kind},commune,{code},,,,")
+    (ref / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return ref
 
 
@@ -340,7 +341,7 @@ def read_units(reference: Path) -> dict[str, list[tuple[str, str]]]:
     import csv
 
     units: dict[str, list[tuple[str, str]]] = {}
-    with open(reference / "org_units.csv", encoding="utf-8", newline="") as fh:
+    with open(reference / "units.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             if row["level"] == "commune":
                 units.setdefault(row["parent_code"], []).append((row["name"], row["kind"]))
@@ -374,7 +375,7 @@ def main(argv=None) -> int:
     result = write_deployment(args.out, args.districts, args.period, args.workers)
     print(
         f"{result['files']} files for {result['districts']} districts under {result['inbox']} "
-        f"(reference data: {result['reference']}); use GIAMNGHEO_DISTRICT=all "
+        f"(reference data: {result['reference']}); use GIAMNGHEO_UNIT=all "
         f"GIAMNGHEO_REFERENCE_DIR={result['reference']} GIAMNGHEO_DATA_DIR={args.out}"
     )
     return 0

@@ -111,7 +111,7 @@ def approve_report():
             message = f"Trả lại / sent back by {answer['responded_by']}: {done['comment']}"
         print(message)
         notify_office(f"[giamngheo] {answer['label']}: {done['status']}", message)
-        keep = ("status", "district", "period", "version", "docx", "pdf", "reason")
+        keep = ("status", "unit", "period", "version", "docx", "pdf", "reason")
         return {k: v for k, v in done.items() if k in keep}
 
     answers = ReportApprovalOperator.partial(task_id="approve", map_index_template="{{ task.request.label }}").expand(

@@ -95,7 +95,7 @@ def draft_report():
         drafted = draft_reports(get_settings(), batch["items"])
         for item in drafted["locked"]:
             print(
-                f"{item['period']} · {item['district']}: kỳ đã phê duyệt và khóa (bản chính thức "
+                f"{item['period']} · {item['unit']}: kỳ đã phê duyệt và khóa (bản chính thức "
                 f"v{item['final_version']}), không lập lại dự thảo / approved and locked: not drafted again"
             )
         for result in drafted["results"]:

@@ -177,8 +177,7 @@ def ingest_submissions():
 
             from giamngheo.unit_mail import rejection_mails
 
-            names = {u.code: u.name for u in ingestor.deployment.units}
-            print(f"{send_unit_mails(rejection_mails(rejected, ingestor.deployment.units, names))} mail(s) to units")
+            print(f"{send_unit_mails(rejection_mails(rejected, ingestor.deployment.reference))} mail(s) to units")
         if rejected:  # an expected outcome: the task fails without a traceback and without retrying
             raise FilesNotLoaded(
                 f"{len(rejected)} tệp bị từ chối / file(s) rejected: {rejected[0].file}",

@@ -33,7 +33,9 @@ from giamngheo_dags import APPROVAL_REQUESTS, AWAITING_APPROVAL, START_DATE, def
     default_args=default_args(),
     params={
         "period": Param("", type="string", pattern=r"^\d{4}-H[12]$", title="Kỳ báo cáo / period"),
-        "district": Param(None, type=["null", "string"], title="Huyện / district", description="empty: the first"),
+        "unit": Param(
+            None, type=["null", "string"], title="Đơn vị / reporting unit", description="its code; empty: the first"
+        ),
         "reason": Param("", type="string", minLength=5, title="Lý do mở lại / why reopen"),
     },
 )
@@ -50,14 +52,14 @@ def reopen_period():
         context = get_current_context()
         params = context["params"]
         user = getattr(context["dag_run"], "triggering_user_name", None) or ""
-        done = reopen_it(get_settings(), Period.parse(params["period"]), params.get("district"), params["reason"], user)
+        done = reopen_it(get_settings(), Period.parse(params["period"]), params.get("unit"), params["reason"], user)
         print(f"Kỳ {done['period']} mở lại bởi / reopened by {user}: {params['reason']}")
         for name in done["released"]:
             print(f"  đã đưa vào số liệu / published: {name}")
         if done["requests"]:
             context["outlet_events"][APPROVAL_REQUESTS].add(AWAITING_APPROVAL, extra={"requests": done["requests"]})
         notify_office(
-            f"[giamngheo] {done['district']}/{done['period']}: mở lại / reopened",
+            f"[giamngheo] {done['unit']}/{done['period']}: mở lại / reopened",
             f"{user}: {params['reason']}\n{len(done['released'])} tệp đã đưa vào / file(s) published\n{done['draft']}",
         )
         return done

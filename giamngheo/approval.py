@@ -123,23 +123,23 @@ class Approvals:
     # ---------------------------------------------------------------- state
 
     def lock_state(self, district: str, period: Period | str) -> dict:
-        rows = self.warehouse.query("query/period_lock", district=district, period=str(period))
+        rows = self.warehouse.query("query/period_lock", unit=district, period=str(period))
         return rows[0] if rows else {"locked": False, "final_version": 0, "changed_at": None, "changed_by": None}
 
     def is_locked(self, district: str, period: Period | str) -> bool:
         return bool(self.lock_state(district, period)["locked"])
 
     def requests(self, district: str, period: Period | str) -> list[dict]:
-        return self.warehouse.query("query/approval_requests", district=district, period=str(period))
+        return self.warehouse.query("query/approval_requests", unit=district, period=str(period))
 
     def finals(self, district: str, period: Period | str) -> list[dict]:
-        return self.warehouse.query("query/report_finals", district=district, period=str(period))
+        return self.warehouse.query("query/report_finals", unit=district, period=str(period))
 
     def held(self, district: str, period: Period | str) -> list[dict]:
-        return self.warehouse.query("query/held_submissions", district=district, period=str(period))
+        return self.warehouse.query("query/held_submissions", unit=district, period=str(period))
 
     def trail(self, district: str, period: Period | str) -> list[dict]:
-        rows = self.warehouse.query("query/audit_trail", district=district, period=str(period))
+        rows = self.warehouse.query("query/audit_trail", unit=district, period=str(period))
         return [{**r, "details": json.loads(r["details"] or "{}")} for r in rows]
 
     def get_request(self, request_id: str) -> dict:
@@ -173,7 +173,7 @@ class Approvals:
         from .figures import report_periods
 
         first, last = report_periods(period)
-        params = {"district": district, "first_period": str(first), "last_period": str(last)}
+        params = {"unit": district, "first_period": str(first), "last_period": str(last)}
         return [dict(r._mapping) for r in conn.execute(self.warehouse.sql("query/report_lineage"), params)]
 
     def check_approver(self, user: str | None) -> None:
@@ -191,7 +191,7 @@ class Approvals:
         """Who verified a period's data-quality warnings does not approve it too (``GIAMNGHEO_FOUR_EYES``)."""
         if not self.settings.four_eyes:
             return
-        warnings = self.warehouse.query("query/quality_warnings", district=district, period=str(period))
+        warnings = self.warehouse.query("query/quality_warnings", unit=district, period=str(period))
         if any(w["verified_by"] == user for w in warnings):
             raise ApprovalError(
                 f"'{user}' đã xác minh cảnh báo số liệu của kỳ {period}, nên không phê duyệt kỳ này (nguyên tắc bốn "
@@ -224,19 +224,19 @@ class Approvals:
         builder = ReportBuilder(self.settings.for_district(district), self.warehouse)
         with self.warehouse.engine.begin() as conn:
             lock = conn.execute(
-                self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+                self.warehouse.sql("query/period_lock"), {"unit": district, "period": str(period)}
             ).first()
             if lock is not None and lock.locked:
                 return None
             digest, _, _ = self.current_digest(conn, district, period, builder)
             newest = conn.execute(
-                self.warehouse.sql("query/approval_requests"), {"district": district, "period": str(period)}
+                self.warehouse.sql("query/approval_requests"), {"unit": district, "period": str(period)}
             ).first()
             if newest is not None and newest.digest == digest and newest.status in ("waiting", "approved"):
                 return None
             request = {
                 "id": uuid.uuid4().hex,
-                "district": district,
+                "unit": district,
                 "period": str(period),
                 "digest": digest,
                 "document": str(document),
@@ -277,15 +277,15 @@ class Approvals:
             if not done:
                 raise ApprovalError(self._not_waiting(request))
             self.warehouse.audit(
-                conn, request["district"], request["period"], "sent_back", user, comment, {"request": request_id}
+                conn, request["unit"], request["period"], "sent_back", user, comment, {"request": request_id}
             )
-        return {"status": "sent_back", "district": request["district"], "period": request["period"], "comment": comment}
+        return {"status": "sent_back", "unit": request["unit"], "period": request["period"], "comment": comment}
 
     def record_refusal(self, request: dict, user: str, reason: str) -> None:
         """An answer that was not carried out: a row of the trail names who gave it and why."""
         with self.warehouse.engine.begin() as conn:
             self.warehouse.audit(
-                conn, request["district"], request["period"], "answer_refused", user, reason, {"request": request["id"]}
+                conn, request["unit"], request["period"], "answer_refused", user, reason, {"request": request["id"]}
             )
 
     def withdraw(self, district: str, period: Period | str, reason: str) -> list[str]:
@@ -295,7 +295,7 @@ class Approvals:
         withdrawn = []
         with self.warehouse.engine.begin() as conn:
             rows = conn.execute(
-                self.warehouse.sql("query/approval_requests"), {"district": district, "period": str(period)}
+                self.warehouse.sql("query/approval_requests"), {"unit": district, "period": str(period)}
             ).all()
             for row in rows:
                 if row.status != "waiting":
@@ -322,7 +322,7 @@ class Approvals:
         Safe to repeat: an approved request's final is returned (rendered again if its files are gone)."""
         self.check_approver(user)
         request = self.get_request(request_id)
-        district, period = request["district"], Period.parse(request["period"])
+        district, period = request["unit"], Period.parse(request["period"])
         if request["status"] == "approved":
             final = next(f for f in self.finals(district, period) if f["request_id"] == request_id)
             return self.ensure_final_files(final)
@@ -350,7 +350,7 @@ class Approvals:
             with self.warehouse.engine.begin() as conn:
                 self.warehouse.turns_of_period(conn, district, str(period), builder.forms)  # no load meanwhile
                 lock = conn.execute(
-                    self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+                    self.warehouse.sql("query/period_lock"), {"unit": district, "period": str(period)}
                 ).first()
                 if lock is not None and lock.locked:
                     raise ApprovalError(f"{period}: kỳ đã được phê duyệt / the period is approved already")
@@ -392,10 +392,10 @@ class Approvals:
     ) -> None:
         """The approval in one transaction: the request answered, the period locked at this version,
         the final's row with what it was built from, the trail."""
-        district, period = request["district"], request["period"]
+        district, period = request["unit"], request["period"]
         sources = [
             dict(r._mapping)
-            for r in conn.execute(self.warehouse.sql("query/final_sources"), {"district": district, "period": period})
+            for r in conn.execute(self.warehouse.sql("query/final_sources"), {"unit": district, "period": period})
         ]
         conn.execute(
             self.warehouse.sql("load/answer_approval_request"),
@@ -404,7 +404,7 @@ class Approvals:
         conn.execute(
             self.warehouse.sql("load/upsert_period_lock"),
             {
-                "district": district,
+                "unit": district,
                 "period": period,
                 "locked": True,
                 "final_version": version,
@@ -416,7 +416,7 @@ class Approvals:
         conn.execute(
             self.warehouse.sql("load/insert_report_final"),
             {
-                "district": district,
+                "unit": district,
                 "period": period,
                 "version": version,
                 "request_id": request["id"],
@@ -447,7 +447,7 @@ class Approvals:
                 },
             )
             self.warehouse.audit(
-                conn, request["district"], request["period"], "superseded", user, "", {"request": request["id"]}
+                conn, request["unit"], request["period"], "superseded", user, "", {"request": request["id"]}
             )
 
     def finish_final(self, final: dict, docx_name: str) -> dict:
@@ -458,7 +458,7 @@ class Approvals:
         pdf, pdf_message = convert_to_pdf(docx)
         outputs = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"}
         manifest = {
-            "district": final["district"],
+            "unit": final["unit"],
             "period": final["period"],
             "version": final["version"],
             "so_van_ban": final["so_van_ban"],
@@ -476,7 +476,7 @@ class Approvals:
             "outputs": outputs,
             "template": self._template_entry(final),
             "pdf": pdf_message if pdf is None else pdf.name,
-            "audit": self.trail(final["district"], final["period"]),
+            "audit": self.trail(final["unit"], final["period"]),
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for path in folder.iterdir():
@@ -504,7 +504,7 @@ class Approvals:
         if not (folder / "manifest.json").is_file():
             staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
             try:
-                docx = self.rerender(final["district"], final["period"], final["version"], staging)
+                docx = self.rerender(final["unit"], final["period"], final["version"], staging)
                 shutil.rmtree(folder, ignore_errors=True)
                 os.replace(staging, folder)
             finally:
@@ -523,18 +523,18 @@ class Approvals:
             raise ApprovalError("reason: hãy ghi lý do mở lại kỳ / say why the period is reopened")
         from .reference import ReferenceData
 
-        forms = ReferenceData.load(self.settings.reference_dir, district).forms
+        forms = ReferenceData.load(self.settings.reference_dir).forms
         with self.warehouse.engine.begin() as conn:
             self.warehouse.turns_of_period(conn, district, str(period), forms)
             lock = conn.execute(
-                self.warehouse.sql("query/period_lock"), {"district": district, "period": str(period)}
+                self.warehouse.sql("query/period_lock"), {"unit": district, "period": str(period)}
             ).first()
             if lock is None or not lock.locked:
                 raise ApprovalError(f"{period}: kỳ chưa bị khóa / the period is not locked")
             conn.execute(
                 self.warehouse.sql("load/upsert_period_lock"),
                 {
-                    "district": district,
+                    "unit": district,
                     "period": str(period),
                     "locked": False,
                     "final_version": lock.final_version,
@@ -546,7 +546,7 @@ class Approvals:
         released = []
         if ingestor is not None:
             released = ingestor.release_held(district, period, user)
-        return {"district": district, "period": str(period), "reason": reason, "released": released}
+        return {"unit": district, "period": str(period), "reason": reason, "released": released}
 
     # ------------------------------------------------------------- rerender
 
@@ -561,7 +561,7 @@ class Approvals:
         if final is None:
             raise ApprovalError(f"{district}/{period}: không có bản chính thức v{version} / no final v{version}")
         ids = [s["id"] for s in json.loads(final["sources"])]
-        reference = ReferenceData.load(self.settings.reference_dir, district)
+        reference = ReferenceData.load(self.settings.reference_dir)
         with tempfile.TemporaryDirectory(prefix="giamngheo-final-") as scratch_dir:
             scratch = Warehouse(f"sqlite:///{Path(scratch_dir) / 'final.sqlite'}", self.settings.sql_dir)
             try:
@@ -615,7 +615,7 @@ def final_summary(final: dict, docx: Path, pdf: Path | None) -> dict:
     """What the approval task logs and returns of a final (small JSON)."""
     return {
         "status": "approved",
-        "district": final["district"],
+        "unit": final["unit"],
         "period": final["period"],
         "version": final["version"],
         "folder": final["folder"],
@@ -650,7 +650,7 @@ def draft_reports(settings: Settings, items: list[dict], pdf: bool = True) -> di
     try:
         open_items, locked = [], []
         for item in items:
-            state = approvals.lock_state(item["district"] or settings.district_code, item["period"])
+            state = approvals.lock_state(item["unit"] or settings.district_code, item["period"])
             if state["locked"]:
                 locked.append({**item, "final_version": state["final_version"]})
             else:
@@ -658,7 +658,7 @@ def draft_reports(settings: Settings, items: list[dict], pdf: bool = True) -> di
         results = render_reports(settings, open_items, pdf)
         requests = []
         for item, result in zip(open_items, results, strict=True):
-            district, period = item["district"] or settings.district_code, Period.parse(item["period"])
+            district, period = item["unit"] or settings.district_code, Period.parse(item["period"])
             if result.draft:  # a request still waiting asks about a draft that is no longer complete
                 approvals.withdraw(district, period, result.draft_reason)
                 continue
@@ -672,11 +672,12 @@ def draft_reports(settings: Settings, items: list[dict], pdf: bool = True) -> di
 
 def describe_request(settings: Settings, request: dict, ui_base: str) -> dict:
     """What the approver is shown: subject, and a body (Markdown) linking the draft in the UI."""
-    from .reference import org_units
+    from .reference import unit_tree
     from .submissions import PAGE_PREFIX, report_link
 
-    names = {u.code: u.name for u in org_units(settings.reference_dir)}
-    district, period = request["district"], Period.parse(request["period"])
+    district, period = request["unit"], Period.parse(request["period"])
+    unit = unit_tree(settings.reference_dir).unit(district, period)
+    names = {district: unit.name} if unit is not None else {}
     folder = settings.for_district(district).reports_dir / str(period)
     docx = Path(request["document"]).name
     links = [f"[{docx}]({report_link(ui_base, district, str(period), docx)})"]
@@ -703,7 +704,7 @@ def describe_request(settings: Settings, request: dict, ui_base: str) -> dict:
     )
     return {
         "id": request["id"],
-        "district": district,
+        "unit": district,
         "period": str(period),
         "label": f"{district}/{period}",
         "subject": f"Phê duyệt báo cáo giảm nghèo {period.label_vi} — {place} / approve the {period} report",
@@ -748,7 +749,7 @@ def answer_refusal(settings: Settings, request_id: str, chosen: list[str], param
         approvals.check_approver(user)
         if chosen == [APPROVE]:
             check_signing(params.get("so_van_ban"), params.get("ngay_ky"), period)
-            approvals.check_four_eyes(request["district"], period, user)
+            approvals.check_four_eyes(request["unit"], period, user)
         elif chosen == [SEND_BACK]:
             if not str(params.get("ghi_chu") or "").strip():
                 raise ApprovalError("ghi_chu: hãy ghi lý do trả lại / say why the draft is sent back")
@@ -769,7 +770,7 @@ def answer_request(settings: Settings, request_id: str, chosen: list[str], param
     approvals = Approvals(settings)
     try:
         request = approvals.get_request(request_id)
-        place = {"district": request["district"], "period": request["period"]}
+        place = {"unit": request["unit"], "period": request["period"]}
         try:
             return approvals.answer(request_id, chosen, params, user)
         except DraftChanged as err:
@@ -793,9 +794,9 @@ def reopen_period(settings: Settings, period: Period, district: str | None, reas
         done = approvals.reopen(district, period, reason, user, ingestor)
     finally:
         ingestor.warehouse.dispose()
-    drafted = draft_reports(settings, [{"period": str(period), "district": district}])
+    drafted = draft_reports(settings, [{"period": str(period), "unit": district}])
     return {
-        "district": district,
+        "unit": district,
         "period": str(period),
         "released": [o.file for o in done["released"]],
         "draft": drafted["results"][0].docx if drafted["results"] else None,

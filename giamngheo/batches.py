@@ -66,7 +66,7 @@ def ingestion_batches(files: list[dict], max_tasks: int) -> list[dict]:
     max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for f in files:
-        groups.setdefault((f.get("district", ""), f["period"], f["form"]), []).append(f)
+        groups.setdefault((f.get("unit", ""), f["period"], f["form"]), []).append(f)
     batches = []
     for chunk in pack([(key, items) for key, items in sorted(groups.items())], max_tasks):
         items = [f for _, group in chunk for f in group]
@@ -82,21 +82,24 @@ def ingestion_batches(files: list[dict], max_tasks: int) -> list[dict]:
     return batches
 
 
-def report_batches(periods: list[str], districts: list[str], max_tasks: int, keyed: bool) -> list[dict]:
-    """Batches of (period, district) reports; one report each while they fit."""
+def report_batches(
+    periods: list[str], districts: list[str], max_tasks: int, keyed: bool, active: set[tuple[str, str]] | None = None
+) -> list[dict]:
+    """Batches of (period, unit) reports; one report each while they fit. ``active`` (period, unit) pairs
+    are those whose unit exists in the period (the others are not drafted); None: all."""
     max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
-    pairs = [(p, d) for p in periods for d in districts]
+    pairs = [(p, d) for p in periods for d in districts if active is None or (p, d) in active]
     if len(pairs) <= max_tasks:
-        return [Batch(f"{p} · {d}" if keyed else p, [{"period": p, "district": d}]).to_dict() for p, d in pairs]
+        return [Batch(f"{p} · {d}" if keyed else p, [{"period": p, "unit": d}]).to_dict() for p, d in pairs]
     per_period = max(1, max_tasks // max(1, len(periods)))
     batches = []
     for period in periods:
-        for chunk in pack([(d, [d]) for d in districts], per_period):
+        for chunk in pack([(d, [d]) for d in districts if active is None or (period, d) in active], per_period):
             codes = [key for key, _ in chunk]
             batches.append(
                 Batch(
-                    f"{period} · {_span(codes)} ({len(codes)} huyện / districts)",
-                    [{"period": period, "district": d} for d in codes],
+                    f"{period} · {_span(codes)} ({len(codes)} đơn vị / units)",
+                    [{"period": period, "unit": d} for d in codes],
                 ).to_dict()
             )
     return batches

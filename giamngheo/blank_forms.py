@@ -55,7 +55,7 @@ def write_blank_forms(
 ) -> list[BlankForm]:
     """Every form's template for a district's period under ``out_dir``; the commune form once per commune."""
     written = []
-    ordered = sorted(communes, key=lambda u: u.code)
+    ordered = sorted(communes, key=lambda u: u.listing_key)
     for form in forms.values():
         units: list[OrgUnit | None] = list(ordered) if form.code == "commune" else [None]
         for unit in units:

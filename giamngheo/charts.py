@@ -20,7 +20,7 @@ def _plt():
 
 
 def _short(unit: OrgUnit) -> str:
-    return f"TT {unit.name}" if unit.kind == "thi_tran" else unit.name
+    return f"TT {unit.printed}" if unit.kind == "thi_tran" else unit.printed
 
 
 def _save(fig, path: Path) -> Path:
@@ -36,7 +36,7 @@ def jobs_against_plan(values: ReportValues, communes: list[OrgUnit], path: Path)
         return None
     home = values.by_unit("commune", "viec_lam_moi_trong_nuoc")
     abroad = values.by_unit("commune", "lao_dong_nuoc_ngoai")
-    units = sorted((u for u in communes if u.code in plan), key=lambda u: u.code)
+    units = sorted((u for u in communes if u.code in plan), key=lambda u: u.listing_key)
     names = [_short(u) for u in units]
     done = [float(home.get(u.code, Decimal(0)) + abroad.get(u.code, Decimal(0))) for u in units]
     target = [float(plan[u.code]) for u in units]

@@ -1,4 +1,4 @@
-"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | templates | suites``.
+"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | templates | finals | suites | units``.
 
 The DAGs are the way to run the ingestor; these commands serve the Makefile,
 tests and a data team poking at the warehouse.
@@ -59,7 +59,7 @@ def _figure(value, places: int) -> str:
 
 def cmd_totals(args) -> int:
     ingestor = _ingestor()
-    rows = ingestor.warehouse.district_totals(args.period, args.district or ingestor.deployment.settings.district_code)
+    rows = ingestor.warehouse.district_totals(args.period, args.unit or ingestor.deployment.settings.district_code)
     if args.json:
         numeric = ("total", "min_value", "max_value")
         print(
@@ -69,7 +69,10 @@ def cmd_totals(args) -> int:
         )
         return 0
     labels = {(c.dimension, c.code): c.label for c in ingestor.deployment.categories}
-    print(f"Tổng hợp toàn huyện, kỳ {args.period} / district totals for {args.period}")
+    code = args.unit or ingestor.deployment.settings.district_code
+    unit = ingestor.deployment.reference.unit(code, args.period)
+    where = unit.full_name if unit else code
+    print(f"Tổng hợp {where} ({code}), kỳ {args.period} / totals of {code} for {args.period}")
     form = None
     for row in rows:
         if row["form"] != form:
@@ -96,7 +99,7 @@ def cmd_totals(args) -> int:
 
 def cmd_ledger(args) -> int:
     ingestor = _ingestor()
-    for row in ingestor.warehouse.ledger(args.period, args.district or ingestor.deployment.settings.district_code):
+    for row in ingestor.warehouse.ledger(args.period, args.unit or ingestor.deployment.settings.district_code):
         print(
             f"{row['status']:9} v{row['version']} {row['form']:10} {row['file_name']}  "
             f"rows={row['row_count']} current={row['current_facts']}/{row['facts']}"
@@ -109,7 +112,7 @@ def cmd_outstanding(args) -> int:
     from .ingest import outstanding_in
 
     ingestor = _ingestor()
-    found = outstanding_in(ingestor, [args.period], [args.district] if args.district else None)
+    found = outstanding_in(ingestor, [args.period], [args.unit] if args.unit else None)
     for entry in found:
         print(f"Tệp bị từ chối chưa được thay / rejection outstanding: {entry['label']} — {entry['communes']}")
     if not found:
@@ -120,7 +123,7 @@ def cmd_outstanding(args) -> int:
 def cmd_templates(args) -> int:
     """Write the blank templates of a period (once; --force writes them again)."""
     ingestor = _ingestor()
-    written = ingestor.write_blank_forms(args.period, [args.district] if args.district else None, args.force)
+    written = ingestor.write_blank_forms(args.period, [args.unit] if args.unit else None, args.force)
     for template in written:
         print(f"wrote {template.path}")
     if not written:
@@ -137,7 +140,7 @@ def cmd_finals(args) -> int:
     from .approval import Approvals, document_text
 
     settings = get_settings()
-    district = args.district or settings.district_code
+    district = args.unit or settings.district_code
     approvals = Approvals(settings)
     try:
         finals = approvals.finals(district, args.period)
@@ -179,6 +182,53 @@ def cmd_suites(_args) -> int:
     return 0
 
 
+class _DeprecatedDistrict(argparse.Action):
+    """``--district``: the old name of ``--unit`` (kept for a release, with a notice)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print("--district is deprecated: use --unit (the same codes)", file=sys.stderr)
+        namespace.unit = values
+
+
+def _unit_argument(parser, default: str) -> None:
+    parser.add_argument("--unit", help=f"reporting unit's official code (default: {default})")
+    parser.add_argument("--district", action=_DeprecatedDistrict, dest="unit", help=argparse.SUPPRESS)
+
+
+def cmd_units_import(args) -> int:
+    from pathlib import Path
+
+    from .units.official import write_reference
+
+    target = Path(args.reference_dir) if args.reference_dir else get_settings().reference_dir
+    done = write_reference(target, args.province)
+    print(
+        f"{target}: {done['units']} đơn vị, {done['transitions']} chuyển đổi / units, transitions "
+        f"of province(s) {', '.join(done['provinces'])} (see units_source.txt)"
+    )
+    return 0
+
+
+def cmd_units_show(args) -> int:
+    from .reference import unit_tree
+
+    settings = get_settings()
+    tree = unit_tree(settings.reference_dir)
+    code = args.unit or settings.district_code
+    top = tree.unit(code, args.period)
+    if top is None:
+        print(f"{code}: không có trong kỳ {args.period} / not a unit in {args.period}", file=sys.stderr)
+        return 1
+    communes = tree.communes_of(code, args.period)
+    print(f"{top.full_name} ({top.code}), {args.period}: {len(communes)} xã, phường / communes ({top.legal_ref})")
+    for unit in communes:
+        came = ", ".join(
+            f"{p.full_name} ({p.code}{', một phần' if e.share == 'part' else ''})" for p, e in tree.predecessors(unit)
+        )
+        print(f"  {unit.code}  {unit.full_name}" + (f"  ← {came}" if came else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="giamngheo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,31 +236,41 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ingest", help="ingest a period's inbox without Airflow")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.set_defaults(func=cmd_ingest)
-    p = sub.add_parser("totals", help="print district totals per indicator")
+    p = sub.add_parser("totals", help="print a reporting unit's totals per indicator")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--district", help="district code (default: the deployment's first)")
+    _unit_argument(p, "the deployment's first")
     p.set_defaults(func=cmd_totals)
     p = sub.add_parser("ledger", help="print the submissions ledger of a period")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
-    p.add_argument("--district", help="district code (default: the deployment's first)")
+    _unit_argument(p, "the deployment's first")
     p.set_defaults(func=cmd_ledger)
     p = sub.add_parser("outstanding", help="list rejections not yet answered by a later accepted file (exit 1 if any)")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
-    p.add_argument("--district", help="district code (default: every district of the deployment)")
+    _unit_argument(p, "every unit of the deployment")
     p.set_defaults(func=cmd_outstanding)
     p = sub.add_parser("templates", help="write the blank templates of the forms for a period")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
-    p.add_argument("--district", help="district code (default: every district of the deployment)")
+    _unit_argument(p, "every unit of the deployment")
     p.add_argument("--force", action="store_true", help="write them again")
     p.set_defaults(func=cmd_templates)
     p = sub.add_parser("finals", help="list a period's approved finals; --rerender N renders one again and compares")
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
-    p.add_argument("--district", help="district code (default: the deployment's first)")
+    _unit_argument(p, "the deployment's first")
     p.add_argument("--rerender", type=int, metavar="N", help="render final vN again from the warehouse")
     p.add_argument("--out", help="where to write it (default: a new temporary folder)")
     p.set_defaults(func=cmd_finals)
     sub.add_parser("suites", help="regenerate expectations/*.json from the form registry").set_defaults(func=cmd_suites)
+    units = sub.add_parser("units", help="the dated administrative units of the reference data")
+    units_sub = units.add_subparsers(dest="units_command", required=True)
+    p = units_sub.add_parser("import", help="write a province's old and new units and transitions (vietnamadminunits)")
+    p.add_argument("--province", action="append", required=True, help="today's province code, e.g. 19 (repeatable)")
+    p.add_argument("--reference-dir", help="where to write (default: GIAMNGHEO_REFERENCE_DIR or include/reference)")
+    p.set_defaults(func=cmd_units_import)
+    p = units_sub.add_parser("show", help="a unit's communes in a period, with what each came from")
+    p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
+    _unit_argument(p, "the deployment's first")
+    p.set_defaults(func=cmd_units_show)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -5,8 +5,10 @@ period, district, commune). The rules, in ``include/sql/query/``:
 
 - a slice is **covered** when an accepted file covers it (``covered_slices.sql``);
   ``expected`` in forms.yaml says which slices a complete period holds: every
-  commune for the district units' forms and each commune's own form, at least
-  one accepted file for ``models``;
+  commune for the sector forms and each commune's own form, at least one
+  accepted file for ``models``. The communes counted are those valid on the
+  period's first day, and a form is expected only when a sender of it is valid
+  then (``senders.csv``): the missing entry names that sender;
 - a **rejection** of a slice is outstanding until a *later* accepted file
   covers that same slice (``rejected_slices.sql``); another commune's
   correction does not answer it. A file whose communes could not be read
@@ -25,12 +27,13 @@ from dataclasses import dataclass, field
 
 from .forms import Form
 from .periods import Period, local_time
-from .reference import OrgUnit, district_of
+from .reference import OrgUnit
+from .units import Sender, senders_of
 
 
 @dataclass
 class Completeness:
-    missing: list[dict] = field(default_factory=list)  # {form, form_label, units: [names]}
+    missing: list[dict] = field(default_factory=list)  # {form, form_label, units: [names], senders: [names]}
     rejected: list[dict] = field(default_factory=list)  # outstanding: {form, file, arrival, communes, reasons}
 
     @property
@@ -45,7 +48,7 @@ def rejections(warehouse, period: Period, district: str) -> list[dict]:
     """Every rejected file of a district's period, newest first within a form, with its slices: which
     communes it covers, which are still outstanding, and the files that answered the others."""
     files: dict[str, dict] = {}
-    for row in warehouse.query("query/rejected_slices", period=str(period), district=district):
+    for row in warehouse.query("query/rejected_slices", period=str(period), unit=district):
         entry = files.setdefault(
             row["id"],
             {
@@ -81,22 +84,34 @@ def outstanding_rejections(warehouse, period: Period, district: str) -> list[dic
     return [entry for entry in rejections(warehouse, period, district) if entry["is_outstanding"]]
 
 
-def check_completeness(warehouse, period: Period, forms: dict[str, Form], communes: list[OrgUnit]) -> Completeness:
-    district = district_of(communes)
+def check_completeness(
+    warehouse,
+    period: Period,
+    forms: dict[str, Form],
+    communes: list[OrgUnit],
+    district: str,
+    senders: list[Sender] | None = None,
+) -> Completeness:
+    """What a reporting unit's period lacks. ``communes`` are its communes valid in the period; with
+    ``senders`` (the reference data's), a form nobody is to send in the period is not expected."""
     covered: dict[str, set[str]] = {}
-    for row in warehouse.query("query/covered_slices", period=str(period), district=district):
+    for row in warehouse.query("query/covered_slices", period=str(period), unit=district):
         covered.setdefault(row["form"], set()).add(row["org_unit"])
     result = Completeness()
-    ordered = sorted(communes, key=lambda u: u.code)
+    ordered = sorted(communes, key=lambda u: u.listing_key)
     for form in forms.values():
+        who = senders_of(senders, form.code, district, period) if senders is not None else None
+        if who is not None and not who:
+            continue  # nobody sends this form in this period
+        named = [s.name for s in who or []]
         have = covered.get(form.code, set())
         if form.expected == "one_file":
             if not have:
-                result.missing.append({"form": form.code, "form_label": form.label, "units": []})
+                result.missing.append({"form": form.code, "form_label": form.label, "units": [], "senders": named})
             continue
         lacking = [u.full_name for u in ordered if u.code not in have]
         if lacking:
-            result.missing.append({"form": form.code, "form_label": form.label, "units": lacking})
+            result.missing.append({"form": form.code, "form_label": form.label, "units": lacking, "senders": named})
     for entry in sorted(
         outstanding_rejections(warehouse, period, district), key=lambda e: (e["form"], e["arrival_at"], e["file"])
     ):

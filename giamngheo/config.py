@@ -4,7 +4,8 @@
 |-----------------------------|-------------------------------------------|---------------------------------|
 | ``GIAMNGHEO_DATA_DIR``      | data directory (``inbox/``, ``reports/``) | ``<project>/.data/demo``        |
 | ``GIAMNGHEO_WAREHOUSE_URL`` | SQLAlchemy URL of the warehouse           | SQLite file in the data dir     |
-| ``GIAMNGHEO_DISTRICT``      | the district(s) run: one code, a comma list, or ``all`` | ``061`` (Bạch Thông) |
+| ``GIAMNGHEO_UNIT``          | reporting unit(s): an official code, a comma list, or ``all`` | ``063`` (Bạch Thông) |
+| ``GIAMNGHEO_DISTRICT``      | the old name of ``GIAMNGHEO_UNIT`` (deprecated, read when it is unset) | |
 | ``GIAMNGHEO_REFERENCE_DIR`` | org units, categories and forms           | ``include/reference``           |
 | ``GIAMNGHEO_PROJECT_DIR``   | where ``include/`` and ``expectations/`` are | the checkout holding this package |
 | ``GIAMNGHEO_MAX_FILE_MB``   | largest file accepted from the inbox      | ``20``                          |
@@ -17,12 +18,16 @@
 | ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` | days an approval waits before a reminder | ``3`` |
 | ``GIAMNGHEO_APPROVAL_REMINDERS`` | reminders before the approval task fails and notifies | ``3`` |
 
-One district (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and
-``reports/<period>/``. A deployment that runs several districts (a province, the
-ministry) names them in ``GIAMNGHEO_DISTRICT``; every district then has its own
-folders, keyed by its code: ``inbox/<district>/<period>/<form>/``,
-``reports/<district>/<period>/``. :meth:`Settings.for_district` gives one
-district's view of the settings.
+A reporting unit is any unit whose communes report: a district of the old tree (up to 2025-H1),
+a province of the new one, or a commune reporting on itself. Each period is read through the units
+valid on its first day, so ``GIAMNGHEO_UNIT=063,19`` runs huyện Bạch Thông's periods up to 2025-H1
+and tỉnh Thái Nguyên's (its 92 communes) from 2025-H2.
+
+One unit (the default) keeps the flat inbox ``inbox/<period>/<form>/`` and ``reports/<period>/``. A
+deployment that runs several names them in ``GIAMNGHEO_UNIT``; every unit then has its own folders,
+keyed by its code: ``inbox/<unit>/<period>/<form>/``, ``reports/<unit>/<period>/``.
+:meth:`Settings.for_district` gives one unit's view of the settings (the code still calls a
+reporting unit a "district" inside; the warehouse calls it ``unit``).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ class Settings:
     max_file_bytes: int
     report_settings_path: Path
     settle_seconds: float = 10.0
-    district_spec: str = ""  # GIAMNGHEO_DISTRICT as given
+    district_spec: str = ""  # GIAMNGHEO_UNIT as given
     max_tasks: int = 32
     reference_path: Path | None = None
     mail_units: bool = False  # mail each rejection to the unit that sent the file (org_units.csv emails)
@@ -98,16 +103,19 @@ class Settings:
     def for_district(self, code: str) -> Settings:
         return replace(self, district_code=code)
 
-    def district_codes(self, units) -> list[str]:
-        """The deployment's districts (``all``: every district with communes in the reference data)."""
+    def unit_codes(self, tree) -> list[str]:
+        """The deployment's reporting units (``all``: every district and province with communes in the
+        reference data, of any date)."""
         spec = (self.district_spec or self.district_code).strip()
-        with_communes = sorted({u.parent_code for u in units if u.level == "commune"})
         if spec.lower() == "all":
-            return with_communes
-        codes = [c.strip() for c in spec.split(",") if c.strip()]
-        unknown = [c for c in codes if c not in with_communes]
+            return tree.reporting_codes
+        codes = list(dict.fromkeys(c.strip() for c in spec.split(",") if c.strip()))
+        unknown = [c for c in codes if not tree.reports_ever(c)]
         if unknown:
-            raise ValueError(f"GIAMNGHEO_DISTRICT: no communes under {', '.join(unknown)} in the reference data")
+            raise ValueError(
+                f"GIAMNGHEO_UNIT: không có xã, phường nào thuộc {', '.join(unknown)} trong danh mục đơn vị / "
+                f"no communes under {', '.join(unknown)} in the reference data (giamngheo units import --province …)"
+            )
         return codes
 
     @property
@@ -129,6 +137,7 @@ class Settings:
 
 def get_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
+    unit_spec = unit_setting(env)
     project_dir = Path(env.get("GIAMNGHEO_PROJECT_DIR") or _PACKAGE_PARENT).resolve()
     data_dir = Path(env.get("GIAMNGHEO_DATA_DIR") or project_dir / ".data" / "demo").resolve()
     warehouse_url = env.get("GIAMNGHEO_WAREHOUSE_URL") or f"sqlite:///{data_dir / 'warehouse.sqlite'}"
@@ -136,8 +145,8 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         project_dir=project_dir,
         data_dir=data_dir,
         warehouse_url=warehouse_url,
-        district_code=first_district(env.get("GIAMNGHEO_DISTRICT") or "061"),
-        district_spec=env.get("GIAMNGHEO_DISTRICT") or "061",
+        district_code=first_district(unit_spec),
+        district_spec=unit_spec,
         reference_path=Path(env["GIAMNGHEO_REFERENCE_DIR"]).resolve() if env.get("GIAMNGHEO_REFERENCE_DIR") else None,
         max_file_bytes=int(float(env.get("GIAMNGHEO_MAX_FILE_MB") or 20) * 1024 * 1024),
         report_settings_path=Path(
@@ -152,6 +161,32 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         approval_remind_days=float(env.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3),
         approval_reminders=int(env.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3),
     )
+
+
+DEFAULT_UNIT = "063"  # huyện Bạch Thông, tỉnh Bắc Kạn (to 30/6/2025): the bundled sample's
+LEGACY_CODES = {"061": "063"}  # made-up codes of earlier releases -> official (GIAMNGHEO_DISTRICT only)
+
+
+def unit_setting(env) -> str:
+    """``GIAMNGHEO_UNIT``; the deprecated ``GIAMNGHEO_DISTRICT`` when it is unset (with a warning)."""
+    if env.get("GIAMNGHEO_UNIT"):
+        return env["GIAMNGHEO_UNIT"]
+    if env.get("GIAMNGHEO_DISTRICT"):
+        import warnings
+
+        spec = env["GIAMNGHEO_DISTRICT"]
+        # earlier releases shipped huyện Bạch Thông as the made-up "061", which is huyện Ba Bể's official
+        # code: a deployment still setting it means Bạch Thông (its warehouse is upgraded to 063)
+        codes = [LEGACY_CODES.get(c.strip(), c.strip()) for c in spec.split(",")]
+        warnings.warn(
+            "GIAMNGHEO_DISTRICT is deprecated: use GIAMNGHEO_UNIT with the official codes"
+            + (f" (read as {','.join(codes)})" if ",".join(codes) != spec else "")
+            + "; it will be removed in 0.3",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return ",".join(codes)
+    return DEFAULT_UNIT
 
 
 def approvers_from(spec: str) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""A deployment: the district(s) one installation runs, their reference data, and their inboxes.
+"""A deployment: the reporting unit(s) one installation runs, their reference data, and their inboxes.
 
 Everything that knows where a unit's file lies and which communes it may name, and nothing that
 reads, validates or loads it (that is :class:`giamngheo.ingest.Ingestor`).
@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import Settings, get_settings
 from .inbox import InboxFile, discover, stray_entries
 from .periods import Period
-from .reference import ReferenceData, UnitResolver, org_units
+from .reference import ReferenceData, UnitResolver, unit_tree
 
 
 class Deployment:
@@ -21,20 +21,34 @@ class Deployment:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        if not self.settings.district_code:  # GIAMNGHEO_DISTRICT=all: start on the first district
-            units = org_units(self.settings.reference_dir)
-            self.settings = self.settings.for_district(self.settings.district_codes(units)[0])
-        self.reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
+        tree = unit_tree(self.settings.reference_dir)
+        if not self.settings.district_code:  # GIAMNGHEO_UNIT=all: start on the first unit
+            self.settings = self.settings.for_district(self.settings.unit_codes(tree)[0])
+        self.reference = ReferenceData.load(self.settings.reference_dir)
         self.forms, self.units = self.reference.forms, self.reference.units
-        self.categories = self.reference.categories
-        self.districts = self.settings.district_codes(self.units)
-        self._resolvers: dict[str, UnitResolver] = {}
+        self.categories, self.tree = self.reference.categories, self.reference.tree
+        self.districts = self.settings.unit_codes(tree)
+        self._resolvers: dict[tuple[str, str], UnitResolver] = {}
 
-    def resolver_for(self, district: str) -> UnitResolver:
-        """Commune names of one district (a file names only its own district's communes)."""
-        if district not in self._resolvers:
-            self._resolvers[district] = UnitResolver(self.reference.communes_of(district))
-        return self._resolvers[district]
+    def resolver_for(self, district: str, period: Period | str) -> UnitResolver:
+        """Commune names of one reporting unit in one period: a file names only its own unit's communes,
+        as they were on the period's first day."""
+        period = Period.parse(str(period))
+        key = (district, str(period))
+        if key not in self._resolvers:
+            self._resolvers[key] = UnitResolver.for_unit(self.tree, district, period)
+        return self._resolvers[key]
+
+    def communes_of(self, district: str, period: Period | str):
+        return self.reference.communes_of(district, Period.parse(str(period)))
+
+    def names_in(self, period: Period | str) -> dict[str, str]:
+        """Code -> name of the units valid in ``period`` (codes are reused across the reform)."""
+        return self.reference.names_in(Period.parse(str(period)))
+
+    def active(self, district: str, period: Period | str) -> bool:
+        """Whether the reporting unit exists (has communes) in the period."""
+        return bool(self.communes_of(district, period))
 
     def district_settings(self, district: str) -> Settings:
         return self.settings.for_district(district)
@@ -77,8 +91,8 @@ class Deployment:
         if file.district:
             if file.district not in self.districts:
                 raise PermissionError(
-                    f"{file.label}: huyện {file.district} không thuộc triển khai này / "
-                    f"district {file.district} is not one of this deployment's"
+                    f"{file.label}: đơn vị {file.district} không thuộc triển khai này / "
+                    f"unit {file.district} is not one of this deployment's"
                 )
             return file
         return replace(file, district=self.settings.district_code, keyed=self.settings.keyed)

@@ -109,11 +109,11 @@ def money(value: Decimal, places: int = 0) -> str:
 
 
 def unit_names(codes, units: dict[str, OrgUnit]) -> str:
-    """Communes as the report lists them: xã in code order, then the town, named as such."""
+    """Communes as the report lists them: xã in the deployment's order (then by code), then the town."""
     chosen = [units[c] for c in codes]
-    communes = sorted((u for u in chosen if u.kind != "thi_tran"), key=lambda u: u.code)
-    towns = sorted((u for u in chosen if u.kind == "thi_tran"), key=lambda u: u.code)
-    names = [u.name for u in communes] + [f"thị trấn {u.name}" for u in towns]
+    communes = sorted((u for u in chosen if u.kind != "thi_tran"), key=lambda u: u.listing_key)
+    towns = sorted((u for u in chosen if u.kind == "thi_tran"), key=lambda u: u.listing_key)
+    names = [u.printed for u in communes] + [f"thị trấn {u.printed}" for u in towns]
     return ", ".join(names)
 
 
@@ -172,7 +172,7 @@ def build_figures(values: ReportValues, period: Period, communes: list[OrgUnit],
     values.check("models", "kinh_phi")
     for entry in sorted(values.items("models"), key=lambda e: (units[e["org_unit"]].code, e["item"])):
         unit = units[entry["org_unit"]]
-        place = f"thị trấn {unit.name}" if unit.kind == "thi_tran" else f"xã {unit.name}"
+        place = f"thị trấn {unit.printed}" if unit.kind == "thi_tran" else f"xã {unit.printed}"
         project = entry["attribute"].split("|")[0] if entry["attribute"] else ""
         joined, spent = Decimal(entry.get("so_ho_tham_gia", 0)), Decimal(entry.get("kinh_phi", 0))
         models.append(

@@ -36,7 +36,7 @@ class InboxFile:
 
     @property
     def label(self) -> str:
-        """How the file is named to people: ``2022-H1/health/ttyt.xlsx`` (``061/2022-H1/…`` when keyed)."""
+        """How the file is named to people: ``2022-H1/health/ttyt.xlsx`` (``063/2022-H1/…`` when keyed)."""
         label = f"{self.period}/{self.form}/{self.name}"
         return f"{self.district}/{label}" if self.keyed else label
 
@@ -48,7 +48,7 @@ class InboxFile:
             "name": self.name,
             "arrival": self.arrival,
             "size": self.size,
-            "district": self.district,
+            "unit": self.district,
             "keyed": self.keyed,
             "label": self.label,
         }
@@ -69,7 +69,7 @@ class InboxFile:
             data["name"],
             float(data["arrival"]),
             int(data["size"]),
-            data.get("district", ""),
+            data.get("unit", ""),
             bool(data.get("keyed")),
         )
 

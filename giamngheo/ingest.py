@@ -143,7 +143,7 @@ def find_work(
     owed = [
         e
         for e in ingestor.warehouse.quality_owed(periods)
-        if e["district"] in deployment.districts and (e["district"], e["period"]) not in covered
+        if e["unit"] in deployment.districts and (e["unit"], e["period"]) not in covered
     ]
     if owed:
         batches.append(quality_batch(owed))
@@ -164,12 +164,12 @@ def find_work(
 
 def quality_batch(owed: list[dict]) -> dict:
     """A batch with no file: the data-quality checks still owed by earlier loads."""
-    places = sorted({f"{e['period']}/{e['district']}" for e in owed})
+    places = sorted({f"{e['period']}/{e['unit']}" for e in owed})
     return {
         "label": f"kiểm tra chất lượng còn nợ / quality check owed: {', '.join(places[:3])}"
         + (f" (+{len(places) - 3})" if len(places) > 3 else ""),
         "items": [],
-        "quality": [{"district": e["district"], "period": e["period"]} for e in owed],
+        "quality": [{"unit": e["unit"], "period": e["period"]} for e in owed],
     }
 
 
@@ -186,7 +186,7 @@ def outstanding_in(ingestor: Ingestor, periods: list[Period], districts: list[st
                 found.append(
                     {
                         **entry,
-                        "district": district,
+                        "unit": district,
                         "period": str(period),
                         "label": f"{district}/{label}" if deployment.settings.keyed else label,
                         "communes": ", ".join(entry["outstanding"]),
@@ -202,7 +202,7 @@ def announcements(outcomes: list[dict]) -> list[dict]:
     for outcome in outcomes:
         if outcome["status"] in ("accepted", "rejected", "resent"):
             entry = slices.setdefault((outcome["period"], outcome["form"]), {"districts": set(), "statuses": set()})
-            entry["districts"].add(outcome["district"])
+            entry["districts"].add(outcome["unit"])
             entry["statuses"].add(outcome["status"])
     return [
         {"period": period, "form": form, "districts": sorted(entry["districts"]), "statuses": sorted(entry["statuses"])}
@@ -255,7 +255,7 @@ class Ingestor:
     def initialise(self) -> None:
         """The warehouse at the newest schema revision, with the deployment's reference data."""
         d = self.deployment
-        self.warehouse.initialise(d.units, d.categories, d.forms)
+        self.warehouse.initialise(d.units, d.categories, d.forms, d.tree.transitions)
 
     def ingest(
         self,
@@ -317,7 +317,7 @@ class Ingestor:
             read = read_submission(
                 archived,
                 self.deployment.forms[file.form],
-                self.deployment.resolver_for(file.district),
+                self.deployment.resolver_for(file.district, file.period),
                 self.deployment.categories,
                 display_name=file.label,
                 all_forms=self.deployment.forms,
@@ -384,7 +384,7 @@ class Ingestor:
         from .warehouse import iso_utc
 
         released = []
-        for held in self.warehouse.query("query/held_submissions", district=district, period=period):
+        for held in self.warehouse.query("query/held_submissions", unit=district, period=period):
             if held["released_at"]:
                 continue
             arrival = datetime.fromisoformat(held["arrival_at"]).timestamp()
@@ -402,7 +402,7 @@ class Ingestor:
             read = read_submission(
                 Path(held["archive_path"]),
                 self.deployment.forms[file.form],
-                self.deployment.resolver_for(district),
+                self.deployment.resolver_for(district, period),
                 self.deployment.categories,
                 display_name=file.label,
                 all_forms=self.deployment.forms,
@@ -452,10 +452,10 @@ class Ingestor:
                 loaded.setdefault(outcome.period, set()).add(outcome.district)
         touched = {(o.district, o.period) for o in outcomes}
         for entry in self.warehouse.quality_owed({p for _, p in touched}):
-            if (entry["district"], entry["period"]) in touched:
-                loaded.setdefault(entry["period"], set()).add(entry["district"])
+            if (entry["unit"], entry["period"]) in touched:
+                loaded.setdefault(entry["period"], set()).add(entry["unit"])
         for entry in owed or []:
-            loaded.setdefault(entry["period"], set()).add(entry["district"])
+            loaded.setdefault(entry["period"], set()).add(entry["unit"])
         return {p: self.check_quality(Period.parse(p), sorted(d)) for p, d in sorted(loaded.items())}
 
     def write_blank_forms(self, period: Period, districts: list[str] | None = None, force: bool = False) -> list:
@@ -464,9 +464,11 @@ class Ingestor:
         from .blank_forms import write_blank_forms
 
         written = []
-        names = {u.code: u.name for u in self.deployment.units}
+        names = self.deployment.names_in(period)
         for district in districts or self.deployment.districts:
-            known = self.warehouse.query("query/unit_templates", district=district, period=period)
+            if not self.deployment.active(district, period):
+                continue  # the unit does not exist in this period (a district after 30/6/2025)
+            known = self.warehouse.query("query/unit_templates", unit=district, period=period)
             if known and not force and all(Path(t["file_path"]).is_file() for t in known):
                 continue
             out = self.deployment.district_settings(district).templates_dir / str(period)
@@ -474,7 +476,7 @@ class Ingestor:
                 self.deployment.forms,
                 period,
                 names.get(district, district),
-                self.deployment.reference.communes_of(district),
+                self.deployment.communes_of(district, period),
                 self.deployment.categories,
                 out,
             )
@@ -495,12 +497,12 @@ class Ingestor:
                 rejected: dict[tuple, list[str]] = {}  # (district, form) -> arrivals of rejected files
                 for row in self.warehouse.query("query/ledger_digest", period=file.period):
                     seen.add((row["file_path"], row["arrival_at"], int(row["size_bytes"])))
-                    key = (row["district"], row["form"], row["sha256"])
+                    key = (row["unit"], row["form"], row["sha256"])
                     contents[key] = min(
                         contents.get(key, (row["arrival_at"], row["status"])), (row["arrival_at"], row["status"])
                     )
                     if row["status"] == "rejected":
-                        rejected.setdefault((row["district"], row["form"]), []).append(row["arrival_at"])
+                        rejected.setdefault((row["unit"], row["form"]), []).append(row["arrival_at"])
                 digests[file.period] = (seen, contents, rejected)
             seen, contents, rejected = digests[file.period]
             if (str(file.path), iso_utc(file.arrival), file.size) in seen:

@@ -114,13 +114,30 @@ def document_settings(doc: dict, district) -> dict:
 class ReportBuilder:
     def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None):
         self.settings = settings or get_settings()
-        reference = ReferenceData.load(self.settings.reference_dir, self.settings.district_code)
-        self.forms, self.units = reference.forms, reference.units
-        self.categories, self.communes = reference.categories, reference.communes
+        self.reference = ReferenceData.load(self.settings.reference_dir)
+        self.forms, self.units = self.reference.forms, self.reference.units
+        self.categories = self.reference.categories
         self.warehouse = warehouse or Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
 
-    def district_unit(self):
-        return next(u for u in self.units if u.code == self.settings.district_code)
+    def communes(self, period: Period) -> list:
+        """The reporting unit's communes in ``period`` (valid on its first day)."""
+        return self.reference.communes_of(self.settings.district_code, period)
+
+    def district_unit(self, period: Period):
+        """The reporting unit as it was in ``period``."""
+        unit = self.reference.unit(self.settings.district_code, period)
+        if unit is None:
+            raise ValueError(
+                f"đơn vị {self.settings.district_code} không tồn tại trong kỳ {period} / "
+                f"unit {self.settings.district_code} does not exist in period {period}"
+            )
+        return unit
+
+    def same_unit(self, earlier: Period, period: Period) -> bool:
+        """Whether the reporting unit of ``earlier`` is the unit of ``period`` (not a code reused)."""
+        then = self.reference.unit(self.settings.district_code, earlier)
+        now = self.reference.unit(self.settings.district_code, period)
+        return then is not None and now is not None and then.key == now.key
 
     def values(self, period: Period) -> ReportValues:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
@@ -129,6 +146,8 @@ class ReportBuilder:
     def previous_values(self, period: Period) -> tuple[Period, ReportValues | None]:
         """The same half of the previous year, if the warehouse holds any of its figures."""
         previous = Period(period.year - 1, period.half)
+        if not self.same_unit(previous, period):
+            return previous, None  # the unit changed (a merger): no comparison on a code alone
         rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
         return previous, (ReportValues(rows, self.forms, self.categories) if rows else None)
 
@@ -148,10 +167,10 @@ class ReportBuilder:
         from .narrative import Narrative
 
         inputs = inputs or self.inputs(period)
-        figures = build_figures(values, period, self.communes, self.categories)
+        figures = build_figures(values, period, self.communes(period), self.categories)
         previous_period, previous = self.previous_values(period)
         figures["compare"] = comparisons(values, previous, previous_period)
-        doc = document_settings(dict(inputs["doc"]), self.district_unit())
+        doc = document_settings(dict(inputs["doc"]), self.district_unit(period))
         when = document_date(period, doc.get("delay_days", 15))
         doc.update(
             {
@@ -164,7 +183,14 @@ class ReportBuilder:
         if signing is not None:
             doc.update(signing.header())
         narrative = Narrative(**inputs["narrative"])
-        completeness = check_completeness(self.warehouse, period, self.forms, self.communes)
+        completeness = check_completeness(
+            self.warehouse,
+            period,
+            self.forms,
+            self.communes(period),
+            self.settings.district_code,
+            self.reference.senders,
+        )
         reasons = []
         if completeness.missing:
             reasons.append("còn thiếu biểu")
@@ -205,7 +231,7 @@ class ReportBuilder:
 
         held = [Period.parse(p["period"]) for p in self.warehouse.query("query/periods")]
         out: dict[str, dict] = {}
-        for half in sorted(p for p in held if p <= period):
+        for half in sorted(p for p in held if p <= period and self.same_unit(p, period)):
             rows = self.warehouse.report_values(half, half, self.settings.district_code)
             values = ReportValues(rows, self.forms, self.categories)
             totals = {
@@ -220,14 +246,14 @@ class ReportBuilder:
     def unverified_warnings(self, period: Period) -> list[dict]:
         """The period's data-quality warnings no one has verified (for the current values). It guards
         completeness and signing, so it fails closed: an error reading them is raised, never "none"."""
-        found = self.warehouse.query("query/quality_warnings", district=self.settings.district_code, period=period)
+        found = self.warehouse.query("query/quality_warnings", unit=self.settings.district_code, period=period)
         return [w for w in found if not w["verified_by"]]
 
     def quality_owed(self, period: Period) -> bool:
         """Whether a load of the period has not had its data-quality check yet: its warnings are unknown,
         so the draft is not complete (fails closed, like :meth:`unverified_warnings`)."""
         owed = self.warehouse.quality_owed([period])
-        return any(e["district"] == self.settings.district_code for e in owed)
+        return any(e["unit"] == self.settings.district_code for e in owed)
 
     def render(
         self,
@@ -263,8 +289,8 @@ class ReportBuilder:
             tmp_dir = Path(tmp)
             document = DocxTemplate(str(template or self.settings.template_path))
             drawn = {
-                "jobs": charts.jobs_against_plan(values, self.communes, tmp_dir / "jobs.png"),
-                "poverty": charts.poor_household_share(values, self.communes, tmp_dir / "poverty.png"),
+                "jobs": charts.jobs_against_plan(values, self.communes(period), tmp_dir / "jobs.png"),
+                "poverty": charts.poor_household_share(values, self.communes(period), tmp_dir / "poverty.png"),
                 "trend": charts.key_figures_over_time(self.key_figures_by_period(period), tmp_dir / "trend.png"),
             }
             context["charts"] = {k: InlineImage(document, str(p), width=Mm(155)) if p else "" for k, p in drawn.items()}
@@ -272,7 +298,7 @@ class ReportBuilder:
             staged = tmp_dir / final.name
             document.save(str(staged))
             xlsx_staged = tmp_dir / f"so-lieu-{period}.xlsx"
-            write_figures_xlsx(values, self.forms, self.communes, self.categories, xlsx_staged)
+            write_figures_xlsx(values, self.forms, self.communes(period), self.categories, xlsx_staged)
             lineage_staged = tmp_dir / f"nguon-so-lieu-{period}.json"
             lineage = self.warehouse.report_lineage(*report_periods(period), self.settings.district_code)
             lineage_staged.write_text(
@@ -333,7 +359,7 @@ def plan_reports(
     """The report batches of a run: the periods of :func:`choose_periods`, for the districts whose
     data changed (asset events name them) or, on schedule or on demand, every district."""
     from .batches import report_batches
-    from .reference import org_units
+    from .reference import unit_tree
 
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
@@ -341,10 +367,13 @@ def plan_reports(
     finally:
         warehouse.dispose()
     periods = choose_periods(param, event_extras, interval_start)
-    everyone = settings.district_codes(org_units(settings.reference_dir))
+    tree = unit_tree(settings.reference_dir)
+    everyone = settings.unit_codes(tree)
     named = {d for extra in event_extras for d in extra.get("districts") or []}
     districts = [d for d in everyone if d in named] if named and not param else everyone
-    return report_batches([str(p) for p in periods], districts, settings.max_tasks, settings.keyed)
+    # a unit is drafted only for the periods it exists in (huyện Bạch Thông up to 2025-H1)
+    active = {(str(p), d) for p in periods for d in districts if tree.communes_of(d, p)}
+    return report_batches([str(p) for p in periods], districts, settings.max_tasks, settings.keyed, active)
 
 
 def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> list[ReportResult]:
@@ -353,7 +382,7 @@ def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> l
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
         results = [
-            ReportBuilder(settings.for_district(item["district"]), warehouse).render(
+            ReportBuilder(settings.for_district(item["unit"]), warehouse).render(
                 Period.parse(item["period"]),
                 pdf=False,  # a batch from XCom: the period as text
             )
@@ -434,7 +463,7 @@ def write_figures_xlsx(values: ReportValues, forms, communes, cats, path: Path) 
     from openpyxl.styles import Font
 
     labels = {(c.dimension, c.code): c.label for c in cats}
-    units = sorted(communes, key=lambda u: u.code)
+    units = sorted(communes, key=lambda u: u.listing_key)
     wb = Workbook()
     wb.remove(wb.active)
     for form in forms.values():

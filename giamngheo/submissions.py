@@ -26,7 +26,7 @@ from .completeness import UNREADABLE, rejections
 from .forms import Form
 from .numbers import format_plain
 from .periods import Period, local_date, local_time, local_today
-from .reference import OrgUnit, district_of
+from .reference import OrgUnit
 
 PAGE_PREFIX = "/giamngheo"  # where Airflow's API server mounts the Submissions page (plugins/submissions_view.py)
 
@@ -70,7 +70,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
         raise UnknownDistrict(f"không có huyện / no such district: {district}")
     district = district or deployment.districts[0]
     chosen = Period.parse(period) if period is not None else None  # PeriodError for a bad query
-    page: dict = {"periods": [], "period": None, "districts": deployment.districts, "district": district}
+    page: dict = {"periods": [], "period": None, "districts": deployment.districts, "unit": district}
     page["matrix"], page["templates"], page["warnings"] = None, [], []
     if warehouse.revision() is None:  # no warehouse yet: nothing received (any other error is raised)
         return page
@@ -82,7 +82,12 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     page["period"] = str(chosen)
     folder = "inbox/" + (f"{district}/" if deployment.settings.keyed else "") + "{period}/{form}/"
     page["matrix"] = submissions_matrix(
-        warehouse, deployment.forms, deployment.reference.communes_of(district), chosen, inbox_folder=folder
+        warehouse,
+        deployment.forms,
+        deployment.communes_of(district, chosen),
+        chosen,
+        inbox_folder=folder,
+        district=district,
     )
     page["warnings"] = [
         {
@@ -91,7 +96,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
             "value_text": format_plain(w["value"]),
             "verified_at_local": local_time(w["verified_at"]) if w["verified_at"] else "",
         }
-        for w in warehouse.query("query/quality_warnings", district=district, period=chosen)
+        for w in warehouse.query("query/quality_warnings", unit=district, period=chosen)
     ]
     page["templates"] = [
         {
@@ -100,7 +105,7 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
             "unit": t["unit_name"] or "",
             "name": Path(t["file_path"]).name,
         }
-        for t in warehouse.query("query/unit_templates", district=district, period=chosen)
+        for t in warehouse.query("query/unit_templates", unit=district, period=chosen)
     ]
     page["approval"] = approval_state(warehouse, district, chosen)
     return page
@@ -126,7 +131,7 @@ def approval_state(warehouse, district: str, period: Period) -> dict:
     from .periods import local_time
 
     def rows(name: str) -> list[dict]:  # an error is raised: the page must not say "not locked" when unsure
-        return warehouse.query(name, district=district, period=period)
+        return warehouse.query(name, unit=district, period=period)
 
     lock = rows("query/period_lock")
     requests = rows("query/approval_requests")
@@ -249,20 +254,25 @@ def submissions_matrix(
     period: Period,
     inbox_folder: str = "inbox/{period}/{form}/",
     today: date | None = None,
+    district: str | None = None,
 ) -> dict:
-    """The page's data for one district's period. ``inbox_folder`` is where the district's units put
-    their files (with ``{period}`` and ``{form}`` to fill in); ``today`` (Vietnam) decides overdue."""
+    """The page's data for one reporting unit's period (``communes``: its communes valid then).
+    ``inbox_folder`` is where its units put their files (with ``{period}`` and ``{form}`` to fill in);
+    ``today`` (Vietnam) decides overdue."""
     today = today or local_today()
-    district = district_of(communes)
+    if district is None:  # communes of one parent: that parent
+        parents = {u.parent_code for u in communes}
+        if len(parents) != 1 or None in parents:
+            raise ValueError("submissions_matrix: name the reporting unit (its communes have several parents)")
+        district = str(parents.pop())
     cells = {
-        (r["form"], r["org_unit"]): r
-        for r in warehouse.query("query/submission_cells", period=period, district=district)
+        (r["form"], r["org_unit"]): r for r in warehouse.query("query/submission_cells", period=period, unit=district)
     }
     received = rejections(warehouse, period, district)
     flagged = {(r["form"], code) for r in received for code in r["outstanding_codes"]}
     due = {code: (period.due(f.due_days) if f.due_days is not None else None) for code, f in forms.items()}
     units: list[dict] = []
-    for unit in sorted(communes, key=lambda u: u.code):
+    for unit in sorted(communes, key=lambda u: u.listing_key):
         row_cells: dict[str, dict] = {}
         row = {"code": unit.code, "name": unit.full_name, "cells": row_cells}
         for form in forms.values():
@@ -324,7 +334,7 @@ def submissions_matrix(
     outstanding = sum(1 for r in rejected if r["outstanding"])
     return {
         "period": str(period),
-        "district": district,
+        "unit": district,
         "today": today.isoformat(),
         "forms": [
             {

@@ -1,9 +1,9 @@
 """Mail to a unit whose file was rejected: the message, what to do, and its feedback workbook.
 
-Who gets it comes from the reference data (``org_units.csv``, column ``email``): for the communes'
-forms (``commune``, ``models``) the communes the file names; for the district offices' forms the
-office whose ``kind`` is the form (level ``office``, e.g. ``061-YT,Trung tâm Y tế huyện,office,health``).
-A unit without an address gets no mail (the Submissions page still lists the rejection). The mails
+Who gets it comes from the reference data: for the communes' forms (``commune``, ``models``) the
+communes the file names, valid in its period (``units.csv``, column ``email``); for the sector forms
+the senders of the form valid in the period (``senders.csv``, column ``email``). A unit without an
+address gets no mail (the Submissions page still lists the rejection). The mails
 are composed here and sent by the DAG through its SMTP connection (``plugins/giamngheo_notify.py``),
 only when ``GIAMNGHEO_MAIL_UNITS`` is on.
 """
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .reference import OrgUnit
+from .periods import Period
+from .reference import ReferenceData
+from .units import senders_of
 
 COMMUNE_FORMS = ("commune", "models")  # sent by the communes themselves
 
@@ -27,29 +29,44 @@ class UnitMail:
     submission_id: str | None = None
 
 
-def recipients(form: str, district: str, communes: list[str], units: list[OrgUnit]) -> list[OrgUnit]:
-    """The units a rejection of ``form`` is mailed to: the file's communes, or the district office."""
+@dataclass(frozen=True)
+class Recipient:
+    code: str  # the commune's code, or the form's code for a sender
+    name: str
+    email: str
+
+
+def recipients(
+    form: str, district: str, period: Period, communes: list[str], reference: ReferenceData
+) -> list[Recipient]:
+    """Who a rejection of ``form`` is mailed to: the file's communes, or the form's senders, of its period."""
     if form in COMMUNE_FORMS:
         wanted = set(communes)
-        return [u for u in units if u.code in wanted and u.email]
-    return [u for u in units if u.level == "office" and u.kind == form and u.parent_code == district and u.email]
+        return [
+            Recipient(u.code, u.full_name, u.email)
+            for u in reference.units
+            if u.code in wanted and u.level == "commune" and u.valid_in(period) and u.email
+        ]
+    return [Recipient(form, s.name, s.email) for s in senders_of(reference.senders, form, district, period) if s.email]
 
 
-def rejection_mails(outcomes: list, units: list[OrgUnit], district_names: dict[str, str]) -> list[UnitMail]:
+def rejection_mails(outcomes: list, reference: ReferenceData) -> list[UnitMail]:
     """One mail per newly rejected file (``IngestOutcome``) with a unit to write to."""
     mails = []
     for outcome in outcomes:
         if outcome.status != "rejected":
             continue
-        found = recipients(outcome.form, outcome.district, [c for c in outcome.slices if c], units)
+        period = Period.parse(outcome.period)
+        found = recipients(outcome.form, outcome.district, period, [c for c in outcome.slices if c], reference)
         if not found:
             continue
-        district = district_names.get(outcome.district, outcome.district)
+        unit = reference.unit(outcome.district, period)
+        district = unit.full_name if unit else outcome.district
         marked_vi = " (tệp đính kèm đánh dấu từng ô lỗi, có ghi chú; có thể sửa ngay trên tệp đó)"
         marked_en = " (the attached copy marks each failing cell, with a comment)"
         body = (
-            f"Kính gửi {', '.join(u.full_name for u in found)},\n\n"
-            f"Tệp {outcome.file} gửi cho kỳ báo cáo {outcome.period} (huyện {district}) đã bị từ chối; "
+            f"Kính gửi {', '.join(u.name for u in found)},\n\n"
+            f"Tệp {outcome.file} gửi cho kỳ báo cáo {outcome.period} ({district}) đã bị từ chối; "
             "không số liệu nào của tệp được nạp. Xin sửa các lỗi dưới đây"
             + (marked_vi if outcome.feedback else "")
             + " rồi gửi lại tệp vào hộp thư của kỳ báo cáo.\n\n"

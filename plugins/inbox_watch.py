@@ -91,7 +91,7 @@ def announcement(
 
 
 def where(relative: str) -> tuple[str | None, str | None]:
-    """(period, district) of an inbox path: ``2022-H1/health/x.xlsx`` or ``061/2022-H1/health/x.xlsx``."""
+    """(period, district) of an inbox path: ``2022-H1/health/x.xlsx`` or ``063/2022-H1/health/x.xlsx``."""
     parts = Path(relative).parts
     for index, part in enumerate(parts):
         if PERIOD_PART.match(part):

@@ -12,7 +12,7 @@
 #   CLUSTER_DIR (default /tmp/giamngheo-cluster)   CLUSTER_API_PORT (28080)
 #   CLUSTER_PG_PORT (25433)   CLUSTER_REDIS_PORT (26379)   CLUSTER_USERS (admin:admin)
 #   CLUSTER_DAGS_FOLDER (the project's dags/)
-#   GIAMNGHEO_DATA_DIR (default $CLUSTER_DIR/data), GIAMNGHEO_REFERENCE_DIR, GIAMNGHEO_DISTRICT: passed on
+#   GIAMNGHEO_DATA_DIR (default $CLUSTER_DIR/data), GIAMNGHEO_REFERENCE_DIR, GIAMNGHEO_UNIT: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${CLUSTER_DIR:-/tmp/giamngheo-cluster}

@@ -10,7 +10,8 @@ import pytest
 
 from giamngheo.config import get_settings
 from giamngheo.forms import registry
-from giamngheo.reference import UnitResolver, categories, org_units
+from giamngheo.periods import Period
+from giamngheo.reference import UnitResolver, categories, org_units, unit_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INBOX = ROOT / "include" / "sample" / "inbox"
@@ -54,8 +55,8 @@ def cats(reference_dir):
 
 
 @pytest.fixture(scope="session")
-def resolver(units):
-    return UnitResolver.for_district(units, "061")
+def resolver(reference_dir):
+    return UnitResolver.for_unit(unit_tree(reference_dir), "063", Period.parse(PERIOD))
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def approvals(pipeline, data_dir, warehouse_url):
 def draft(approvals: Approvals) -> tuple[str, dict | None]:
     result = ReportBuilder(approvals.settings, approvals.warehouse).render(Period.parse(PERIOD), pdf=False)
     assert not result.draft, result.draft_reason
-    return result.docx, approvals.request("061", Period.parse(PERIOD), result.docx)
+    return result.docx, approvals.request("063", Period.parse(PERIOD), result.docx)
 
 
 def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_dir, monkeypatch, capsys):
@@ -81,18 +81,18 @@ def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_d
     assert Path(final["docx"]).name in manifest["outputs"]
     assert [e["action"] for e in manifest["audit"]] == ["requested", "approved", "locked"]
     assert not os.stat(final["docx"]).st_mode & stat.S_IWUSR  # never overwritten
-    assert approvals.is_locked("061", PERIOD)
+    assert approvals.is_locked("063", PERIOD)
     assert approvals.approve(request["id"], "125/BC-UBND", "2022-07-15", "pho_chu_tich")["version"] == 1  # again
 
     # a correction of the locked period: validated, archived, held; figures and final unchanged
-    before = approvals.warehouse.report_values(Period.parse(PERIOD), Period.parse(PERIOD), "061")
+    before = approvals.warehouse.report_values(Period.parse(PERIOD), Period.parse(PERIOD), "063")
     path = correction(data_dir)
     (held,) = pipeline.ingest([f for f in pipeline.deployment.discover(PERIOD) if f.path == path])
     assert held.status == "held" and "khóa" in held.message and "locked" in held.message
-    assert approvals.warehouse.report_values(Period.parse(PERIOD), Period.parse(PERIOD), "061") == before
+    assert approvals.warehouse.report_values(Period.parse(PERIOD), Period.parse(PERIOD), "063") == before
     (again,) = pipeline.ingest([f for f in pipeline.deployment.discover(PERIOD) if f.path == path])
     assert again.status == "unchanged" and again.known_status == "held"
-    assert [h["file_name"] for h in approvals.held("061", PERIOD)] == [path.name]
+    assert [h["file_name"] for h in approvals.held("063", PERIOD)] == [path.name]
     assert draft(approvals)[1] is None  # a locked period asks nothing
     shown = page_data(pipeline.deployment, approvals.warehouse, PERIOD)["approval"]
     assert shown["locked"] and not shown["waiting"]
@@ -101,10 +101,10 @@ def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_d
     assert [e["action"] for e in shown["trail"]] == ["requested", "approved", "locked", "held"]
 
     with pytest.raises(ApprovalError, match="not an approver"):
-        approvals.reopen("061", Period.parse(PERIOD), "Cao Sơn sửa số lao động", "van_thu", pipeline)
-    reopened = approvals.reopen("061", Period.parse(PERIOD), "Cao Sơn sửa số lao động", "pho_chu_tich", pipeline)
+        approvals.reopen("063", Period.parse(PERIOD), "Cao Sơn sửa số lao động", "van_thu", pipeline)
+    reopened = approvals.reopen("063", Period.parse(PERIOD), "Cao Sơn sửa số lao động", "pho_chu_tich", pipeline)
     assert [(o.status, o.version) for o in reopened["released"]] == [("accepted", 2)]
-    assert not approvals.is_locked("061", PERIOD)
+    assert not approvals.is_locked("063", PERIOD)
     docx, second = draft(approvals)
     assert second is not None and "457 người" in "\n".join(document_text(Path(docx)))
 
@@ -113,14 +113,14 @@ def test_approve_lock_hold_reopen_and_a_second_final(pipeline, approvals, data_d
     assert "Bạch Thông, ngày 05 tháng 8 năm 2022" in "\n".join(document_text(Path(final2["docx"])))
     assert "457 người" in "\n".join(document_text(Path(final2["docx"])))
     assert document_text(Path(final["docx"])) == text  # v1 kept as approved
-    actions = [e["action"] for e in approvals.trail("061", PERIOD)]
+    actions = [e["action"] for e in approvals.trail("063", PERIOD)]
     assert actions == [
         "requested", "approved", "locked", "held", "reopened", "released", "requested", "approved", "locked"
     ]  # fmt: skip
 
     # each final renders again from the warehouse alone, as approved (v1 from the figures before the correction)
     for version, approved in ((1, final), (2, final2)):
-        again_docx = approvals.rerender("061", PERIOD, version, data_dir / f"rerender-v{version}")
+        again_docx = approvals.rerender("063", PERIOD, version, data_dir / f"rerender-v{version}")
         assert document_text(again_docx) == document_text(Path(approved["docx"]))
     # and from the command line, with the deployment's settings from the environment
     for key, value in (("GIAMNGHEO_DATA_DIR", data_dir), ("GIAMNGHEO_WAREHOUSE_URL", approvals.settings.warehouse_url)):
@@ -136,8 +136,8 @@ def test_send_back_keeps_the_draft_and_a_changed_draft_supersedes_the_request(pi
     with pytest.raises(ApprovalError, match="say why"):
         approvals.answer(request["id"], [SEND_BACK], {"ghi_chu": " "}, "pho_chu_tich")
     sent = approvals.answer(request["id"], [SEND_BACK], {"ghi_chu": "Bổ sung số liệu xã Đôn Phong"}, "pho_chu_tich")
-    assert sent["status"] == "sent_back" and not approvals.is_locked("061", PERIOD)
-    assert approvals.requests("061", PERIOD)[0]["comment"] == "Bổ sung số liệu xã Đôn Phong"
+    assert sent["status"] == "sent_back" and not approvals.is_locked("063", PERIOD)
+    assert approvals.requests("063", PERIOD)[0]["comment"] == "Bổ sung số liệu xã Đôn Phong"
     with pytest.raises(ApprovalError, match="no longer waiting"):
         approvals.answer(
             request["id"], [APPROVE], {"so_van_ban": "125/BC-UBND", "ngay_ky": "2022-07-15"}, "pho_chu_tich"
@@ -150,9 +150,9 @@ def test_send_back_keeps_the_draft_and_a_changed_draft_supersedes_the_request(pi
     assert loaded.status == "accepted"
     with pytest.raises(ApprovalError, match="changed since this draft"):  # loaded after the request: not this draft
         approvals.approve(request["id"], "125/BC-UBND", "2022-07-15", "pho_chu_tich")
-    assert approvals.requests("061", PERIOD)[0]["status"] == "superseded"
-    assert not approvals.is_locked("061", PERIOD) and not approvals.finals("061", PERIOD)
-    assert [e["action"] for e in approvals.trail("061", PERIOD)] == [
+    assert approvals.requests("063", PERIOD)[0]["status"] == "superseded"
+    assert not approvals.is_locked("063", PERIOD) and not approvals.finals("063", PERIOD)
+    assert [e["action"] for e in approvals.trail("063", PERIOD)] == [
         "requested",
         "sent_back",
         "requested",
@@ -173,7 +173,7 @@ def test_nobody_may_approve_or_verify_when_none_is_configured(pipeline, data_dir
         assert refusal and "GIAMNGHEO_APPROVERS" in refusal
     with pytest.raises(ApprovalError, match="no reviewer is configured"):
         approvals.verify_warning("any", "admin", "đã gọi điện")
-    assert not approvals.is_locked("061", PERIOD) and not approvals.finals("061", PERIOD)
+    assert not approvals.is_locked("063", PERIOD) and not approvals.finals("063", PERIOD)
 
 
 def test_the_digest_covers_narrative_settings_and_template(pipeline, approvals, data_dir, monkeypatch):
@@ -192,7 +192,7 @@ def test_the_digest_covers_narrative_settings_and_template(pipeline, approvals, 
     narrative.write_text(narrative.read_text(encoding="utf-8").replace("110/KH-UBND", "111/KH-UBND", 1), "utf-8")
     with pytest.raises(DraftChanged, match="narrative"):
         approvals.approve(request["id"], "125/BC-UBND", "2022-07-15", "pho_chu_tich")
-    assert approvals.requests("061", PERIOD)[0]["status"] == "superseded"
+    assert approvals.requests("063", PERIOD)[0]["status"] == "superseded"
 
     _, request = draft(approvals)  # the new narrative, asked again
     settings_file = data_dir / "settings.yaml"
@@ -229,7 +229,7 @@ def test_the_digest_covers_narrative_settings_and_template(pipeline, approvals, 
     assert sha256_of(Path(final["folder"]) / manifest["template"]["copy"]) == manifest["template"]["sha256"]
     with monkeypatch.context() as patched:  # the deployment's template changes after the approval
         patched.setattr(Settings, "template_path", property(lambda self: template))
-        again = approvals.rerender("061", PERIOD, 1, data_dir / "again")
+        again = approvals.rerender("063", PERIOD, 1, data_dir / "again")
     assert document_text(again) == document_text(Path(final["docx"]))
     assert "Mẫu đã sửa" not in "\n".join(document_text(again))
 
@@ -249,21 +249,21 @@ def test_verifying_needs_a_reviewer_and_a_comment_and_four_eyes_hold(pipeline, d
     latest = max(f.arrival for f in pipeline.deployment.discover(later))
     write_csv(inbox / "health" / "luc_binh.csv", [HEALTH_HEADER, luc_binh(cost=503_650_880)], arrival=latest + 60)
     pipeline.ingest(pipeline.deployment.discover(later))
-    [warning] = [w for w in approvals.warehouse.query("query/quality_warnings", district="061", period=later)]
+    [warning] = [w for w in approvals.warehouse.query("query/quality_warnings", unit="063", period=later)]
 
     with pytest.raises(ApprovalError, match="not a reviewer"):
         approvals.verify_warning(warning["id"], "admin", "đã gọi điện xác nhận")
     with pytest.raises(ApprovalError, match="comment"):
         approvals.verify_warning(warning["id"], "pho_chu_tich", "  ")
     approvals.verify_warning(warning["id"], "pho_chu_tich", "đã gọi điện xác nhận")
-    [event] = [e for e in approvals.trail("061", later) if e["action"] == "verified"]
+    [event] = [e for e in approvals.trail("063", later) if e["action"] == "verified"]
     assert (event["actor"], event["reason"], event["details"]["org_unit"]) == (
-        "pho_chu_tich", "đã gọi điện xác nhận", "061-03"
+        "pho_chu_tich", "đã gọi điện xác nhận", "01990"
     )  # fmt: skip
 
     result = ReportBuilder(settings, approvals.warehouse).render(later, pdf=False)
     assert not result.draft, result.draft_reason
-    request = approvals.request("061", later, result.docx)
+    request = approvals.request("063", later, result.docx)
     fields = {"so_van_ban": "125/BC-UBND", "ngay_ky": "2023-07-15"}
     assert "four eyes" in answer_refusal(settings, request["id"], [APPROVE], fields, "pho_chu_tich")
     with pytest.raises(ApprovalError, match="four eyes"):
@@ -275,7 +275,7 @@ def test_verifying_needs_a_reviewer_and_a_comment_and_four_eyes_hold(pipeline, d
     _ = Approvals(
         settings_for(data_dir, warehouse_url, GIAMNGHEO_APPROVERS="pho_chu_tich", GIAMNGHEO_FOUR_EYES="false")
     )
-    _.check_four_eyes("061", later, "pho_chu_tich")
+    _.check_four_eyes("063", later, "pho_chu_tich")
     _.warehouse.dispose()
 
 
@@ -285,7 +285,7 @@ def test_a_request_whose_draft_is_no_longer_complete_is_withdrawn(pipeline, appr
     from tests.helpers import write_csv
 
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
-    drafted = draft_reports(approvals.settings, [{"period": PERIOD, "district": "061"}], pdf=False)
+    drafted = draft_reports(approvals.settings, [{"period": PERIOD, "unit": "063"}], pdf=False)
     [request_id] = drafted["requests"]
     lines = (SAMPLE_INBOX / PERIOD / "commune" / "vi_huong.csv").read_text(encoding="utf-8").splitlines()
     later = (SAMPLE_INBOX / PERIOD / "commune" / "vi_huong.csv").stat().st_mtime + 86400
@@ -296,13 +296,13 @@ def test_a_request_whose_draft_is_no_longer_complete_is_withdrawn(pipeline, appr
     )
     [rejected] = [o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD)) if o.status != "unchanged"]
     assert rejected.status == "rejected"
-    again = draft_reports(approvals.settings, [{"period": PERIOD, "district": "061"}], pdf=False)
+    again = draft_reports(approvals.settings, [{"period": PERIOD, "unit": "063"}], pdf=False)
     assert again["results"][0].draft and again["requests"] == []
     assert approvals.get_request(request_id)["status"] == "superseded"
     fields = {"so_van_ban": "125/BC-UBND", "ngay_ky": "2022-07-15"}
     done = answer_request(approvals.settings, request_id, [APPROVE], fields, "pho_chu_tich")
-    assert done["status"] == "refused" and "withdrawn" in done["reason"] and not approvals.finals("061", PERIOD)
-    assert [e["action"] for e in approvals.trail("061", PERIOD)][-3:] == ["requested", "withdrawn", "answer_refused"]
+    assert done["status"] == "refused" and "withdrawn" in done["reason"] and not approvals.finals("063", PERIOD)
+    assert [e["action"] for e in approvals.trail("063", PERIOD)][-3:] == ["requested", "withdrawn", "answer_refused"]
 
 
 def test_a_broken_warehouse_signs_nothing(pipeline, approvals, data_dir):
@@ -319,6 +319,6 @@ def test_a_broken_warehouse_signs_nothing(pipeline, approvals, data_dir):
         builder.render(Period.parse(PERIOD), pdf=False)
     with pytest.raises(Exception, match="quality_warning"):
         approvals.approve(request["id"], "125/BC-UBND", "2022-07-15", "pho_chu_tich")
-    assert not approvals.finals("061", PERIOD) and not approvals.is_locked("061", PERIOD)
+    assert not approvals.finals("063", PERIOD) and not approvals.is_locked("063", PERIOD)
     with pytest.raises(Exception, match="quality_warning"):
         page_data(pipeline.deployment, approvals.warehouse, PERIOD)

@@ -169,34 +169,34 @@ def test_approve_hold_and_reopen_through_the_scheduler(server, browser):  # noqa
     manifest = json.loads((final.parent / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["approved_by"] == "pho_chu_tich" and manifest["outputs"]
     approvals = approvals_of(server.data_dir)
-    assert approvals.is_locked("061", PERIOD)
+    assert approvals.is_locked("063", PERIOD)
     final_sha = hashlib.sha256(final.read_bytes()).hexdigest()
     period = Period.parse(PERIOD)
-    figures = approvals.warehouse.report_values(period, period, "061")
+    figures = approvals.warehouse.report_values(period, period, "063")
 
     # a correction lands: the watcher ingests it, and it is held
     server.wait("the inbox watcher to start", lambda: (server.data_dir / ".watch" / "inbox.json").exists())
     landed = correction(server.data_dir)
     now = time.time()
     os.utime(landed, (now, now))
-    server.wait("the correction to be held", lambda: approvals.held("061", PERIOD), timeout=300)
-    assert approvals.warehouse.report_values(period, period, "061") == figures
+    server.wait("the correction to be held", lambda: approvals.held("063", PERIOD), timeout=300)
+    assert approvals.warehouse.report_values(period, period, "063") == figures
     assert hashlib.sha256(final.read_bytes()).hexdigest() == final_sha
 
     # the clerk cannot reopen; the approver can, and the correction is published, a new draft waits
     reopen = {"logical_date": None, "conf": {"period": PERIOD, "reason": "Cao Sơn sửa số lao động"}}
     refused = server.client_of("van_thu").post("/api/v2/dags/reopen_period/dagRuns", json=reopen).json()
     assert server.wait_run("reopen_period", refused["dag_run_id"]) == "failed"
-    assert approvals.is_locked("061", PERIOD)
+    assert approvals.is_locked("063", PERIOD)
     opened = server.client_of("pho_chu_tich").post("/api/v2/dags/reopen_period/dagRuns", json=reopen).json()
     assert server.wait_run("reopen_period", opened["dag_run_id"]) == "success"
-    assert not approvals.is_locked("061", PERIOD)
-    assert approvals.warehouse.report_values(period, period, "061") != figures
-    assert [h["released_by"] for h in approvals.held("061", PERIOD)] == ["pho_chu_tich"]
+    assert not approvals.is_locked("063", PERIOD)
+    assert approvals.warehouse.report_values(period, period, "063") != figures
+    assert [h["released_by"] for h in approvals.held("063", PERIOD)] == ["pho_chu_tich"]
     second = server.wait("a new draft waiting for approval", lambda: waiting_approval(server, {first["run"]}))
     assert second["run"] != first["run"]
     assert hashlib.sha256(final.read_bytes()).hexdigest() == final_sha
-    actions = [e["action"] for e in approvals.trail("061", PERIOD)]
+    actions = [e["action"] for e in approvals.trail("063", PERIOD)]
     assert actions[:3] == ["requested", "approved", "locked"] and actions[-4:] == [
         "held",
         "reopened",
@@ -214,6 +214,6 @@ def test_approve_hold_and_reopen_through_the_scheduler(server, browser):  # noqa
     assert server.wait_run("approve_report", second["run"]) == "success"  # refused, not failed
     third = server.wait("the new draft asked", lambda: waiting_approval(server, {first["run"], second["run"]}))
     assert third["run"] not in (first["run"], second["run"])
-    assert not approvals.is_locked("061", PERIOD) and len(approvals.finals("061", PERIOD)) == 1
-    refused = [e for e in approvals.trail("061", PERIOD) if e["action"] == "superseded"]
+    assert not approvals.is_locked("063", PERIOD) and len(approvals.finals("063", PERIOD)) == 1
+    refused = [e for e in approvals.trail("063", PERIOD) if e["action"] == "superseded"]
     assert refused and refused[-1]["actor"] == "pho_chu_tich"

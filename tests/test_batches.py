@@ -11,7 +11,7 @@ def files_of(districts: int, keyed: bool = True) -> list[dict]:
     return [
         {
             "label": f"{d:03d}/2022-H1/{form}/f{i}.csv" if keyed else f"2022-H1/{form}/f{i}.csv",
-            "district": f"{d:03d}",
+            "unit": f"{d:03d}",
             "period": "2022-H1",
             "form": form,
             "keyed": keyed,
@@ -56,22 +56,22 @@ def test_a_national_period_is_cut_into_district_batches_below_airflows_limit():
     assert len(batches) == 32 < AIRFLOW_MAP_LIMIT
     assert sorted(f["label"] for b in batches for f in b["items"]) == sorted(f["label"] for f in files)
     for batch in batches:  # whole (district, form) groups, named by their districts
-        districts = {f["district"] for f in batch["items"]}
-        groups = {(f["district"], f["form"]) for f in batch["items"]}
-        assert all(sum((f["district"], f["form"]) == g for f in batch["items"]) == FORMS.count(g[1]) for g in groups)
+        districts = {f["unit"] for f in batch["items"]}
+        groups = {(f["unit"], f["form"]) for f in batch["items"]}
+        assert all(sum((f["unit"], f["form"]) == g for f in batch["items"]) == FORMS.count(g[1]) for g in groups)
         assert batch["label"].startswith(min(districts)) and f"{len(batch['items'])} tệp" in batch["label"]
     # even a limit set too high stays within Airflow's
     assert len(ingestion_batches(files, max_tasks=100_000)) <= AIRFLOW_MAP_LIMIT
 
 
 def test_reports_one_task_each_while_they_fit_then_district_batches():
-    assert report_batches(["2022-H1"], ["061"], 32, keyed=False) == [
-        {"label": "2022-H1", "items": [{"period": "2022-H1", "district": "061"}]}
+    assert report_batches(["2022-H1"], ["063"], 32, keyed=False) == [
+        {"label": "2022-H1", "items": [{"period": "2022-H1", "unit": "063"}]}
     ]
     districts = [f"{d:03d}" for d in range(1, 701)]
     batches = report_batches(["2022-H1", "2022-H2"], districts, 32, keyed=True)
     assert len(batches) <= 32
-    items = [(i["period"], i["district"]) for b in batches for i in b["items"]]
+    items = [(i["period"], i["unit"]) for b in batches for i in b["items"]]
     assert sorted(items) == sorted((p, d) for p in ("2022-H1", "2022-H2") for d in districts)
 
 
@@ -79,11 +79,11 @@ def test_a_rejection_is_announced_like_a_load():
     from giamngheo.ingest import announcements
 
     outcomes = [
-        {"period": "2022-H1", "form": "health", "district": "061", "status": "rejected"},
-        {"period": "2022-H1", "form": "bank", "district": "061", "status": "unchanged"},
-        {"period": "2022-H1", "form": "commune", "district": "061", "status": "accepted"},
+        {"period": "2022-H1", "form": "health", "unit": "063", "status": "rejected"},
+        {"period": "2022-H1", "form": "bank", "unit": "063", "status": "unchanged"},
+        {"period": "2022-H1", "form": "commune", "unit": "063", "status": "accepted"},
     ]
     assert announcements(outcomes) == [
-        {"period": "2022-H1", "form": "commune", "districts": ["061"], "statuses": ["accepted"]},
-        {"period": "2022-H1", "form": "health", "districts": ["061"], "statuses": ["rejected"]},
+        {"period": "2022-H1", "form": "commune", "districts": ["063"], "statuses": ["accepted"]},
+        {"period": "2022-H1", "form": "health", "districts": ["063"], "statuses": ["rejected"]},
     ]

@@ -184,14 +184,14 @@ def test_a_province_on_two_celery_workers_survives_a_killed_worker(cluster, tmp_
         warehouse.dispose()
     sequential_data = tmp_path / "sequential"
     shutil.copytree(cluster.data_dir / "inbox", sequential_data / "inbox")
-    settings = settings_for(sequential_data, GIAMNGHEO_REFERENCE_DIR=str(cluster.reference), GIAMNGHEO_DISTRICT="all")
+    settings = settings_for(sequential_data, GIAMNGHEO_REFERENCE_DIR=str(cluster.reference), GIAMNGHEO_UNIT="all")
     ingestor = Ingestor.from_settings(settings)
     ingestor.initialise()
     outcomes = ingestor.ingest(ingestor.deployment.discover(Period.parse(PERIOD)))
     assert {o.status for o in outcomes} == {"accepted"}
     files = len(outcomes)
     assert len(ledger) == files and {r["status"] for r in ledger} == {"accepted"}, len(ledger)  # each file once
-    assert len({(r["district"], r["form"], r["file_name"]) for r in ledger}) == files
+    assert len({(r["unit"], r["form"], r["file_name"]) for r in ledger}) == files
     assert facts_digest(ingestor.warehouse) == cluster_digest
     ingestor.warehouse.dispose()
 

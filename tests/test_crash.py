@@ -93,7 +93,7 @@ def test_sigkill_while_publishing_leaves_the_previous_state(pipeline, data_dir, 
         value = conn.execute(
             text(
                 "select value from fact where is_current and form = 'health' and "
-                "org_unit = '061-02' and indicator = 'the_bhyt'"
+                "org_unit = '01975' and indicator = 'the_bhyt'"
             )
         ).scalar()
     assert float(value) == 5555 and counts(pipeline)["fact_stage"] == 0
@@ -215,20 +215,20 @@ def test_a_crash_between_the_load_and_its_quality_check_is_finished_by_the_retry
 
     kill_at_pause_point(INGEST.replace("{period}", str(later)), data_dir, warehouse_url, "before_quality", tmp_path)
     pipeline.warehouse.dispose()
-    assert [(e["district"], e["period"]) for e in pipeline.warehouse.quality_owed([later])] == [("061", "2023-H1")]
-    assert pipeline.warehouse.query("query/quality_warnings", district="061", period=later) == []
+    assert [(e["unit"], e["period"]) for e in pipeline.warehouse.quality_owed([later])] == [("063", "2023-H1")]
+    assert pipeline.warehouse.query("query/quality_warnings", unit="063", period=later) == []
     builder = ReportBuilder(pipeline.deployment.settings, pipeline.warehouse)
     context = builder.context(later, builder.values(later))
     assert context["draft"] and "chưa kiểm tra chất lượng" in context["draft_reason"]
 
     work = find_work(str(later), date.today(), None, pipeline)  # every file is known: only the owed check
-    assert [(b["items"], b["quality"]) for b in work["batches"]] == [([], [{"district": "061", "period": "2023-H1"}])]
+    assert [(b["items"], b["quality"]) for b in work["batches"]] == [([], [{"unit": "063", "period": "2023-H1"}])]
 
     outcomes = pipeline.ingest(pipeline.deployment.discover(later))  # the retry: nothing new to load
     assert {o.status for o in outcomes} == {"unchanged"}
-    warnings = pipeline.warehouse.query("query/quality_warnings", district="061", period=later)
+    warnings = pipeline.warehouse.query("query/quality_warnings", unit="063", period=later)
     assert [(w["org_unit"], w["subject"]) for w in warnings if w["kind"] == "outlier"] == [
-        ("061-03", "health.chi_phi_kham_ho_ngheo")
+        ("01990", "health.chi_phi_kham_ho_ngheo")
     ]
     assert pipeline.warehouse.quality_owed([later]) == []
     assert "chưa kiểm tra chất lượng" not in builder.context(later, builder.values(later))["draft_reason"]

@@ -26,7 +26,7 @@ def deployment(tmp_path_factory):
 
 def env_of(deployment, **extra) -> dict:
     out, made = deployment
-    return {"GIAMNGHEO_DISTRICT": "all", "GIAMNGHEO_REFERENCE_DIR": str(made["reference"]), **extra}
+    return {"GIAMNGHEO_UNIT": "all", "GIAMNGHEO_REFERENCE_DIR": str(made["reference"]), **extra}
 
 
 @pytest.fixture
@@ -74,9 +74,9 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     from giamngheo.submissions import UnknownDistrict, page_data
 
     first = page_data(pipe.deployment, pipe.warehouse)
-    assert first["districts"] == ["001", "002", "003"] and first["district"] == "001" and first["period"] == PERIOD
+    assert first["districts"] == ["001", "002", "003"] and first["unit"] == "001" and first["period"] == PERIOD
     second = page_data(pipe.deployment, pipe.warehouse, PERIOD, "002")
-    communes = {u.code for u in pipe.deployment.reference.communes_of("002")}
+    communes = {u.code for u in pipe.deployment.communes_of("002", PERIOD)}
     assert {u["code"] for u in second["matrix"]["units"]} == communes
     assert second["matrix"]["counts"]["received"] == second["matrix"]["counts"]["expected"]
     with pytest.raises(UnknownDistrict):
@@ -88,15 +88,15 @@ def test_every_synthetic_file_is_accepted_and_lands_in_its_own_district(deployme
     checked = pipe.check_quality(Period.parse(PERIOD))
     assert set(checked) == {"001", "002", "003"}
     for district in checked:
-        stored = pipe.warehouse.query("query/quality_warnings", district=district, period=PERIOD)
+        stored = pipe.warehouse.query("query/quality_warnings", unit=district, period=PERIOD)
         assert len(stored) == checked[district]["found"]
-        own = {u.code for u in pipe.deployment.reference.communes_of(district)} | {district}
+        own = {u.code for u in pipe.deployment.communes_of(district, PERIOD)} | {district}
         assert {w["org_unit"] for w in stored} <= own
 
 
 def test_a_file_naming_another_districts_commune_is_rejected(deployment, data, validator):
     pipe = pipeline_for(deployment, data, validator)
-    other = pipe.deployment.reference.communes_of("002")[0]
+    other = pipe.deployment.communes_of("002", PERIOD)[0]
     path = write_csv(
         data / "inbox" / "001" / PERIOD / "health" / "nham_huyen.csv", [HEALTH_HEADER, health_row(other.name)]
     )
@@ -115,9 +115,9 @@ def test_reports_per_district_named_from_the_reference_data(deployment, data, va
     plan = plan_reports(
         pipe.deployment.settings, None, [{"period": PERIOD, "form": "health", "districts": ["002"]}], None
     )
-    assert plan == [{"label": f"{PERIOD} · 002", "items": [{"period": PERIOD, "district": "002"}]}]
+    assert plan == [{"label": f"{PERIOD} · 002", "items": [{"period": PERIOD, "unit": "002"}]}]
     everyone = plan_reports(pipe.deployment.settings, PERIOD, [], None)
-    assert [i["district"] for b in everyone for i in b["items"]] == ["001", "002", "003"]
+    assert [i["unit"] for b in everyone for i in b["items"]] == ["001", "002", "003"]
     results = render_reports(pipe.deployment.settings, [i for b in everyone for i in b["items"]], pdf=False)
     for district, result in zip(["001", "002", "003"], results, strict=True):
         assert f"/reports/{district}/{PERIOD}/" in result.docx
@@ -168,7 +168,7 @@ def test_find_work_skips_loaded_files_and_follows_the_watchers_periods(deploymen
     assert len(batches) == 2 and sum(len(b["items"]) for b in batches) == len(pipe.deployment.discover(PERIOD))
     arrived = {"from_trigger": True, "payload": {"periods": [PERIOD], "districts": ["002"]}}
     batches = find_work(None, date(2026, 11, 29), [arrived], pipe)["batches"]
-    assert {f["district"] for b in batches for f in b["items"]} == {"002"}
+    assert {f["unit"] for b in batches for f in b["items"]} == {"002"}
     pipe.ingest(pipe.deployment.discover(PERIOD))
     assert find_work(PERIOD, date(2026, 11, 29), [], pipe)["batches"] == []
 
@@ -185,20 +185,20 @@ def test_the_inbox_watcher_sees_arrivals_and_their_places(tmp_path):
     finally:
         sys.path.remove(str(ROOT / "plugins"))
     inbox = tmp_path / "inbox"
-    (inbox / "061" / PERIOD / "health").mkdir(parents=True)
-    first = inbox / "061" / PERIOD / "health" / "a.xlsx"
+    (inbox / "063" / PERIOD / "health").mkdir(parents=True)
+    first = inbox / "063" / PERIOD / "health" / "a.xlsx"
     first.write_bytes(b"x")
-    (inbox / "061" / PERIOD / "health" / "~$a.xlsx").write_bytes(b"lock")
+    (inbox / "063" / PERIOD / "health" / "~$a.xlsx").write_bytes(b"lock")
     before = inbox_listing(inbox)
-    assert list(before) == [os.path.join("061", PERIOD, "health", "a.xlsx")]
+    assert list(before) == [os.path.join("063", PERIOD, "health", "a.xlsx")]
     assert arrivals(before, before) == []
-    second = inbox / "061" / PERIOD / "health" / "b.csv"
+    second = inbox / "063" / PERIOD / "health" / "b.csv"
     second.write_text("x")
     first.write_bytes(b"xy")  # re-sent, another size
     assert arrivals(before, inbox_listing(inbox)) == sorted(
-        [os.path.join("061", PERIOD, "health", "a.xlsx"), os.path.join("061", PERIOD, "health", "b.csv")]
+        [os.path.join("063", PERIOD, "health", "a.xlsx"), os.path.join("063", PERIOD, "health", "b.csv")]
     )
-    assert where(os.path.join("061", PERIOD, "health", "b.csv")) == (PERIOD, "061")
+    assert where(os.path.join("063", PERIOD, "health", "b.csv")) == (PERIOD, "063")
     assert where(os.path.join(PERIOD, "health", "b.csv")) == (PERIOD, None)
     assert where("stray.csv") == (None, None)
 

@@ -52,7 +52,7 @@ def warehouse_totals(data_dir: Path) -> dict:
     try:
         return {
             (r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in warehouse.district_totals(PERIOD, "061")
+            for r in warehouse.district_totals(PERIOD, "063")
         }
     finally:
         warehouse.dispose()

@@ -22,7 +22,7 @@ def warehouse(data_dir, url=None):
 def totals(data_dir, url=None) -> dict:
     return {
         (r["form"], r["indicator"], r["category"]): float(r["total"])
-        for r in warehouse(data_dir, url).district_totals(PERIOD, "061")
+        for r in warehouse(data_dir, url).district_totals(PERIOD, "063")
     }
 
 
@@ -77,7 +77,7 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     assert new_events(airflow_home, before) == events  # nothing loaded, nothing announced
 
     # a correction for one commune, and a bad file beside it
-    before_other = health_slice(data_dir, "061-03")
+    before_other = health_slice(data_dir, "01990")
     inbox = data_dir / "inbox" / PERIOD / "health"
     latest = max(p.stat().st_mtime for p in inbox.iterdir())
     write_csv(
@@ -92,9 +92,9 @@ def test_sample_period_through_airflow(airflow_home, data_dir):
     output = third.stdout + third.stderr
     assert third.returncode != 0  # the run fails: a file was rejected
     assert "sai_dinh_dang.csv" in output and "1,234.5" in output and "1.234,5" in output
-    assert health_slice(data_dir, "061-02")["the_bhyt"] == 3000
-    assert health_slice(data_dir, "061-03") == before_other  # the rejected file touched nothing
-    ledger = {r["file_name"]: r for r in warehouse(data_dir).ledger(PERIOD, "061")}
+    assert health_slice(data_dir, "01975")["the_bhyt"] == 3000
+    assert health_slice(data_dir, "01990") == before_other  # the rejected file touched nothing
+    ledger = {r["file_name"]: r for r in warehouse(data_dir).ledger(PERIOD, "063")}
     assert ledger["sai_dinh_dang.csv"]["status"] == "rejected" and ledger["sai_dinh_dang.csv"]["facts"] == 0
     assert ledger["dinh_chinh_vi_huong.csv"]["version"] == 2
     assert os.path.exists(ledger["sai_dinh_dang.csv"]["docs_path"])

@@ -59,10 +59,10 @@ def test_an_office_notice_is_mailed_to_the_connections_to(monkeypatch):
         assert notify_office("held", "no to: logged only") is False
         connection["extra"]["to"] = "vanphong@bachthong.example"
         monkeypatch.setenv("AIRFLOW_CONN_GIAMNGHEO_SMTP", json.dumps(connection))
-        assert notify_office("[giamngheo] 061/2022-H1: tệp được giữ lại / held", "kỳ đã khóa / locked") is True
+        assert notify_office("[giamngheo] 063/2022-H1: tệp được giữ lại / held", "kỳ đã khóa / locked") is True
     finally:
         controller.stop()
     [(to, message)] = received
     assert to == ["vanphong@bachthong.example"]
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    assert subject == "[giamngheo] 061/2022-H1: tệp được giữ lại / held"
+    assert subject == "[giamngheo] 063/2022-H1: tệp được giữ lại / held"

@@ -44,7 +44,7 @@ def set_value(values: list[dict], unit: str, form: str, indicator: str, category
     return changed
 
 
-# each rule: a figure of Vi Hương (061-02) set so that the rule fails there
+# each rule: a figure of Vi Hương (01975) set so that the rule fails there
 CASES = {
     "gao_ban_tru": ("education", "gao_kg", "ban_tru_gao", 99_999),  # > 15 kg × pupils × 5 months
     "ho_tro_sinh_con": ("health", "ho_tro_sinh_con_kinh_phi", "", 1_500_000),  # ≠ 2,000,000 × 1 woman
@@ -56,15 +56,15 @@ CASES = {
 
 def test_each_rule_fires_on_its_case_and_stays_quiet_on_the_sample(pipeline, checker):
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
-    values = pipeline.warehouse.report_values(H1, H1, "061")
-    assert checker.check(values, "061", H1, pipeline.deployment.forms) == []
+    values = pipeline.warehouse.report_values(H1, H1, "063")
+    assert checker.check(values, "063", H1, pipeline.deployment.forms) == []
     assert {r.code for r in checker.rules.rules} == set(CASES)
     for rule, (form, indicator, category, value) in CASES.items():
-        crafted = set_value(values, "061-02", form, indicator, category, value)
-        found = checker.check(crafted, "061", H1, pipeline.deployment.forms)
+        crafted = set_value(values, "01975", form, indicator, category, value)
+        found = checker.check(crafted, "063", H1, pipeline.deployment.forms)
         assert {w.rule for w in found} == {rule}, (rule, [(w.rule, w.org_unit) for w in found])
-        assert "061-02" in {w.org_unit for w in found}
-        [at_commune] = [w for w in found if w.org_unit == "061-02"]
+        assert "01975" in {w.org_unit for w in found}
+        [at_commune] = [w for w in found if w.org_unit == "01975"]
         assert at_commune.value == pytest.approx(value if rule != "viec_lam_vuot_chi_tieu" else value + 2)
         assert at_commune.explanation_vi and at_commune.explanation_en and at_commune.expected
 
@@ -76,17 +76,17 @@ def test_outliers_against_the_communes_own_past():
 
     settings = {"min_history": 3, "z_threshold": 3.5, "ratio_band": [0.2, 5.0], "ignore_below": 10}
     period = Period.parse("2023-H1")
-    history = [row("061-02", "2022-H1", 1_000_000), row("061-03", "2022-H1", 1_000_000), row("061-03", "2022-H2", 9)]
-    current = [row("061-02", "2023-H1", 10_500_000), row("061-03", "2023-H1", 1_200_000), row("061-04", "2023-H1", 9e9)]
-    [flagged] = outliers(history, current, "061", period, settings)
-    assert (flagged.org_unit, flagged.subject) == ("061-02", "health.chi_phi_kham_ho_ngheo")  # 10.5× last year
-    assert flagged.extra["ratio"] == pytest.approx(10.5)  # 061-03 is normal, 061-04 has no history
+    history = [row("01975", "2022-H1", 1_000_000), row("01990", "2022-H1", 1_000_000), row("01990", "2022-H2", 9)]
+    current = [row("01975", "2023-H1", 10_500_000), row("01990", "2023-H1", 1_200_000), row("01993", "2023-H1", 9e9)]
+    [flagged] = outliers(history, current, "063", period, settings)
+    assert (flagged.org_unit, flagged.subject) == ("01975", "health.chi_phi_kham_ho_ngheo")  # 10.5× last year
+    assert flagged.extra["ratio"] == pytest.approx(10.5)  # 01990 is normal, 01993 has no history
 
     # with three earlier first halves: a modified z-score
-    longer = [row("061-02", f"{y}-H1", v) for y, v in ((2019, 100), (2020, 110), (2021, 105), (2022, 98))]
-    [z] = outliers(longer, [row("061-02", "2023-H1", 400)], "061", period, settings)
+    longer = [row("01975", f"{y}-H1", v) for y, v in ((2019, 100), (2020, 110), (2021, 105), (2022, 98))]
+    [z] = outliers(longer, [row("01975", "2023-H1", 400)], "063", period, settings)
     assert z.extra["z"] > 3.5
-    assert outliers(longer, [row("061-02", "2023-H1", 104)], "061", period, settings) == []
+    assert outliers(longer, [row("01975", "2023-H1", 104)], "063", period, settings) == []
 
 
 def second_year(data_dir, period: str = "2023-H1"):
@@ -115,17 +115,17 @@ def test_a_planted_outlier_is_flagged_verified_kept_and_cleared_when_the_value_c
     pipeline.ingest(pipeline.deployment.discover(later))
     before = {
         r["indicator"]: float(r["value"])
-        for r in pipeline.warehouse.report_values(H1, H1, "061")
-        if r["org_unit"] == "061-03" and r["form"] == "health"
+        for r in pipeline.warehouse.report_values(H1, H1, "063")
+        if r["org_unit"] == "01990" and r["form"] == "health"
     }
-    assert pipeline.check_quality(later)["061"]["found"] >= 1
-    warnings = pipeline.warehouse.query("query/quality_warnings", district="061", period=later)
+    assert pipeline.check_quality(later)["063"]["found"] >= 1
+    warnings = pipeline.warehouse.query("query/quality_warnings", unit="063", period=later)
     outlier = [w for w in warnings if w["kind"] == "outlier"]
     # flagged with its commune and figure; the other figures and communes, which repeat 2022's, are not
-    assert [(w["org_unit"], w["subject"]) for w in outlier] == [("061-03", "health.chi_phi_kham_ho_ngheo")]
+    assert [(w["org_unit"], w["subject"]) for w in outlier] == [("01990", "health.chi_phi_kham_ho_ngheo")]
     assert before["chi_phi_kham_ho_ngheo"] == 50_365_088
     assert (data_dir / "reports" / "2023-H1" / "canh-bao-2023-H1.xlsx").exists()
-    assert pipeline.check_quality(H1)["061"]["found"] == 0  # no history before 2022-H1: nothing flagged
+    assert pipeline.check_quality(H1)["063"]["found"] == 0  # no history before 2022-H1: nothing flagged
 
     # the draft says so in its appendix, the count computed from the warehouse
     from docx import Document
@@ -139,7 +139,7 @@ def test_a_planted_outlier_is_flagged_verified_kept_and_cleared_when_the_value_c
     target = next(w for w in outlier if w["subject"] == "health.chi_phi_kham_ho_ngheo")
     assert pipeline.warehouse.verify_quality_warning(target["id"], "admin", "đã gọi điện xác nhận")
     pipeline.check_quality(later)  # a re-run: same values, the verification stays
-    kept = {w["id"]: w for w in pipeline.warehouse.query("query/quality_warnings", district="061", period=later)}
+    kept = {w["id"]: w for w in pipeline.warehouse.query("query/quality_warnings", unit="063", period=later)}
     assert kept[target["id"]]["verified_by"] == "admin"
     assert kept[target["id"]]["verified_comment"] == "đã gọi điện xác nhận"
 
@@ -150,7 +150,7 @@ def test_a_planted_outlier_is_flagged_verified_kept_and_cleared_when_the_value_c
     )
     pipeline.ingest(pipeline.deployment.discover(later))
     pipeline.check_quality(later)
-    again = {w["id"]: w for w in pipeline.warehouse.query("query/quality_warnings", district="061", period=later)}
+    again = {w["id"]: w for w in pipeline.warehouse.query("query/quality_warnings", unit="063", period=later)}
     assert target["id"] in again and again[target["id"]]["verified_by"] is None
 
 

@@ -19,16 +19,16 @@ from giamngheo.reference import OrgUnit, UnitNameError, UnitResolver, is_total_l
     ],
 )
 def test_commune_name_variants_resolve(resolver, name):
-    assert resolver.resolve(name) == "061-02"
+    assert resolver.resolve(name) == "01975"
 
 
 @pytest.mark.parametrize("name", ["TT Phủ Thông", "Thị trấn Phủ Thông", "tt. phu thong", "Phủ Thông"])
 def test_town_variants_resolve(resolver, name):
-    assert resolver.resolve(name) == "061-01"
+    assert resolver.resolve(name) == "01969"
 
 
 def test_d_with_stroke_resolves_without_diacritics(resolver):
-    assert resolver.resolve("Don Phong") == resolver.resolve("Xã Đôn Phong") == "061-14"
+    assert resolver.resolve("Don Phong") == resolver.resolve("Xã Đôn Phong") == "01984"
 
 
 def test_unknown_name_names_the_closest_units(resolver):
@@ -44,7 +44,7 @@ def test_ambiguous_name_is_refused_and_the_kind_prefix_disambiguates():
     resolver = UnitResolver(units)
     with pytest.raises(UnitNameError) as err:
         resolver.resolve("Tân Tú")
-    assert set(err.value.closest) == {"Xã Tân Tú", "Thị trấn Tân Tú"}
+    assert set(err.value.closest) == {"xã Tân Tú (1)", "thị trấn Tân Tú (2)"}
     assert resolver.resolve("TT Tân Tú") == "2"
     assert resolver.resolve("Xã Tân Tú") == "1"
 

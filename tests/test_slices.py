@@ -17,13 +17,13 @@ from tests.conftest import BIN, PERIOD, ROOT
 from tests.helpers import HEALTH_HEADER, health_row, write_csv
 from tests.test_report import document_text
 
-X, Y = ("061-02", "Vi Hương"), ("061-03", "Lục Bình")
+X, Y = ("01975", "Vi Hương"), ("01990", "Lục Bình")
 
 H1 = Period.parse(PERIOD)
 
 
 def health_cards(pipeline, unit: str) -> float:
-    rows = pipeline.warehouse.query("query/report_values", first_period=PERIOD, last_period=PERIOD, district="061")
+    rows = pipeline.warehouse.query("query/report_values", first_period=PERIOD, last_period=PERIOD, unit="063")
     return next(
         float(r["value"])
         for r in rows
@@ -76,7 +76,7 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     result, text = render(pipeline)
     assert result.draft and result.rejected == 1 and "dinh_chinh_vi_huong.csv" in text
     assert health_cards(pipeline, Y[0]) == 2500 and health_cards(pipeline, X[0]) == before[X[0]]
-    [outstanding] = outstanding_rejections(pipeline.warehouse, H1, "061")
+    [outstanding] = outstanding_rejections(pipeline.warehouse, H1, "063")
     assert outstanding["file"] == "dinh_chinh_vi_huong.csv" and outstanding["outstanding_codes"] == [X[0]]
 
     # C: a valid correction for X lands: the report is final, X's figures updated, nothing outstanding
@@ -90,8 +90,8 @@ def test_rejections_are_answered_slice_by_slice(pipeline, data_dir):
     result, text = render(pipeline)
     assert not result.draft and "DỰ THẢO" not in text
     assert health_cards(pipeline, X[0]) == 3100
-    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
-    [answered] = rejections(pipeline.warehouse, H1, "061")
+    assert outstanding_rejections(pipeline.warehouse, H1, "063") == []
+    [answered] = rejections(pipeline.warehouse, H1, "063")
     assert answered["answered_by"] == ["dinh_chinh_vi_huong_lan_2.csv"]
     assert (inbox / "dinh_chinh_vi_huong.csv").exists()  # the rejected file is still in the inbox
 
@@ -143,19 +143,19 @@ def test_a_rejection_whose_communes_cannot_be_read_is_answered_by_the_same_name(
     os.utime(broken, (9e9, 9e9))
     [rejected] = ingest_new(pipeline)
     assert (rejected.status, rejected.slices) == ("rejected", [""])
-    [entry] = outstanding_rejections(pipeline.warehouse, H1, "061")
+    [entry] = outstanding_rejections(pipeline.warehouse, H1, "063")
     assert entry["outstanding_codes"] == [""]
     # another commune's file does not answer it
     other = folder / "my_thanh.csv"
     other.write_bytes(other.read_bytes() + b"\n")
     os.utime(other, (9.1e9, 9.1e9))
     assert [o.status for o in ingest_new(pipeline)] == ["accepted"]
-    assert len(outstanding_rejections(pipeline.warehouse, H1, "061")) == 1
+    assert len(outstanding_rejections(pipeline.warehouse, H1, "063")) == 1
     # the unit re-sends the file under the same name: answered
     broken.write_bytes(good + b"\n")
     os.utime(broken, (9.2e9, 9.2e9))
     assert [o.status for o in ingest_new(pipeline)] == ["accepted"]
-    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
+    assert outstanding_rejections(pipeline.warehouse, H1, "063") == []
 
 
 def test_every_received_file_is_archived_by_its_content(pipeline, data_dir):
@@ -167,7 +167,7 @@ def test_every_received_file_is_archived_by_its_content(pipeline, data_dir):
         arrival=9e9,
     )
     outcomes = ingest_new(pipeline)
-    ledger = {r["file_name"]: r for r in pipeline.warehouse.ledger(PERIOD, "061")}
+    ledger = {r["file_name"]: r for r in pipeline.warehouse.ledger(PERIOD, "063")}
     assert len(ledger) == len(outcomes) and ledger["sai.csv"]["status"] == "rejected"
     for row in ledger.values():
         archived = Path(row["archive_path"])
@@ -217,7 +217,7 @@ def test_a_correct_file_sent_again_answers_the_rejection_it_matches(pipeline, da
     os.utime(target, (base + 100, base + 100))
     [rejected] = [o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD)) if o.status != "unchanged"]
     assert rejected.status == "rejected"
-    assert [e["file"] for e in outstanding_rejections(pipeline.warehouse, H1, "061")] == ["vi_huong.csv"]
+    assert [e["file"] for e in outstanding_rejections(pipeline.warehouse, H1, "063")] == ["vi_huong.csv"]
 
     target.write_bytes(original)
     os.utime(target, (base + 200, base + 200))
@@ -225,7 +225,7 @@ def test_a_correct_file_sent_again_answers_the_rejection_it_matches(pipeline, da
     assert [f.name for f in todo] == ["vi_huong.csv"]  # known content, but it may answer the rejection
     [resent] = pipeline.ingest(todo)
     assert resent.status == "resent" and "answering the rejection of vi_huong.csv" in resent.message
-    assert outstanding_rejections(pipeline.warehouse, H1, "061") == []
+    assert outstanding_rejections(pipeline.warehouse, H1, "063") == []
     todo, _ = pipeline.needing_ingestion(pipeline.deployment.discover(PERIOD))
     assert todo == []  # the re-send is in the ledger: not looked at again
     assert (SAMPLE_INBOX / PERIOD / "commune" / "vi_huong.csv").read_bytes() == original

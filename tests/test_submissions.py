@@ -14,8 +14,8 @@ H1 = Period.parse(PERIOD)
 
 
 def matrix_for(pipeline, today=None):
-    communes = [u for u in pipeline.deployment.units if u.level == "commune"]
-    return submissions_matrix(pipeline.warehouse, pipeline.deployment.forms, communes, H1, today=today)
+    communes = pipeline.deployment.communes_of("063", H1)
+    return submissions_matrix(pipeline.warehouse, pipeline.deployment.forms, communes, H1, today=today, district="063")
 
 
 def ict(text: str) -> float:
@@ -45,16 +45,16 @@ def test_matrix_of_units_and_forms(pipeline, data_dir):
     matrix = matrix_for(pipeline)
     assert periods(pipeline.warehouse) == [PERIOD]
     units = {u["code"]: u["cells"] for u in matrix["units"]}
-    assert units["061-02"]["commune"]["state"] == "missing" and not units["061-02"]["commune"]["rejection_outstanding"]
-    lb = units["061-03"]["health"]
+    assert units["01975"]["commune"]["state"] == "missing" and not units["01975"]["commune"]["rejection_outstanding"]
+    lb = units["01990"]["health"]
     assert (lb["state"], lb["file"], lb["version"], lb["superseded"]) == ("accepted", "dinh_chinh.csv", 2, 1)
     assert lb["link"].startswith("/dags/ingest_submissions/runs/")
-    assert units["061-02"]["health"]["superseded"] == 0
+    assert units["01975"]["health"]["superseded"] == 0
     # models are expected once per period, not per commune
-    assert units["061-02"]["models"]["state"] == "none" and units["061-02"]["models"]["timeliness"] is None
+    assert units["01975"]["models"]["state"] == "none" and units["01975"]["models"]["timeliness"] is None
     assert lb["rejection_outstanding"]  # sai.csv, later than the correction, is refused: Lục Bình is flagged
-    assert not units["061-02"]["health"]["rejection_outstanding"]
-    assert units["061-05"]["models"]["state"] == "accepted"
+    assert not units["01975"]["health"]["rejection_outstanding"]
+    assert units["02005"]["models"]["state"] == "accepted"
     [rejected] = matrix["rejected"]
     # columns by the label the clerk sees in the header, then the code; what the unit must do next
     assert (
@@ -110,12 +110,12 @@ def test_completeness_on_time_late_and_overdue_against_each_forms_deadline(pipel
 
     matrix = matrix_for(pipeline, today=date(2022, 7, 4))  # before the communes' deadline
     units = {u["code"]: u["cells"] for u in matrix["units"]}
-    assert units["061-02"]["commune"]["timeliness"] == "awaited"  # Vi Hương, not yet due
+    assert units["01975"]["commune"]["timeliness"] == "awaited"  # Vi Hương, not yet due
     later = matrix_for(pipeline, today=date(2022, 7, 20))
     units = {u["code"]: u["cells"] for u in later["units"]}
-    assert units["061-02"]["commune"]["timeliness"] == "overdue"
-    assert units["061-02"]["commune"]["timeliness_text"] == "quá hạn / overdue"
-    assert units["061-03"]["health"]["timeliness"] == "on_time" and units["061-03"]["health"]["version"] == 2
+    assert units["01975"]["commune"]["timeliness"] == "overdue"
+    assert units["01975"]["commune"]["timeliness_text"] == "quá hạn / overdue"
+    assert units["01990"]["health"]["timeliness"] == "on_time" and units["01990"]["health"]["version"] == 2
     assert {c["bank"]["timeliness"] for c in units.values()} == {"late"}
     by_form = {c["form"]: c for c in later["completeness"]}
     assert {k: by_form["health"][k] for k in ("received", "on_time", "late", "overdue", "due")} == {
@@ -222,8 +222,8 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     ReportBuilder(pipeline.deployment.settings).render(H1, pdf=False)  # the draft an approval request links
     from giamngheo.quality import Warning_
 
-    doubtful = Warning_("061", PERIOD, "vay_ho_ngheo", "061-02", "bank.luot_vay[ho_ngheo]", 400.0, "≤ 127", "vi", "en")
-    own.warehouse.store_quality_warnings("061", H1, [doubtful])
+    doubtful = Warning_("063", PERIOD, "vay_ho_ngheo", "01975", "bank.luot_vay[ho_ngheo]", 400.0, "≤ 127", "vi", "en")
+    own.warehouse.store_quality_warnings("063", H1, [doubtful])
     own.warehouse.dispose()
     assert rejected.status == "rejected"
     env = airflow_env(airflow_home, data_dir, pipeline.deployment.settings.warehouse_url)
@@ -258,7 +258,7 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert probe["files"]["template"] == [200, "PK", 404]  # an xlsx, and nothing outside the templates
     assert probe["files"]["report"] == [200, "PK", 404, 404]  # the draft; nothing outside reports/, no other district
     assert probe["files"]["feedback"][0] == 200 and "sai.sua-loi." in probe["files"]["feedback"][1]
-    assert 'href="templates/2022-H1/mau_commune_061-02_2022-H1.xlsx"' in probe["html"]
+    assert 'href="templates/2022-H1/mau_commune_01975_2022-H1.xlsx"' in probe["html"]
     assert 'href="feedback/' in probe["html"]
     # the data-quality review: the warning listed, verified by the logged-in user through the page's form
     assert '<table id="warnings">' in probe["html"] and "Lượt hộ (lao động) vay (ho_ngheo)" in probe["html"]

@@ -51,7 +51,7 @@ def convert(source, target_dir, to: str):
 def health_totals(pipeline) -> dict:
     return {
         r["indicator"]: float(r["total"])
-        for r in pipeline.warehouse.district_totals(PERIOD, "061")
+        for r in pipeline.warehouse.district_totals(PERIOD, "063")
         if r["form"] == "health"
     }
 
@@ -120,7 +120,7 @@ def test_a_rejected_files_feedback_marks_exactly_its_failing_cells_and_the_corre
     from giamngheo.completeness import outstanding_rejections
     from giamngheo.periods import Period
 
-    assert outstanding_rejections(pipeline.warehouse, Period.parse(PERIOD), "061") == []
+    assert outstanding_rejections(pipeline.warehouse, Period.parse(PERIOD), "063") == []
 
 
 def test_file_level_problems_go_to_the_problems_sheet_only(pipeline, data_dir):
@@ -144,7 +144,11 @@ def sample_records(deployment) -> dict:
     for file in deployment.discover(PERIOD):
         form = deployment.forms[file.form]
         read = read_submission(
-            file.path, form, deployment.resolver_for(file.district), deployment.categories, display_name=file.label
+            file.path,
+            form,
+            deployment.resolver_for(file.district, file.period),
+            deployment.categories,
+            display_name=file.label,
         )
         assert read.ok, read.problems
         for record in read.records:
@@ -160,7 +164,7 @@ def fill_template(path, form, records: dict, deployment) -> None:
     sheet = book.worksheets[0]
     header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == form.columns[0].label)
     columns = {c.code: i for i, c in enumerate(form.columns, start=1)}
-    resolver = deployment.resolver_for("061")
+    resolver = deployment.resolver_for("063", PERIOD)
     labels = {(c.dimension, c.label): c.code for c in deployment.categories}
     category_labels = {(c.dimension, c.code): c.label for c in deployment.categories}
     if form.item_column is not None:  # the unit names its own rows: one per record
@@ -204,7 +208,7 @@ def test_blank_templates_carry_their_validations_and_filled_give_the_samples_fig
     written = pipeline.write_blank_forms(Period.parse(PERIOD))
     assert len(written) == 4 + 14  # a template per form, the communes' own form once per commune
     assert pipeline.write_blank_forms(Period.parse(PERIOD)) == []  # once per period
-    recorded = pipeline.warehouse.query("query/unit_templates", district="061", period=PERIOD)
+    recorded = pipeline.warehouse.query("query/unit_templates", unit="063", period=PERIOD)
     assert {(r["form"], r["org_unit"]) for r in recorded} == {(t.form, t.org_unit) for t in written}
 
     filled = tmp_path / "filled"
@@ -239,7 +243,7 @@ def test_blank_templates_carry_their_validations_and_filled_give_the_samples_fig
         ]
         totals = {
             (r["form"], r["indicator"], r["category"]): float(r["total"])
-            for r in pipeline.warehouse.district_totals(PERIOD, "061")
+            for r in pipeline.warehouse.district_totals(PERIOD, "063")
         }
         for key, expected in SEED_2022_H1.items():
             assert totals.get(key) == expected, key
@@ -282,15 +286,16 @@ def test_each_rejection_is_mailed_to_its_unit_with_the_feedback_attached(airflow
 
     reference = tmp_path / "reference"
     shutil.copytree(ROOT / "include" / "reference", reference)
-    with open(reference / "org_units.csv", encoding="utf-8", newline="") as handle:
-        units = list(csv.DictReader(handle))
-    for unit in units:
-        if unit["level"] in ("commune", "office"):
-            unit["email"] = f"{unit['code'].lower()}@bachthong.example"
-    with open(reference / "org_units.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(units[0]))
-        writer.writeheader()
-        writer.writerows(units)
+    for name, unit_level in (("units.csv", "level"), ("senders.csv", None)):
+        with open(reference / name, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:  # every commune and every sender of the old tree gets an address
+            if unit_level is None or row[unit_level] == "commune":
+                row["email"] = f"{row.get('code') or row['form']}@bachthong.example"
+        with open(reference / name, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
 
     inbox = data_dir / "inbox" / PERIOD
     shutil.copyfile(CORRECTIONS / "vi_huong.1-rejected.csv", inbox / "commune" / "vi_huong.csv")
@@ -323,7 +328,8 @@ def test_each_rejection_is_mailed_to_its_unit_with_the_feedback_attached(airflow
         return str(email.header.make_header(email.header.decode_header(message["Subject"])))
 
     to_units = [(to, m) for to, m in received.messages if "file rejected:" in subject(m)]
-    assert sorted(tuple(to) for to, _ in to_units) == [("061-02@bachthong.example",), ("061-yt@bachthong.example",)]
+    # Vi Hương's own form to the commune; the health form to its sender of 2022-H1, Trung tâm Y tế huyện
+    assert sorted(tuple(to) for to, _ in to_units) == [("01975@bachthong.example",), ("health@bachthong.example",)]
     for _to, message in to_units:
         attachments = [part.get_filename() for part in message.walk() if part.get_filename()]
         assert len(attachments) == 1 and ".sua-loi." in attachments[0], attachments

@@ -13,7 +13,7 @@ from tests.seed_figures import SEED_2022_H1
 def totals(pipeline) -> dict:
     return {
         (r["form"], r["indicator"], r["category"]): float(r["total"])
-        for r in pipeline.warehouse.district_totals(PERIOD, "061")
+        for r in pipeline.warehouse.district_totals(PERIOD, "063")
     }
 
 
@@ -51,8 +51,8 @@ def test_second_ingest_changes_nothing(pipeline):
 
 def test_correction_supersedes_exactly_its_commune_slice(pipeline, data_dir):
     pipeline.ingest(pipeline.deployment.discover(PERIOD))
-    before = {unit: commune_slice(pipeline, "health", unit) for unit in ("061-02", "061-03")}
-    commune_before = commune_slice(pipeline, "commune", "061-02")
+    before = {unit: commune_slice(pipeline, "health", unit) for unit in ("01975", "01990")}
+    commune_before = commune_slice(pipeline, "commune", "01975")
     latest = max(f.arrival for f in pipeline.deployment.discover(PERIOD))
     write_csv(
         data_dir / "inbox" / PERIOD / "health" / "ttyt_dinh_chinh_vi_huong.csv",
@@ -61,13 +61,13 @@ def test_correction_supersedes_exactly_its_commune_slice(pipeline, data_dir):
     )
     [outcome] = [o for o in pipeline.ingest(pipeline.deployment.discover(PERIOD)) if o.status != "unchanged"]
     assert (outcome.status, outcome.version, outcome.superseded) == ("accepted", 2, 10)
-    after = commune_slice(pipeline, "health", "061-02")
-    assert after[("the_bhyt", "")] == 2345 and after != before["061-02"]
-    assert commune_slice(pipeline, "health", "061-03") == before["061-03"]  # other communes stay
-    assert commune_slice(pipeline, "commune", "061-02") == commune_before  # other forms stay
+    after = commune_slice(pipeline, "health", "01975")
+    assert after[("the_bhyt", "")] == 2345 and after != before["01975"]
+    assert commune_slice(pipeline, "health", "01990") == before["01990"]  # other communes stay
+    assert commune_slice(pipeline, "commune", "01975") == commune_before  # other forms stay
     [(old,)] = q(
         pipeline,
-        "select count(*) from fact where not is_current and org_unit = '061-02' "
+        "select count(*) from fact where not is_current and org_unit = '01975' "
         "and form = 'health' and superseded_by = :s",
         s=outcome.submission_id,
     )  # history kept
@@ -81,7 +81,7 @@ def test_an_older_file_processed_late_does_not_override_a_newer_one(pipeline, da
     files = {f.name: f for f in pipeline.deployment.discover(PERIOD)}
     pipeline.ingest([files[newer.name]])
     pipeline.ingest([files[older.name]])  # arrives in the warehouse second, but is older
-    assert commune_slice(pipeline, "health", "061-02")[("the_bhyt", "")] == 777
+    assert commune_slice(pipeline, "health", "01975")[("the_bhyt", "")] == 777
 
 
 def test_rejected_file_loads_nothing_and_neighbours_load(pipeline, data_dir):
@@ -141,7 +141,15 @@ def test_reference_data_is_loaded(pipeline):
     levels = dict(q(pipeline, "select level, count(*) from org_unit group by level"))
     [(indicators,)] = q(pipeline, "select count(*) from indicator")
     [(categories,)] = q(pipeline, "select count(*) from category")
-    assert levels == {"province": 1, "district": 1, "commune": 14, "office": 3}  # offices: the senders of mail
+    # the bundled units: old Bắc Kạn and old Thái Nguyên (to 30/6/2025), today's tỉnh Thái Nguyên
+    assert levels == {"province": 3, "district": 17, "commune": 372}
+    ours = q(
+        pipeline,
+        "select org_unit from unit_member where unit = '063' and '2022-H1' between first_period and last_period",
+    )
+    assert len(ours) == 14
+    [(today,)] = q(pipeline, "select count(*) from unit_member where unit = '19' and first_period = '2025-H2'")
+    assert today == 92
     assert indicators == sum(len(f.figures) for f in pipeline.deployment.forms.values())
     assert categories == 16
     assert discover  # imported for the fixture's inbox listing
@@ -168,7 +176,7 @@ def test_one_batch_publishes_what_files_one_by_one_would(pipeline, data_dir, val
     assert {o.status for o in outcomes.values()} == {"accepted"}
     assert (outcomes["sua_1.csv"].version, outcomes["sua_2.csv"].version, outcomes["sua_3.csv"].version) == (2, 3, 3)
     assert outcomes["sua_2.csv"].superseded == 10 and outcomes["sua_1.csv"].superseded == 20
-    assert commune_slice(pipeline, "health", "061-02")[("the_bhyt", "")] == 22
+    assert commune_slice(pipeline, "health", "01975")[("the_bhyt", "")] == 22
 
     one_by_one = Ingestor.from_settings(settings_for(data_dir, f"sqlite:///{data_dir / 'one_by_one.sqlite'}"))
     one_by_one._validator = validator

@@ -1,0 +1,172 @@
+"""One deployment across the 2025 reform (``GIAMNGHEO_UNIT=063,19``): huyện Bạch Thông's 2025-H1 files
+read through the old tree, tỉnh Thái Nguyên's 2026-H1 files through the new one (92 communes), in one
+warehouse; a 2026 file naming a commune that no longer exists is refused naming its successor."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from giamngheo.completeness import check_completeness
+from giamngheo.ingest import Ingestor
+from giamngheo.periods import Period
+from tests.conftest import ROOT, SAMPLE_INBOX, settings_for
+from tests.helpers import HEALTH_HEADER, health_row, write_csv
+
+OLD, NEW = "2025-H1", "2026-H1"
+COMMUNE_HEADER = [
+    "xa",
+    "tong_so_ho",
+    "ho_ngheo_dau_nam",
+    "ho_can_ngheo_dau_nam",
+    "chi_tieu_giam_ho_ngheo",
+    "chi_tieu_viec_lam_moi",
+    "viec_lam_moi_trong_nuoc",
+    "lao_dong_nuoc_ngoai",
+    "bo_doi_xuat_ngu_tu_van",
+    "luot_tu_van_lao_dong",
+    "nha_o_van_dong",
+    "nha_o_ho_tro_chuong_trinh",
+    "ho_dung_nuoc_hop_ve_sinh",
+    "dau_thu_truyen_hinh",
+    "ty_le_nghe_dai",
+    "so_bang_tin",
+    "so_thon",
+    "tien_dien_luot_ho",
+    "tien_dien_kinh_phi",
+]
+
+
+def commune_row(name: str, i: int) -> list:
+    households = 1000 + 37 * i
+    return [name, households, 90 + i, 60, 12, 30, 10 + i % 7, 1, 2, 20, 1, 1, households - 80, 5, 85, 6, 10, 30, 900000]
+
+
+@pytest.fixture(scope="module")
+def across(tmp_path_factory, validator_module):
+    data_dir = tmp_path_factory.mktemp("across")
+    env = {"GIAMNGHEO_UNIT": "063,19"}
+    # huyện Bạch Thông, 2025-H1: its units' files (the sample's), named as the old tree names them
+    for form in ("health", "education", "bank", "commune", "models"):
+        shutil.copytree(SAMPLE_INBOX / "2022-H1" / form, data_dir / "inbox" / "063" / OLD / form)
+    pipe = Ingestor.from_settings(settings_for(data_dir, **env))
+    pipe._validator = validator_module
+    pipe.initialise()
+    communes = pipe.deployment.communes_of("19", NEW)
+    inbox = data_dir / "inbox" / "19" / NEW
+    for i, unit in enumerate(communes):
+        # a commune's own file names it as clerks do: the full name, or the bare one
+        write_csv(
+            inbox / "commune" / f"{unit.code}.csv",
+            [COMMUNE_HEADER, commune_row(unit.full_name if i % 2 else unit.name, i)],
+        )
+    write_csv(
+        inbox / "health" / "so_y_te.csv",
+        [HEALTH_HEADER] + [health_row(u.name, the_bhyt=100 + i) for i, u in enumerate(communes)],
+    )
+    write_csv(inbox / "commune" / "zz_vi_huong.csv", [COMMUNE_HEADER, commune_row("Xã Vi Hương", 0)])
+    outcomes = []
+    for period in (OLD, NEW):
+        todo, _known = pipe.needing_ingestion(pipe.deployment.discover(Period.parse(period)))
+        outcomes += pipe.ingest(todo)
+    yield {"pipe": pipe, "data_dir": data_dir, "env": env, "outcomes": outcomes, "communes": communes}
+    pipe.warehouse.dispose()
+
+
+@pytest.fixture(scope="module")
+def validator_module(forms, tmp_path_factory):
+    from giamngheo.validation import Validator
+
+    return Validator(ROOT / "expectations", forms, tmp_path_factory.mktemp("docs"))
+
+
+def totals(across, unit: str, period: str) -> dict:
+    run = subprocess.run(
+        [sys.executable, "-m", "giamngheo", "totals", "--unit", unit, "--period", period, "--json"],
+        capture_output=True,
+        text=True,
+        env={**dict(__import__("os").environ), "GIAMNGHEO_DATA_DIR": str(across["data_dir"]), **across["env"]},
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    return {(r["form"], r["indicator"], r["category"]): r for r in json.loads(run.stdout)}
+
+
+def test_each_unit_lands_in_its_own_period_and_tree(across):
+    by_status: dict[str, list] = {}
+    for o in across["outcomes"]:
+        by_status.setdefault(o.status, []).append(o)
+    assert {(o.district, o.period) for o in by_status["accepted"]} == {("063", OLD), ("19", NEW)}
+    assert len([o for o in by_status["accepted"] if o.district == "19"]) == 93  # 92 communes' files + health
+    [refused] = by_status["rejected"]
+    assert refused.file.endswith("zz_vi_huong.csv")
+    assert "Vi Hương không còn từ 01/7/2025; nay thuộc xã Phủ Thông (01969)" in refused.message
+    assert "it is now part of xã Phủ Thông (01969)" in refused.message
+
+
+def test_totals_of_the_province_are_the_sums_of_its_92_communes(across):
+    got = totals(across, "19", NEW)
+    rows = [commune_row(u.name, i) for i, u in enumerate(across["communes"])]
+    households = got[("commune", "tong_so_ho", "")]
+    assert float(households["total"]) == sum(r[1] for r in rows) and households["units"] == 92
+    assert float(got[("commune", "ho_ngheo_dau_nam", "")]["total"]) == sum(r[2] for r in rows)
+    assert float(got[("health", "the_bhyt", "")]["total"]) == sum(100 + i for i in range(92))
+    # and the district's 2025-H1, read through the old tree: its 14 communes
+    old = totals(across, "063", OLD)
+    assert old[("commune", "tong_so_ho", "")]["units"] == 14
+    assert ("commune", "tong_so_ho", "") not in totals(across, "19", OLD)  # old Thái Nguyên sent nothing
+
+
+def test_completeness_counts_the_units_and_senders_valid_in_the_period(across):
+    pipe = across["pipe"]
+    reference = pipe.deployment.reference
+    new = check_completeness(
+        pipe.warehouse,
+        Period.parse(NEW),
+        pipe.deployment.forms,
+        pipe.deployment.communes_of("19", NEW),
+        "19",
+        reference.senders,
+    )
+    missing = {m["form"]: m for m in new.missing}
+    assert set(missing) == {"education", "bank", "models"}  # the 92 communes' own form and health are in
+    assert len(missing["education"]["units"]) == 92
+    assert missing["education"]["senders"] == ["Sở Giáo dục và Đào tạo tỉnh"]  # the post-reform roster
+    assert [r["file"] for r in new.rejected] == ["zz_vi_huong.csv"]
+    old = check_completeness(
+        pipe.warehouse,
+        Period.parse(OLD),
+        pipe.deployment.forms,
+        pipe.deployment.communes_of("063", OLD),
+        "063",
+        reference.senders,
+    )
+    assert old.complete  # the sample's files cover 2025-H1 as they covered 2022-H1
+    # a form nobody sends in the period is not expected of it
+    education_ends = [s for s in reference.senders if s.form != "education" or s.valid_to is not None]
+    fewer = check_completeness(
+        pipe.warehouse,
+        Period.parse(NEW),
+        pipe.deployment.forms,
+        pipe.deployment.communes_of("19", NEW),
+        "19",
+        education_ends,
+    )
+    assert {m["form"] for m in fewer.missing} == {"bank", "models"}
+
+
+def test_the_district_is_not_drafted_after_the_reform(across):
+    from giamngheo.report import plan_reports
+
+    settings = settings_for(across["data_dir"], **across["env"])
+    plan = plan_reports(settings, None, [{"period": OLD}, {"period": NEW}], None)
+    # 19 in 2025-H1 is the old tỉnh Thái Nguyên (a unit then too); huyện Bạch Thông ended on 30/6/2025
+    assert sorted((i["period"], i["unit"]) for b in plan for i in b["items"]) == [
+        (OLD, "063"),
+        (OLD, "19"),
+        (NEW, "19"),
+    ]
+    named = plan_reports(settings, None, [{"period": NEW, "districts": ["063", "19"]}], None)
+    assert [(i["period"], i["unit"]) for b in named for i in b["items"]] == [(NEW, "19")]
