@@ -60,7 +60,10 @@ class IngestOutcome:
     feedback: str | None = None  # a rejected file's feedback workbook
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """For XCom: the reporting unit under the warehouse's name, ``unit``."""
+        out = asdict(self)
+        out["unit"] = out.pop("district")
+        return out
 
     @classmethod
     def of_load(cls, file: InboxFile, result) -> IngestOutcome:
