@@ -130,19 +130,20 @@ def import_provinces(codes: list[str], data: Path | None = None) -> tuple[list[O
                     edges.append(Transition(old_province.key, province.key, "whole", REFORM_DAY, PROVINCE_MERGER))
                 if row["districtCode"] not in seen:
                     seen.add(row["districtCode"])
-                    units.append(
-                        OrgUnit(
-                            code=row["districtCode"],
-                            name=row["districtShort"],
-                            level="district",
-                            kind=_DISTRICT_KIND[row["districtType"]],
-                            parent_code=row["provinceCode"],
-                            valid_to=LAST_OLD_DAY,
-                            legal_ref=OLD_LIST,
-                        )
+                    district = OrgUnit(
+                        code=row["districtCode"],
+                        name=row["districtShort"],
+                        level="district",
+                        kind=_DISTRICT_KIND[row["districtType"]],
+                        parent_code=row["provinceCode"],
+                        valid_to=LAST_OLD_DAY,
+                        legal_ref=OLD_LIST,
                     )
+                    units.append(district)
+                    # an island district without communes went into a new unit as a whole (Bạch Long Vĩ)
+                    old_by_key[f"{row['provinceKey']}_{row['districtKey']}_"] = district
                 if not row["wardCode"]:
-                    continue  # a district without communes (an island district)
+                    continue
                 commune = OrgUnit(
                     code=row["wardCode"],
                     name=row["wardShort"],

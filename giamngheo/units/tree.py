@@ -28,6 +28,15 @@ class UnitTree:
         self._by_code: dict[str, list[OrgUnit]] = {}
         for unit in self.units:
             self._by_code.setdefault(unit.code, []).append(unit)
+        self._from: dict[tuple[str, str], list[Transition]] = {}
+        self._into: dict[tuple[str, str], list[Transition]] = {}
+        for edge in self.transitions:
+            self._from.setdefault(edge.predecessor, []).append(edge)
+            self._into.setdefault(edge.successor, []).append(edge)
+        self._children: dict[str, list[OrgUnit]] = {}
+        for unit in self.units:
+            if unit.parent_code:
+                self._children.setdefault(unit.parent_code, []).append(unit)
 
     def by_key(self, key: tuple[str, str]) -> OrgUnit | None:
         return self._by_key.get(key)
@@ -54,22 +63,19 @@ class UnitTree:
             return []
         if top.level == "commune":
             return [top]
-        day = period.start
-        return sorted(
-            (u for u in self.units if u.level == "commune" and u.valid_on(day) and self._under(u, top.code, day)),
-            key=lambda u: u.listing_key,
-        )
+        return sorted(self._communes_under(top.code, period.start), key=lambda u: u.listing_key)
 
-    def _under(self, unit: OrgUnit, ancestor: str, day: date) -> bool:
-        seen = 0
-        while unit.parent_code and seen < 5:
-            if unit.parent_code == ancestor:
-                return True
-            parent = self.unit_on(unit.parent_code, day)
-            if parent is None:
-                return False
-            unit, seen = parent, seen + 1
-        return False
+    def _communes_under(self, code: str, day: date) -> list[OrgUnit]:
+        found, frontier = [], [code]
+        while frontier:  # down the tree valid on the day (children are listed by their parent's code)
+            for child in self._children.get(frontier.pop(), []):
+                if not child.valid_on(day):
+                    continue
+                if child.level == "commune":
+                    found.append(child)
+                else:
+                    frontier.append(child.code)
+        return found
 
     @cached_property
     def reporting_codes(self) -> list[str]:
@@ -83,8 +89,7 @@ class UnitTree:
         return any(u.level == "commune" or self._has_communes(u) for u in self._by_code.get(code, []))
 
     def _has_communes(self, unit: OrgUnit) -> bool:
-        day = unit.valid_to or unit.valid_from or date.today()
-        return any(u.level == "commune" and u.valid_on(day) and self._under(u, unit.code, day) for u in self.units)
+        return bool(self._communes_under(unit.code, unit.valid_to or unit.valid_from or date.today()))
 
     def successors(self, unit: OrgUnit) -> list[tuple[OrgUnit, Transition]]:
         """The units ``unit`` went into (with the edge: whole or part), followed to today's units."""
@@ -93,8 +98,8 @@ class UnitTree:
         seen = {unit.key}
         while frontier:
             current, first_edge = frontier.pop()
-            for edge in self.transitions:
-                if edge.predecessor != current.key or edge.successor in seen:
+            for edge in self._from.get(current.key, []):
+                if edge.successor in seen:
                     continue
                 nxt = self._by_key.get(edge.successor)
                 if nxt is None:
@@ -112,8 +117,8 @@ class UnitTree:
         return sorted(
             (
                 (self._by_key[edge.predecessor], edge)
-                for edge in self.transitions
-                if edge.successor == unit.key and edge.predecessor in self._by_key
+                for edge in self._into.get(unit.key, [])
+                if edge.predecessor in self._by_key
             ),
             key=lambda p: p[0].code,
         )

@@ -170,3 +170,25 @@ def test_the_district_is_not_drafted_after_the_reform(across):
     ]
     named = plan_reports(settings, None, [{"period": NEW, "districts": ["063", "19"]}], None)
     assert [(i["period"], i["unit"]) for b in named for i in b["items"]] == [(NEW, "19")]
+
+
+@pytest.mark.integration
+def test_the_ingestion_dag_runs_the_province_of_today(across, airflow_home, tmp_path):
+    """The same 2026-H1 inbox through ``airflow dags test``: the province's files land, the one naming
+    Vi Hương is refused with its successor in the task's log, and the draft of 2026-H1 is the province's."""
+    from tests.conftest import run_dag_test
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(across["data_dir"] / "inbox" / "19", data_dir / "inbox" / "19")
+    run = run_dag_test(airflow_home, data_dir, "ingest_submissions", json.dumps({"period": NEW}), None, across["env"])
+    log = run.stdout + run.stderr
+    assert run.returncode != 0  # a rejected file fails its task, without a retry
+    assert "nay thuộc xã Phủ Thông (01969)" in log, log[-3000:]
+    pipe = Ingestor.from_settings(settings_for(data_dir, **across["env"]))
+    try:
+        ledger = pipe.warehouse.ledger(Period.parse(NEW), "19")
+        assert sum(r["status"] == "accepted" for r in ledger) == 93
+        assert [r["file_name"] for r in ledger if r["status"] == "rejected"] == ["zz_vi_huong.csv"]
+        assert pipe.warehouse.ledger(Period.parse(NEW), "063") == []
+    finally:
+        pipe.warehouse.dispose()

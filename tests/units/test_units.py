@@ -168,3 +168,15 @@ def test_a_province_is_imported_from_the_official_dataset_keeping_the_deployment
     assert {k: (u.name, u.kind, u.parent_code, u.valid_to) for k, u in bundled.items()} == {
         k: (u.name, u.kind, u.parent_code, u.valid_to) for k, u in got.items()
     }
+
+
+def test_two_communes_of_thai_nguyen_that_fold_to_one_name_stay_apart(tree):
+    """xã Văn Lang and xã Văn Lăng are both communes of today's Thái Nguyên: with their diacritics each
+    is itself; without, the name fits both and is refused as ambiguous, naming them."""
+    resolver = UnitResolver.for_unit(tree, "19", NEW)
+    lang = next(u for u in tree.communes_of("19", NEW) if u.name == "Văn Lang")
+    lang_breve = next(u for u in tree.communes_of("19", NEW) if u.name == "Văn Lăng")
+    assert resolver.resolve("Xã Văn Lang") == lang.code and resolver.resolve("VĂN LĂNG") == lang_breve.code
+    with pytest.raises(UnitNameError) as err:
+        resolver.resolve("van lang")
+    assert sorted(err.value.closest) == sorted([f"xã Văn Lang ({lang.code})", f"xã Văn Lăng ({lang_breve.code})"])
