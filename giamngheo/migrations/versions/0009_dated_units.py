@@ -193,8 +193,15 @@ def upgrade() -> None:
         if doc.get("district_code") in mapping:
             doc["district_code"] = mapping[doc["district_code"]]
             conn.execute(
-                text("update report_final set inputs = :inputs where unit = :unit and period = :period and version = :v"),
-                {"inputs": json.dumps(inputs, ensure_ascii=False), "unit": row.unit, "period": row.period, "v": row.version},
+                text(
+                    "update report_final set inputs = :inputs where unit = :unit and period = :period and version = :v"
+                ),
+                {
+                    "inputs": json.dumps(inputs, ensure_ascii=False),
+                    "unit": row.unit,
+                    "period": row.period,
+                    "v": row.version,
+                },
             )
     # a warning's id is a digest of its unit, period, rule, commune and subject: recomputed on the new codes
     rows = conn.execute(text("select id, unit, period, rule, org_unit, subject from quality_warning")).all()
