@@ -19,7 +19,7 @@ RUN apt-get update \
 WORKDIR /opt/giamngheo
 COPY pyproject.toml constraints.txt README.md ./
 COPY giamngheo ./giamngheo
-RUN pip install -c constraints.txt -e ".[deploy]"
+RUN pip install -c constraints.txt -e ".[deploy,units]"
 COPY dags ./dags
 COPY plugins ./plugins
 COPY include ./include

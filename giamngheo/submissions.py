@@ -80,6 +80,10 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
     if chosen is None:
         return page
     page["period"] = str(chosen)
+    page["unit_names"] = {
+        code: (unit.full_name if (unit := deployment.reference.unit(code, chosen)) else f"{code} (không có trong kỳ)")
+        for code in deployment.districts
+    }
     folder = "inbox/" + (f"{district}/" if deployment.settings.keyed else "") + "{period}/{form}/"
     page["matrix"] = submissions_matrix(
         warehouse,
