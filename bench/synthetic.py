@@ -168,10 +168,15 @@ def write_reference(out: Path, districts: int) -> Path:
     return ref
 
 
-def written_name(rng: random.Random, name: str, kind: str) -> str:
-    """How a clerk writes the commune's name."""
-    prefix = "TT" if kind == "thi_tran" else "Xã"
-    return rng.choice([name, f"{prefix} {name}", f"{prefix.lower()} {name}", name.upper(), slug(name).lower()])
+PREFIXES = {"thi_tran": "TT", "phuong": "Phường", "dac_khu": "Đặc khu"}
+
+
+def written_name(rng: random.Random, name: str, kind: str, folds_alone: bool = True) -> str:
+    """How a clerk writes the commune's name (without its diacritics only where no other commune of the
+    unit folds to the same letters: real names do, as Văn Lang and Văn Lăng of Thái Nguyên)."""
+    prefix = PREFIXES.get(kind, "Xã")
+    variants = [name, f"{prefix} {name}", f"{prefix.lower()} {name}", name.upper()]
+    return rng.choice(variants + ([slug(name).lower()] if folds_alone else variants[:1]))
 
 
 def commune_values(rng: random.Random) -> dict[str, float]:
@@ -201,12 +206,16 @@ def commune_values(rng: random.Random) -> dict[str, float]:
     }
 
 
-def write_district(inbox: Path, number: int, period: str, units: list[tuple[str, str]]) -> int:
-    """One district's half-year of submissions; returns the number of files written."""
+def write_district(inbox: Path, number: int, period: str, units: list[tuple[str, str]], code: str | None = None) -> int:
+    """One reporting unit's half-year of submissions (a district's, or a province's of the new tree);
+    returns the number of files written."""
     rng = random.Random(10_000 + number)
-    code = district_code(number)
+    code = code or district_code(number)
     root = inbox / code / period
-    written = [written_name(rng, name, kind) for name, kind in units]
+    folded = [slug(name).lower() for name, _ in units]
+    written = [
+        written_name(rng, name, kind, folded.count(f) == 1) for (name, kind), f in zip(units, folded, strict=True)
+    ]
     files = 0
 
     rows = []
@@ -348,6 +357,53 @@ def read_units(reference: Path) -> dict[str, list[tuple[str, str]]]:
     return units
 
 
+def write_national(out: Path, period: str = "2026-H1", workers: int = 1, provinces: list[str] | None = None) -> dict:
+    """Today's shape: the 34 provinces and 3,321 communes of the official list (QĐ 19/2025/QĐ-TTg, from
+    the vietnamadminunits dataset), every province a reporting unit with its communes' real names, and
+    a half-year of its units' files; returns {reference, inbox, files, codes, period}."""
+    import sqlite3
+
+    from giamngheo.units.model import write_transitions, write_units
+    from giamngheo.units.official import dataset_dir, import_provinces
+
+    out = Path(out)
+    ref = out / "reference"
+    ref.mkdir(parents=True, exist_ok=True)
+    for name in ("categories.csv", "forms.yaml", "quality_rules.yaml", "senders.csv"):
+        shutil.copy2(ROOT / "include" / "reference" / name, ref / name)
+    if provinces is None:
+        db = sqlite3.connect(f"file:{dataset_dir() / 'dataset.db'}?mode=ro", uri=True)
+        provinces = sorted({r[0] for r in db.execute("select provinceCode from admin_units")})
+        db.close()
+    units, edges = import_provinces(provinces)
+    seen: set = set()
+    unique = [u for u in units if not (u.key in seen or seen.add(u.key))]  # type: ignore[func-returns-value]
+    write_units(ref / "units.csv", unique)
+    write_transitions(ref / "transitions.csv", edges)
+    communes: dict[str, list[tuple[str, str]]] = {}
+    for unit in unique:
+        if unit.level == "commune" and unit.valid_to is None:
+            communes.setdefault(unit.parent_code or "", []).append((unit.name, unit.kind))
+    inbox = out / "inbox"
+    jobs = [(inbox, n, period, communes[code], code) for n, code in enumerate(provinces, start=1)]
+    if workers > 1 and len(jobs) > 1:
+        from multiprocessing import Pool
+
+        with Pool(workers) as pool:
+            counts = pool.starmap(write_district, jobs, chunksize=2)
+    else:
+        counts = [write_district(*job) for job in jobs]
+    return {
+        "reference": ref,
+        "inbox": inbox,
+        "files": sum(counts),
+        "districts": len(provinces),
+        "codes": provinces,
+        "period": period,
+        "communes": sum(len(c) for c in communes.values()),
+    }
+
+
 def write_deployment(out: Path, districts: int, period: str = "2022-H1", workers: int = 1) -> dict:
     """Reference data and inboxes for ``districts`` districts; returns {reference, inbox, files}."""
     out = Path(out)
@@ -362,7 +418,16 @@ def write_deployment(out: Path, districts: int, period: str = "2022-H1", workers
             counts = pool.starmap(write_district, jobs, chunksize=8)
     else:
         counts = [write_district(*job) for job in jobs]
-    return {"reference": reference, "inbox": inbox, "files": sum(counts), "districts": districts}
+    codes = [district_code(n) for n in range(1, districts + 1)]
+    return {
+        "reference": reference,
+        "inbox": inbox,
+        "files": sum(counts),
+        "districts": districts,
+        "codes": codes,
+        "period": period,
+        "communes": COMMUNES_PER_DISTRICT * districts,
+    }
 
 
 def main(argv=None) -> int:
