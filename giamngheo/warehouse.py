@@ -5,9 +5,8 @@ the same statements run on both. The schema is managed by Alembic
 (``giamngheo/migrations/``): :meth:`Warehouse.migrate` upgrades any earlier
 warehouse in place. A load (a task's accepted files) is one transaction of
 set-based statements: the submissions' ledger rows and the slices they cover,
-their rows staged together (one COPY on PostgreSQL), checked, versions numbered,
-older slices superseded, facts published and the staging rows cleared; any
-failure leaves nothing behind.
+versions numbered, their rows checked and written straight into ``fact`` (one
+COPY on PostgreSQL), older slices superseded; any failure leaves nothing behind.
 A rejection is one transaction too: its ledger row and slices, no facts.
 """
 
@@ -40,7 +39,7 @@ BASELINE_REVISION = "0001"
 
 
 class LoadCheckError(RuntimeError):
-    """Staged rows failed the checks that run before publishing."""
+    """A load's rows failed the checks that run before publishing."""
 
 
 @lru_cache(maxsize=256)
@@ -115,7 +114,6 @@ class Warehouse:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
-        self._stage_schema: str | None = None  # PostgreSQL: the schema whose fact_stage a load's is shaped like
 
     def sql(self, name: str):
         return text(_read_sql(self.sql_dir, name))
@@ -330,14 +328,21 @@ class Warehouse:
         if self.engine.dialect.name == "postgresql":
             conn.execute(self.sql("load/lock_form_period"), {"lock_key": f"giamngheo|{district}|{period}|{form}"})
 
-    def _record_slices(self, conn: Connection, communes_of: dict[str, Iterable[str]]) -> dict[str, list[str]]:
-        """The (form, period, district, commune) slices each submission covers (``id -> communes``), in one
-        statement; ``''`` for a file whose communes could not be read."""
+    def _record_slices(
+        self, conn: Connection, communes_of: dict[str, Iterable[str]], seen: set[str] | None = None
+    ) -> dict[str, list[str]]:
+        """The (form, period, unit, commune) slices each submission covers (``id -> communes``), in one
+        statement; ``''`` for a file whose communes could not be read. The submissions not in ``seen``
+        have no slice yet (they are new): theirs are copied, the others' added where missing."""
         slices = {sid: sorted(set(communes)) or [""] for sid, communes in communes_of.items()}
-        conn.execute(
-            self.sql("load/insert_slice"),
-            [{"submission_id": sid, "org_unit": unit} for sid, units in slices.items() for unit in units],
-        )
+        rows = [{"submission_id": sid, "org_unit": unit} for sid, units in slices.items() for unit in units]
+        if seen is not None:
+            self._insert(
+                conn, "submission_slice", [r for r in rows if r["submission_id"] not in seen], "load/insert_slice"
+            )
+            rows = [r for r in rows if r["submission_id"] in seen]
+        if rows:
+            conn.execute(self.sql("load/insert_slice"), rows)
         return slices
 
     def record_rejection(
@@ -523,8 +528,8 @@ class Warehouse:
 
     def publish_many(self, loads: list[Accepted]) -> list[LoadResult]:
         """Load accepted files in one transaction, set-based: their ledger rows and slices, their rows
-        staged together (one COPY on PostgreSQL), checked, the older submissions' rows of their slices
-        superseded and their rows published, each statement once for all of them.
+        checked and published together (one COPY on PostgreSQL), the older submissions' rows of their
+        slices superseded, each statement once for all of them.
 
         The result is the same as publishing the files one by one in any order: within a slice the
         latest file (arrival, then name) is current and each earlier one is superseded by the next
@@ -567,11 +572,14 @@ class Warehouse:
         return results  # type: ignore[return-value]
 
     def _publish_load(self, conn: Connection, load_id: str, loads: dict[str, tuple[Accepted, object]]):
+        """Publish the files of a load: ledger rows and slices, versions, the older current rows of
+        their slices superseded, then their rows checked and written straight into ``fact`` (one COPY
+        on PostgreSQL), each current unless a newer accepted file of its slice is already in."""
         ids = list(loads)
-        staged, records_of = [], {}
-        for sid, (load, _) in loads.items():
-            records_of[sid] = load.rows if isinstance(load.rows, list) else load.rows.to_dict("records")
-            staged += stage_rows(load.form, records_of[sid], load_id, sid)
+        records_of = {
+            sid: load.rows if isinstance(load.rows, list) else load.rows.to_dict("records")
+            for sid, (load, _) in loads.items()
+        }
         ledger = [
             self._ledger_row(
                 existing,
@@ -585,45 +593,33 @@ class Warehouse:
             )
             for sid, (load, existing) in loads.items()
         ]
-        conn.execute(self.sql("load/upsert_submission"), ledger)
+        seen = {sid for sid, (_, existing) in loads.items() if existing is not None}
+        self._insert(conn, "submission", [row for row in ledger if row["id"] not in seen], "load/upsert_submission")
+        if seen:
+            conn.execute(self.sql("load/upsert_submission"), [row for row in ledger if row["id"] in seen])
         slices_of = self._record_slices(
-            conn, {sid: (r["xa"] for r in records if r.get("xa")) for sid, records in records_of.items()}
+            conn, {sid: (r["xa"] for r in records if r.get("xa")) for sid, records in records_of.items()}, seen
         )
-        self._stage(conn, staged)
-        if self.engine.dialect.name == "postgresql":
-            # the staging table is empty between loads, and so are its statistics: without fresh ones the
-            # planner takes thousands of staged rows for a few dozen and joins them row by row
-            conn.execute(text("analyze fact_stage"))
-        staged_of = Counter({sid: 0 for sid in ids})
-        staged_of.update(row["submission_id"] for row in staged)
-        checks = {c.submission_id: c for c in conn.execute(self.sql("load/check_load"), {"load_id": load_id})}
-        for sid, (load, _) in loads.items():
-            check = checks.get(sid)  # a file without a filled figure cell stages nothing
-            found = check.staged_rows if check else 0
-            broken = check is not None and (check.unknown_units or check.unknown_indicators or check.repeated_cells)
-            if found != staged_of[sid] or broken:
-                details = dict(check._mapping) if check else {"staged_rows": 0}
-                raise LoadCheckError(f"staged rows of {load.file.label} failed the pre-publish check: {details}")
-        params = {"ids": ids, "load_id": load_id}
-        versions = dict(conn.execute(self._ids_statement("load/set_versions_of_load"), params).all())
+        versions, newer = self._order_in_slices(conn, loads)
+        params = {"ids": ids}
+        # before the load's own rows are in: the statement then reads only the older ones
         superseded = Counter(r[0] for r in conn.execute(self._ids_statement("load/supersede_by_load"), params))
-        conn.execute(self._ids_statement("load/publish_load"), params)
-        results = {}
-        for row in conn.execute(self._ids_statement("load/count_load"), params):
-            load = loads[row.id][0]
-            staged_count = staged_of[row.id]
-            results[row.id] = LoadResult(
-                row.id,
+        published: Counter[str] = Counter()
+        superseded_in_load: Counter[str] = Counter()
+        facts = self._checked_facts(conn, loads, records_of, newer, published, superseded_in_load)
+        self._insert(conn, "fact", facts, "load/insert_fact")
+        results = {
+            sid: LoadResult(
+                sid,
                 "accepted",
-                version=int(versions[row.id]),
-                rows=len(records_of[row.id]),
-                facts=int(row.published),
-                superseded=superseded[row.id] + int(row.superseded_in_load),
-                slices=slices_of[row.id],
+                version=versions[sid],
+                rows=len(records_of[sid]),
+                facts=published[sid],
+                superseded=superseded[sid] + superseded_in_load[sid],
+                slices=slices_of[sid],
             )
-            if row.published != staged_count:
-                raise LoadCheckError(f"{load.file.label}: published {row.published} facts of {staged_count} staged")
-        conn.execute(self.sql("load/delete_stage"), {"load_id": load_id})
+            for sid in ids
+        }
         # the check across forms is owed in the same transaction: a crash or a retry after this commit
         # finds it still owed (see check_quality)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -633,6 +629,119 @@ class Warehouse:
             [{"load_id": load_id, "unit": d, "period": p, "loaded_at": now} for d, p in owed],
         )
         return results
+
+    def _order_in_slices(self, conn: Connection, loads: dict[str, tuple[Accepted, object]]):
+        """Each submission's version (1 + the earlier accepted submissions covering one of its slices)
+        and, per slice, the nearest newer accepted one (``(id, commune) -> id``), from one statement."""
+        earlier: dict[str, set[str]] = {sid: set() for sid in loads}
+        nearest: dict[tuple[str, str], tuple] = {}
+        for r in conn.execute(self._ids_statement("load/slice_peers_of_load"), {"ids": list(loads)}):
+            own, peer, key = (r.arrival_at, r.file_name), (r.peer_arrival_at, r.peer_file_name), (r.id, r.org_unit)
+            if peer < own:
+                earlier[r.id].add(r.peer_id)
+            elif peer > own and (key not in nearest or peer < nearest[key][0]):
+                nearest[key] = (peer, r.peer_id)
+        versions = {sid: 1 + len(peers) for sid, peers in earlier.items()}
+        changed = [{"id": sid, "version": v} for sid, v in versions.items() if v != 1]
+        if changed:
+            conn.execute(self.sql("load/set_version"), changed)
+        return versions, {key: peer_id for key, (_, peer_id) in nearest.items()}
+
+    def _checked_facts(self, conn: Connection, loads, records_of, newer, published, superseded_in_load):
+        """The load's fact rows, made as they are written: each current unless ``newer`` holds a newer
+        submission of its slice, counted into ``published`` and ``superseded_in_load``. A row that would
+        break the warehouse stops the load, naming its file: a commune that is not one of the file's
+        period, an indicator its form does not have, a cell given twice. Validation refuses these first;
+        this holds whatever reached the load."""
+        codes = sorted({r.get("xa") or "" for records in records_of.values() for r in records})
+        spans: dict[str, list[tuple[str, str]]] = {}
+        statement = self.sql("load/communes_of_load").bindparams(bindparam("codes", expanding=True))
+        for r in conn.execute(statement, {"codes": codes}) if codes else ():
+            spans.setdefault(r.code, []).append((r.first_period, r.last_period))
+        forms = sorted({load.file.form for load, _ in loads.values()})
+        statement = self.sql("load/indicators_of_load").bindparams(bindparam("forms", expanding=True))
+        known = {(r.form, r.code) for r in conn.execute(statement, {"forms": forms})}
+        # the queries above run now, the rows below as the COPY takes them
+        return self._fact_stream(loads, records_of, newer, published, superseded_in_load, spans, known)
+
+    @staticmethod
+    def _fact_stream(loads, records_of, newer, published, superseded_in_load, spans, known):
+        for sid, (load, _) in loads.items():
+            period, form, label = load.file.period, load.file.form, load.file.label
+            valid = {code for code, s in spans.items() if any(first <= period <= last for first, last in s)}
+            cells: set[tuple] = set()
+            for org_unit, indicator, category, item, attribute, value, source_row in fact_rows(
+                load.form, records_of[sid]
+            ):
+                cell = (org_unit, indicator, category, item)
+                problem = None
+                if org_unit not in valid:
+                    problem = f"commune {org_unit!r} is not a commune of {period}"
+                elif (form, indicator) not in known:
+                    problem = f"indicator {indicator!r} is not one of form {form}"
+                elif cell in cells:
+                    problem = f"cell {indicator!r} of {org_unit!r} ({category!r}, {item!r}) is given twice"
+                if problem:
+                    raise LoadCheckError(f"rows of {label} failed the pre-publish check: {problem} (row {source_row})")
+                cells.add(cell)
+                by = newer.get((sid, org_unit))
+                if by is not None:
+                    superseded_in_load[by] += 1
+                published[sid] += 1
+                yield (sid, period, form, *cell, attribute, value, source_row, by is None, by)
+
+    COLUMNS = {
+        "submission": (
+            "id",
+            "unit",
+            "period",
+            "form",
+            "file_name",
+            "file_path",
+            "sha256",
+            "size_bytes",
+            "arrival_at",
+            "received_at",
+            "status",
+            "version",
+            "row_count",
+            "messages",
+            "docs_path",
+            "processed_by",
+            "archive_path",
+        ),
+        "submission_slice": ("submission_id", "org_unit"),
+        "fact": (
+            "submission_id",
+            "period",
+            "form",
+            "org_unit",
+            "indicator",
+            "category",
+            "item",
+            "attribute",
+            "value",
+            "source_row",
+            "is_current",
+            "superseded_by",
+        ),
+    }
+
+    def _insert(self, conn: Connection, table: str, rows, statement: str) -> None:
+        """New rows into a table, in the same transaction: one COPY on PostgreSQL (psycopg 3), streamed
+        as ``rows`` (dicts, or tuples in ``COLUMNS[table]`` order) are made; elsewhere one executemany
+        of ``statement``."""
+        columns = self.COLUMNS[table]
+        if self.engine.dialect.name == "postgresql":
+            driver = conn.connection.driver_connection
+            assert driver is not None  # an open transaction holds its DBAPI connection
+            with driver.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns] if isinstance(row, dict) else row)
+            return
+        batch = [row if isinstance(row, dict) else dict(zip(columns, row, strict=True)) for row in rows]
+        if batch:
+            conn.execute(self.sql(statement), batch)
 
     def _locked(self, conn: Connection, district: str, period: str) -> bool:
         """Whether the period is approved and locked. Read after the form's turn is taken: an approval
@@ -693,46 +802,6 @@ class Warehouse:
         turn for everything), in order: no load of that period runs while this transaction is open."""
         for form in sorted(forms):
             self._lock_key(conn, district, period, form)
-
-    STAGE_COLUMNS = (
-        "load_id",
-        "submission_id",
-        "org_unit",
-        "indicator",
-        "category",
-        "item",
-        "attribute",
-        "value",
-        "source_row",
-    )
-
-    def _session_stage(self, conn: Connection) -> None:
-        """On PostgreSQL, loads stage into a temporary table of their own session, shaped like the
-        schema's ``fact_stage`` (indexes included) and emptied at commit; as a temporary table it comes
-        first on the search path, so the load's statements name it ``fact_stage`` as on SQLite. Two
-        loads at once then neither share its rows nor wait for each other's ``analyze`` of it, and its
-        rows are not written to the WAL."""
-        if self._stage_schema is None:
-            self._stage_schema = conn.exec_driver_sql("select current_schema()").scalar_one()
-        conn.exec_driver_sql(
-            f'create temporary table if not exists fact_stage (like "{self._stage_schema}".fact_stage including all) '
-            "on commit delete rows"
-        )
-
-    def _stage(self, conn: Connection, rows: list[dict]) -> None:
-        """Stage rows: COPY on PostgreSQL (psycopg 3), one executemany elsewhere; same transaction."""
-        if not rows:
-            return
-        if self.engine.dialect.name == "postgresql":
-            self._session_stage(conn)
-            driver = conn.connection.driver_connection
-            assert driver is not None  # an open transaction holds its DBAPI connection
-            cursor = driver.cursor()
-            with cursor.copy(f"copy fact_stage ({', '.join(self.STAGE_COLUMNS)}) from stdin") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in self.STAGE_COLUMNS])
-            return
-        conn.execute(self.sql("load/insert_stage"), rows)
 
     # ------------------------------------------------------------ queries
 
@@ -809,8 +878,9 @@ def unit_members(tree) -> list[dict]:
     return rows
 
 
-def stage_rows(form: Form, rows, load_id: str, submission: str = ""):
-    """One staging row per filled figure cell of a file's read rows (records, or a frame of them)."""
+def fact_rows(form: Form, rows):
+    """One row per filled figure cell of a file's read rows (records, or a frame of them): org_unit,
+    indicator, category, item, attribute, value, source_row."""
     category = form.category_column
     item = form.item_column
     attributes = form.attribute_columns
@@ -819,14 +889,12 @@ def stage_rows(form: Form, rows, load_id: str, submission: str = ""):
             value = record.get(col.code)
             if value is None or value != value:  # empty cells carry no fact
                 continue
-            yield {
-                "load_id": load_id,
-                "submission_id": submission,
-                "org_unit": record["xa"],
-                "indicator": col.code,
-                "category": record.get(category.code) or "" if category else "",
-                "item": record.get(item.code) or "" if item else "",
-                "attribute": "|".join(str(record.get(a.code) or "") for a in attributes),
-                "value": round(float(value), 3),
-                "source_row": int(record["_row"]),
-            }
+            yield (
+                record["xa"],
+                col.code,
+                record.get(category.code) or "" if category else "",
+                record.get(item.code) or "" if item else "",
+                "|".join(str(record.get(a.code) or "") for a in attributes),
+                round(float(value), 3),
+                int(record["_row"]),
+            )

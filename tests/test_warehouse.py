@@ -202,3 +202,34 @@ def test_one_batch_publishes_what_files_one_by_one_would(pipeline, data_dir, val
     # versions count the earlier files present when a file is loaded: one by one in reverse, each came first
     assert content(pipeline.warehouse) == content(one_by_one.warehouse)
     one_by_one.warehouse.dispose()
+
+
+def test_rows_the_warehouse_cannot_hold_stop_the_load_naming_the_file(pipeline):
+    """The check before publishing (validation refuses these first): a cell given twice, a commune that
+    is not one of the period, an indicator the form lacks. The load stops and nothing of it stays."""
+    from dataclasses import replace
+
+    import pytest
+
+    from giamngheo.warehouse import Accepted, LoadCheckError
+
+    pipeline.ingest(pipeline.deployment.discover(PERIOD))
+    before = pipeline.warehouse.checksum()
+    [file] = [f for f in pipeline.deployment.discover(PERIOD) if f.form == "health"][:1]
+    form = pipeline.deployment.forms["health"]
+    figure = form.figures[0].code
+    cases = [
+        ([{"xa": "01975", "_row": 3, figure: 1}, {"xa": "01975", "_row": 4, figure: 2}], "given twice \\(row 4\\)"),
+        ([{"xa": "99999", "_row": 3, figure: 1}], "'99999' is not a commune of 2022-H1"),
+    ]
+    for records, words in cases:
+        load = Accepted(file, "0" * 64, form, records)
+        with pytest.raises(LoadCheckError, match=f"{file.label}.*{words}"):
+            pipeline.warehouse.publish_many([load])
+        assert pipeline.warehouse.checksum() == before
+    odd = replace(form, columns=tuple(replace(c, code="not_a_figure") if c.code == figure else c for c in form.columns))
+    assert [c.code for c in odd.figures][0] == "not_a_figure"
+    records = [{"xa": "01975", "_row": 3, "not_a_figure": 1}]
+    with pytest.raises(LoadCheckError, match="indicator 'not_a_figure' is not one of form health"):
+        pipeline.warehouse.publish_many([Accepted(file, "0" * 64, odd, records)])
+    assert pipeline.warehouse.checksum() == before

@@ -1,2 +1,0 @@
-delete from fact_stage
-where load_id = :load_id
