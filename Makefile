@@ -201,7 +201,7 @@ system-deps:
 	else echo "LibreOffice/Chromium not installed and cannot install them here: the PDF copy, the .xls and browser tests will be skipped"; fi
 
 # benchmark beside the floors (docs/PERFORMANCE.md): one district by default;
-# BENCH_SIZE=province (8 districts) or BENCH_SIZE=national (700 districts, ~13,000 files)
+# BENCH_SIZE=province (8 districts) or BENCH_SIZE=national (34 provinces, 3,321 communes, ~3,500 files)
 BENCH_SIZE ?= district
 BENCH_ARGS ?=
 bench: airflow-db

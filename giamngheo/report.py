@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -111,6 +111,44 @@ def document_settings(doc: dict, district) -> dict:
     }
 
 
+@dataclass
+class Comparison:
+    """What a report compares with: the earlier period, its figures (None: nothing to compare), the
+    current figures kept to the comparable communes, and what the report says of a restatement."""
+
+    period: Period
+    previous: ReportValues | None
+    current: ReportValues | None
+    note: dict = field(
+        default_factory=lambda: {"restated": False, "comparable": 0, "units": 0, "not_comparable": [], "text": ""}
+    )
+
+
+def restatement_note(previous: Period, restatements: list) -> dict:
+    """The report's words on a comparison across a merger: that the earlier figures are restated on
+    today's units, how many communes compare, and why the others do not (naming the predecessors)."""
+    restated = any(r.restated for r in restatements)
+    comparable = [r for r in restatements if r.comparable]
+    label = period_context(previous)["label"]
+    parts = []
+    if restated and comparable:
+        parts.append(f"Số liệu {label} quy đổi theo địa giới mới")
+        if len(restatements) > 1:
+            parts.append(f"so sánh được {len(comparable)}/{len(restatements)} đơn vị cấp xã")
+    elif restated:
+        parts.append(f"Không so sánh với {label}")
+    missing = [r.why_not for r in restatements if not r.comparable]
+    return {
+        "restated": restated,
+        "comparable": len(comparable),
+        "units": len(restatements),
+        "not_comparable": missing,
+        "text": "; ".join(parts + missing[:10]) + (f" và {len(missing) - 10} đơn vị khác" if len(missing) > 10 else "")
+        if restated
+        else "",
+    }
+
+
 class ReportBuilder:
     def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None):
         self.settings = settings or get_settings()
@@ -143,13 +181,35 @@ class ReportBuilder:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
         return ReportValues(rows, self.forms, self.categories)
 
-    def previous_values(self, period: Period) -> tuple[Period, ReportValues | None]:
-        """The same half of the previous year, if the warehouse holds any of its figures."""
+    def previous_values(self, period: Period, values: ReportValues | None = None) -> Comparison:
+        """The same half of the previous year, to compare with: the unit's own figures when it is the
+        same unit then, else its communes' predecessors' figures restated on today's communes
+        (:mod:`giamngheo.units.restate`), only for the communes that can be compared; ``values`` (the
+        period's) are then kept to those communes too."""
+        from .units.restate import restate, restated_rows
+
         previous = Period(period.year - 1, period.half)
-        if not self.same_unit(previous, period):
-            return previous, None  # the unit changed (a merger): no comparison on a code alone
-        rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
-        return previous, (ReportValues(rows, self.forms, self.categories) if rows else None)
+        if self.same_unit(previous, period):
+            rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
+            return Comparison(previous, ReportValues(rows, self.forms, self.categories) if rows else None, values)
+        tree = self.reference.tree
+        communes = self.communes(period)
+        restatements = restate(tree, communes, previous, set())
+        parents = sorted({o.unit.parent_code for r in restatements for o in r.origins if o.unit.parent_code})
+        rows_of: dict[str, list[dict]] = {}
+        for parent in parents:
+            for row in self.warehouse.report_values(*report_periods(previous), parent):
+                rows_of.setdefault(row["org_unit"], []).append(row)
+        restatements = restate(tree, communes, previous, set(rows_of))
+        comparable = {r.unit.code for r in restatements if r.comparable}
+        note = restatement_note(previous, restatements)
+        if not comparable:
+            return Comparison(previous, None, values, note)
+        earlier = ReportValues(restated_rows(rows_of, restatements), self.forms, self.categories)
+        now = None
+        if values is not None:
+            now = ReportValues([r for r in values.rows if r["org_unit"] in comparable], self.forms, self.categories)
+        return Comparison(previous, earlier, now, note)
 
     def inputs(self, period: Period) -> dict:
         """What a report takes besides the warehouse's figures: the staff's narrative and the document's
@@ -168,9 +228,11 @@ class ReportBuilder:
 
         inputs = inputs or self.inputs(period)
         figures = build_figures(values, period, self.communes(period), self.categories)
-        previous_period, previous = self.previous_values(period)
-        figures["compare"] = comparisons(values, previous, previous_period)
-        doc = document_settings(dict(inputs["doc"]), self.district_unit(period))
+        comparison = self.previous_values(period, values)
+        figures["compare"] = comparisons(comparison.current or values, comparison.previous, comparison.period)
+        unit = self.district_unit(period)
+        doc = document_settings(dict(inputs["doc"]), unit)
+        doc.setdefault("unit_kind", unit.kind_label.lower())
         when = document_date(period, doc.get("delay_days", 15))
         doc.update(
             {
@@ -221,6 +283,7 @@ class ReportBuilder:
             "draft": bool(reasons),
             "draft_reason": ("Dự thảo: " + ", ".join(reasons) + " (xem phụ lục)") if reasons else "",
             "models_text": models_text,
+            "restated": comparison.note,
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
 

@@ -177,10 +177,14 @@ def build(out: Path = OUT) -> Path:
 
     para(
         doc,
-        "Thực hiện kế hoạch triển khai chương trình giảm nghèo năm {{ period.year }}, Ủy ban nhân dân huyện "
-        "{{ doc.district }} báo cáo tình hình thực hiện công tác giảm nghèo {{ period.running_label }}, cụ thể "
-        "như sau:",
+        "Thực hiện kế hoạch triển khai chương trình giảm nghèo năm {{ period.year }}, Ủy ban nhân dân "
+        "{{ doc.unit_kind }} {{ doc.district }} báo cáo tình hình thực hiện công tác giảm nghèo "
+        "{{ period.running_label }}, cụ thể như sau:",
     )
+    # a comparison across the 2025 merger: the earlier figures restated on today's communes
+    tag(doc, "{%p if restated.text %}")
+    para(doc, "({{ restated.text }}.)", italic=True)
+    tag(doc, "{%p endif %}")
 
     # ---- I
     heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")

@@ -173,3 +173,89 @@ def test_the_ingestion_dag_runs_the_province_of_today(across, airflow_home, tmp_
         assert pipe.warehouse.ledger(Period.parse(NEW), "063") == []
     finally:
         pipe.warehouse.dispose()
+
+
+def report_context(across, unit: str):
+    from giamngheo.report import ReportBuilder
+
+    builder = ReportBuilder(settings_for(across["data_dir"], GIAMNGHEO_UNIT=unit), across["pipe"].warehouse)
+    period = Period.parse(NEW)
+    return builder.context(period, builder.values(period))
+
+
+def cards_of(across, period: str, codes) -> float:
+    from sqlalchemy import bindparam, text
+
+    statement = text(
+        "select sum(value) from fact where is_current and form = 'health' and indicator = 'the_bhyt' "
+        "and period = :period and org_unit in :codes"
+    ).bindparams(bindparam("codes", expanding=True))
+    with across["pipe"].warehouse.engine.connect() as conn:
+        return float(conn.execute(statement, {"period": period, "codes": list(codes)}).scalar())
+
+
+def test_phu_thong_compares_with_its_four_communes_of_2025_summed(across):
+    from decimal import Decimal
+
+    from giamngheo.figures import change_text
+
+    context = report_context(across, "01969")
+    before = cards_of(across, OLD, ["01969", "01975", "01990", "01993"])  # Phủ Thông, Vi Hương, Lục Bình, Tân Tú
+    now = cards_of(across, NEW, ["01969"])
+    assert before > now > 0  # four communes' cards of 2025 against one commune's of 2026
+    expected = change_text(Decimal(str(now)), Decimal(str(before)), Period.parse(OLD))
+    assert context["compare"]["cards"] == expected and "giảm" in expected
+    assert context["restated"]["text"] == "Số liệu 6 tháng đầu năm 2025 quy đổi theo địa giới mới"
+    assert context["doc"]["unit_kind"] == "xã"
+
+
+def test_bach_thong_gives_no_comparison_and_names_dong_thang(across):
+    context = report_context(across, "02014")
+    assert set(context["compare"].values()) == {""}
+    assert context["restated"]["text"] == (
+        "Không so sánh với 6 tháng đầu năm 2025; Xã Bạch Thông: chưa có số liệu của Xã Đồng Thắng (02059)"
+    )
+
+
+def test_the_province_compares_the_communes_that_can_be(across):
+    import csv
+
+    note = report_context(across, "19")["restated"]
+    # read from the transitions file: today's communes made wholly of huyện Bạch Thông's 14 communes
+    old_communes = {u.code for u in across["pipe"].deployment.communes_of("063", Period.parse(OLD))}
+    edges: dict[str, list[tuple[str, str]]] = {}
+    with open(ROOT / "include" / "reference" / "transitions.csv", encoding="utf-8") as fh:
+        for edge in csv.DictReader(fh):
+            edges.setdefault(edge["successor"], []).append((edge["predecessor"], edge["share"]))
+    expected = sorted(
+        code
+        for code, came in edges.items()
+        if code in {u.code for u in across["communes"]}
+        and all(p in old_communes and share == "whole" for p, share in came)
+    )
+    # Bạch Thông's 14 went into 5 of today's communes: xã Bạch Thông also took Đồng Thắng of Chợ Đồn,
+    # and 01984 went into 01849 with communes of another district
+    assert len(old_communes) == 14 and expected == ["01969", "01981", "02008"]
+    assert (note["units"], note["comparable"]) == (92, len(expected))
+    assert note["text"].startswith(
+        f"Số liệu 6 tháng đầu năm 2025 quy đổi theo địa giới mới; so sánh được {len(expected)}/92 đơn vị cấp xã"
+    )
+    assert "Xã Bạch Thông: chưa có số liệu của Xã Đồng Thắng (02059)" in note["not_comparable"]
+
+
+def test_the_province_report_is_headed_for_the_province(across):
+    context = report_context(across, "19")
+    assert context["doc"]["unit_kind"] == "tỉnh" and context["doc"]["district"] == "Thái Nguyên"
+    assert context["compare"]["cards"]  # compared on the communes that can be
+
+
+def test_the_commune_report_of_phu_thong_reads_as_a_commune_and_says_it_is_restated(across):
+    from giamngheo.report import ReportBuilder
+    from tests.test_report import document_text
+
+    builder = ReportBuilder(settings_for(across["data_dir"], GIAMNGHEO_UNIT="01969"), across["pipe"].warehouse)
+    result = builder.render(Period.parse(NEW), pdf=False)
+    text = document_text(result.docx)
+    assert "Ủy ban nhân dân xã Phủ Thông báo cáo tình hình thực hiện công tác giảm nghèo" in text
+    assert "(Số liệu 6 tháng đầu năm 2025 quy đổi theo địa giới mới.)" in text
+    assert "so với cùng kỳ năm 2025" in text
