@@ -112,8 +112,7 @@ def bare_insert(rows: list[tuple], db: Path) -> float:
     conn.execute("create table if not exists floor (a text, b text, c text, d text, e text, f text, v real, r int)")
     started = time.perf_counter()
     with conn:
-        conn.executemany(
-            "insert into floor values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("insert into floor values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
