@@ -272,9 +272,18 @@ def change_text(current: Decimal, previous: Decimal, previous_period: Period) ->
     return f" ({word} {format_number(abs(change), 1)}% so với {year})"
 
 
-def comparisons(current: ReportValues, previous: ReportValues | None, previous_period: Period) -> dict[str, str]:
+# the compared figures that count poor households: across two poverty standards they count unlike things
+POOR_COUNTS = frozenset({"cost_poor", "poor_loans", "electricity"})
+CHANGE_OF_STANDARD = "chuẩn nghèo hai kỳ khác nhau"
+
+
+def comparisons(
+    current: ReportValues, previous: ReportValues | None, previous_period: Period, standard_changed: bool = False
+) -> dict[str, str]:
     """For each key figure, the change from the same half of the previous year, or ``""`` when the
-    warehouse holds no figure for it then, or none now (a report without history reads as before)."""
+    warehouse holds no figure for it then, or none now (a report without history reads as before).
+    When the two periods are read under different poverty standards, a figure counting poor households
+    says so: `` (tăng 4,0% so với cùng kỳ năm 2026; chuẩn nghèo hai kỳ khác nhau)``."""
     out = dict.fromkeys(COMPARED, "")
     if previous is None:
         return out
@@ -285,5 +294,8 @@ def comparisons(current: ReportValues, previous: ReportValues | None, previous_p
             continue
         now = sum((current.total(form, i, category) for i in indicators), Decimal(0))
         before = sum((previous.total(form, i, category) for i in indicators), Decimal(0))
-        out[key] = change_text(now, before, previous_period)
+        text = change_text(now, before, previous_period)
+        if text and standard_changed and key in POOR_COUNTS:
+            text = f"{text[:-1]}; {CHANGE_OF_STANDARD})"
+        out[key] = text
     return out

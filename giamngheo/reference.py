@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,10 +90,12 @@ class ReferenceData:
     categories: list[Category]
     tree: UnitTree
     senders: list[Sender]
+    standards: list = field(default_factory=list)  # standards.PovertyStandard, dated
 
     @classmethod
     def load(cls, reference_dir: Path) -> ReferenceData:
         from .forms import registry
+        from .standards import read_standards
 
         return cls(
             registry(reference_dir),
@@ -101,6 +103,7 @@ class ReferenceData:
             list(categories(reference_dir)),
             unit_tree(reference_dir),
             list(senders(reference_dir)),
+            read_standards(Path(reference_dir) / "poverty_standards.csv"),
         )
 
     def communes_of(self, code: str, period: Period) -> list[OrgUnit]:

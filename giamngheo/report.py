@@ -31,6 +31,7 @@ from .narrative import load_narrative
 from .numbers import format_count
 from .periods import Period
 from .reference import ReferenceData
+from .standards import standard_changed, standard_of
 from .warehouse import Warehouse
 
 DOCUMENT_STEM = "bao-cao-giam-ngheo"
@@ -229,7 +230,14 @@ class ReportBuilder:
         inputs = inputs or self.inputs(period)
         figures = build_figures(values, period, self.communes(period), self.categories)
         comparison = self.previous_values(period, values)
-        figures["compare"] = comparisons(comparison.current or values, comparison.previous, comparison.period)
+        standards = self.reference.standards
+        figures["compare"] = comparisons(
+            comparison.current or values,
+            comparison.previous,
+            comparison.period,
+            standard_changed(standards, comparison.period, period),
+        )
+        standard = standard_of(standards, period)
         unit = self.district_unit(period)
         doc = document_settings(dict(inputs["doc"]), unit)
         doc.setdefault("unit_kind", unit.kind_label.lower())
@@ -284,6 +292,7 @@ class ReportBuilder:
             "draft_reason": ("Dự thảo: " + ", ".join(reasons) + " (xem phụ lục)") if reasons else "",
             "models_text": models_text,
             "restated": comparison.note,
+            "standard": standard.context() if standard else {"code": "", "legal": "", "rural": "", "urban": ""},
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
 

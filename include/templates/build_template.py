@@ -182,6 +182,15 @@ def build(out: Path = OUT) -> Path:
         "{{ period.running_label }}, cụ thể như sau:",
     )
     # a comparison across the 2025 merger: the earlier figures restated on today's communes
+    tag(doc, "{%p if standard.legal %}")
+    para(
+        doc,
+        "(Hộ nghèo xác định theo chuẩn nghèo quy định tại {{ standard.legal }}: thu nhập bình quân đầu người "
+        "từ {{ standard.rural }} đồng/tháng trở xuống ở nông thôn, {{ standard.urban }} đồng/tháng trở xuống ở "
+        "thành thị.)",
+        italic=True,
+    )
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if restated.text %}")
     para(doc, "({{ restated.text }}.)", italic=True)
     tag(doc, "{%p endif %}")
@@ -208,7 +217,8 @@ def build(out: Path = OUT) -> Path:
     )
     para(
         doc,
-        "+ Trong {{ period.months }} toàn huyện giải quyết việc làm mới cho {{ jobs.total }}/{{ jobs.plan }} "
+        "+ Trong {{ period.months }} toàn {{ doc.unit_kind }} giải quyết việc làm mới cho "
+        "{{ jobs.total }}/{{ jobs.plan }} "
         "lao động{{ compare.jobs }}, đạt {{ jobs.rate }}% kế hoạch giao, trong đó: Lao động tại "
         "các công ty, khu công nghiệp "
         "{{ jobs.home }} người; {{ jobs.abroad }} lao động đi làm việc ở nước ngoài theo hợp đồng.",
@@ -232,18 +242,19 @@ def build(out: Path = OUT) -> Path:
         doc,
         "+ {{ narrative.housing_activities }} Trong {{ period.label }} các cấp, các ngành đã vận động hỗ trợ "
         "làm nhà cho {{ housing.mobilised }} hộ nghèo, Ban chỉ đạo hỗ trợ nhà ở cho hộ nghèo có khó khăn về "
-        "nhà ở huyện quyết định phê duyệt hỗ trợ {{ housing.approved }} hộ nghèo có khó khăn nhà ở"
+        "nhà ở {{ doc.unit_kind }} quyết định phê duyệt hỗ trợ {{ housing.approved }} hộ nghèo có khó khăn nhà ở"
         "{% if narrative.housing_basis %} theo {{ narrative.housing_basis }}{% endif %}.",
     )
     bullets(doc, "narrative.water_activities")
-    para(doc, "+ Tỷ lệ hộ gia đình sử dụng nước hợp vệ sinh trên địa bàn huyện đạt {{ water.rate }}%.")
+    para(doc, "+ Tỷ lệ hộ gia đình sử dụng nước hợp vệ sinh trên địa bàn {{ doc.unit_kind }} đạt {{ water.rate }}%.")
 
     para(doc, "- Chính sách hỗ trợ về y tế.")
     para(
         doc,
         "- Trong {{ period.label }}, đã thực hiện cấp {{ health.cards }} thẻ BHYT{{ compare.cards "
         "}}, trong đó số thẻ BHYT đối "
-        "tượng hộ nghèo của toàn huyện {{ period.label }} được phát hành là: {{ health.cards_poor }} thẻ.",
+        "tượng hộ nghèo của toàn {{ doc.unit_kind }} {{ period.label }} được phát hành là: "
+        "{{ health.cards_poor }} thẻ.",
     )
     para(
         doc,
@@ -373,7 +384,8 @@ def build(out: Path = OUT) -> Path:
     para(
         doc,
         "Để thực hiện hoàn thành mục tiêu giảm {{ poverty.target_rate }}% tỷ lệ hộ nghèo (giảm "
-        "{{ poverty.target_households }} hộ nghèo), Ủy ban nhân dân huyện {{ doc.district }} đề ra một số giải "
+        "{{ poverty.target_households }} hộ nghèo), Ủy ban nhân dân {{ doc.unit_kind }} {{ doc.district }} "
+        "đề ra một số giải "
         "pháp như sau:",
     )
     tag(doc, "{%p for item in narrative.tasks %}")
@@ -385,8 +397,8 @@ def build(out: Path = OUT) -> Path:
     tag(doc, "{%p endfor %}")
     para(
         doc,
-        "Trên đây là báo cáo tình hình thực hiện công tác giảm nghèo {{ period.label }} của UBND huyện "
-        "{{ doc.district }}./.",
+        "Trên đây là báo cáo tình hình thực hiện công tác giảm nghèo {{ period.label }} của UBND "
+        "{{ doc.unit_kind }} {{ doc.district }}./.",
     )
 
     # ---- recipients | signature

@@ -259,3 +259,5 @@ def test_the_commune_report_of_phu_thong_reads_as_a_commune_and_says_it_is_resta
     assert "Ủy ban nhân dân xã Phủ Thông báo cáo tình hình thực hiện công tác giảm nghèo" in text
     assert "(Số liệu 6 tháng đầu năm 2025 quy đổi theo địa giới mới.)" in text
     assert "so với cùng kỳ năm 2025" in text
+    assert "theo chuẩn nghèo quy định tại Nghị định số 07/2021/NĐ-CP (sửa đổi, bổ sung bởi Nghị định số 30/2025" in text
+    assert "của UBND xã Phủ Thông./." in text
