@@ -83,23 +83,45 @@ def ingestion_batches(files: list[dict], max_tasks: int) -> list[dict]:
 
 
 def report_batches(
-    periods: list[str], districts: list[str], max_tasks: int, keyed: bool, active: set[tuple[str, str]] | None = None
+    periods: list[str],
+    districts: list[str],
+    max_tasks: int,
+    keyed: bool,
+    active: set[tuple[str, str]] | None = None,
+    communes: dict[tuple[str, str], list[str]] | None = None,
 ) -> list[dict]:
     """Batches of (period, unit) reports; one report each while they fit. ``active`` (period, unit) pairs
-    are those whose unit exists in the period (the others are not drafted); None: all."""
+    are those whose unit exists in the period (the others are not drafted); None: all. ``communes``:
+    per (period, unit), the communes that compile their own report beside it (a province after the
+    2025 reform), each an item ``{"period", "unit": commune, "commune_of": unit}`` after the unit's."""
     max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
+    communes = communes or {}
+
+    def items_of(period: str, unit: str) -> list[dict]:
+        own = [{"period": period, "unit": code, "commune_of": unit} for code in communes.get((period, unit), [])]
+        return [{"period": period, "unit": unit}, *own]
+
     pairs = [(p, d) for p in periods for d in districts if active is None or (p, d) in active]
-    if len(pairs) <= max_tasks:
-        return [Batch(f"{p} · {d}" if keyed else p, [{"period": p, "unit": d}]).to_dict() for p, d in pairs]
+    items = [item for p, d in pairs for item in items_of(p, d)]
+    if len(items) <= max_tasks:
+        return [Batch(_item_label(item, keyed), [item]).to_dict() for item in items]
     per_period = max(1, max_tasks // max(1, len(periods)))
     batches = []
     for period in periods:
-        for chunk in pack([(d, [d]) for d in districts if active is None or (period, d) in active], per_period):
+        groups = [(item["unit"], [item]) for p, d in pairs if p == period for item in items_of(p, d)]
+        for chunk in pack(groups, per_period):
             codes = [key for key, _ in chunk]
             batches.append(
                 Batch(
                     f"{period} · {_span(codes)} ({len(codes)} đơn vị / units)",
-                    [{"period": period, "unit": d} for d in codes],
+                    [item for _, group in chunk for item in group],
                 ).to_dict()
             )
     return batches
+
+
+def _item_label(item: dict, keyed: bool) -> str:
+    period, unit = item["period"], item["unit"]
+    if item.get("commune_of"):
+        return f"{period} · {item['commune_of']}/{unit}"
+    return f"{period} · {unit}" if keyed else period

@@ -91,9 +91,12 @@ def check_completeness(
     communes: list[OrgUnit],
     district: str,
     senders: list[Sender] | None = None,
+    only_communes: bool = False,
 ) -> Completeness:
     """What a reporting unit's period lacks. ``communes`` are its communes valid in the period; with
-    ``senders`` (the reference data's), a form nobody is to send in the period is not expected."""
+    ``senders`` (the reference data's), a form nobody is to send in the period is not expected.
+    ``only_communes``: a commune's own report, whose files are ``district``'s: only the rejections
+    still outstanding for ``communes`` count."""
     covered: dict[str, set[str]] = {}
     for row in warehouse.query("query/covered_slices", period=str(period), unit=district):
         covered.setdefault(row["form"], set()).add(row["org_unit"])
@@ -112,9 +115,13 @@ def check_completeness(
         lacking = [u.full_name for u in ordered if u.code not in have]
         if lacking:
             result.missing.append({"form": form.code, "form_label": form.label, "units": lacking, "senders": named})
-    for entry in sorted(
-        outstanding_rejections(warehouse, period, district), key=lambda e: (e["form"], e["arrival_at"], e["file"])
-    ):
+    codes = {u.code for u in communes}
+    outstanding = [
+        e
+        for e in outstanding_rejections(warehouse, period, district)
+        if not only_communes or codes & set(e["outstanding_codes"])
+    ]
+    for entry in sorted(outstanding, key=lambda e: (e["form"], e["arrival_at"], e["file"])):
         problems = json.loads(entry["messages"] or "[]")
         reasons = [_reason(p) for p in problems[:3]]
         if len(problems) > 3:

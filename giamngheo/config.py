@@ -57,6 +57,7 @@ class Settings:
     four_eyes: bool = True  # whoever verified a period's warnings may not approve it (GIAMNGHEO_FOUR_EYES)
     approval_remind_days: float = 3.0  # a waiting approval is reminded after this many days
     approval_reminders: int = 3  # reminders before the approval task fails (and notifies)
+    commune_of: str = ""  # a commune's own report: the deployment unit whose inbox holds its files
 
     @property
     def keyed(self) -> bool:
@@ -65,7 +66,15 @@ class Settings:
         return "," in spec or spec.strip().lower() == "all"
 
     def _district_dir(self, name: str) -> Path:
-        return self.data_dir / name / self.district_code if self.keyed else self.data_dir / name
+        """A folder of the unit's; a commune's own report shares its deployment unit's folders."""
+        unit = self.commune_of or self.district_code
+        return self.data_dir / name / unit if self.keyed else self.data_dir / name
+
+    @property
+    def inbox_unit(self) -> str:
+        """The unit whose inbox and ledger hold this unit's files: itself, or for a commune's own
+        report, the deployment unit (the province) its files are sent to."""
+        return self.commune_of or self.district_code
 
     @property
     def inbox_root(self) -> Path:
@@ -83,6 +92,9 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
+        """``reports/`` (``reports/<unit>/`` when keyed); a commune's own report under ``xa/<code>/`` of it."""
+        if self.commune_of:
+            return self._district_dir("reports") / "xa" / self.district_code
         return self._district_dir("reports")
 
     @property
@@ -100,8 +112,9 @@ class Settings:
         """Blank templates of the forms, for the units (``<templates>/<period>/``)."""
         return self._district_dir("templates")
 
-    def for_district(self, code: str) -> Settings:
-        return replace(self, district_code=code)
+    def for_district(self, code: str, commune_of: str = "") -> Settings:
+        """One unit's view; ``commune_of``: a commune's own report, its files in that unit's inbox."""
+        return replace(self, district_code=code, commune_of=commune_of if commune_of != code else "")
 
     def unit_codes(self, tree) -> list[str]:
         """The deployment's reporting units (``all``: every district and province with communes in the

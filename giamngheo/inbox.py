@@ -125,6 +125,8 @@ def stray_entries(inbox_dir: Path, period: Period, forms: dict[str, Form]) -> li
     for child in sorted(root.iterdir()):
         if child.name.startswith((".", "~$")) or child.name in forms:
             continue
+        if child.name == "narrative" and child.is_dir():  # the communes' own narratives (narrative/<code>.yaml)
+            continue
         if child.is_dir() or child.name.lower().endswith(SUFFIXES):
             stray.append(f"{root.name}/{child.name}")
     return stray

@@ -92,12 +92,14 @@ def _clean(key: str, value: object, path: Path) -> object:
     return [" ".join(str(v).split()) for v in items if v is not None and str(v).strip()]
 
 
-def load_narrative(inbox_dir: Path, period: Period) -> Narrative:
+def load_narrative(inbox_dir: Path, period: Period, name: str = "narrative.yaml") -> Narrative:
+    """The period's narrative (``<inbox>/<period>/<name>``), each section borrowed from an earlier
+    period's file when the period's lacks it."""
     narrative = Narrative()
     chain = [period]
     for _ in range(LOOKBACK):
         chain.append(chain[-1].previous)
-    files = {p: Path(inbox_dir) / str(p) / "narrative.yaml" for p in chain}
+    files = {p: Path(inbox_dir) / str(p) / name for p in chain}
     contents = {p: _read(path) for p, path in files.items()}
     narrative.unknown = sorted(set(contents[period]) - set(SECTIONS))
     for key in SECTIONS:

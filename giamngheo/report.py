@@ -158,6 +158,12 @@ class ReportBuilder:
         self.categories = self.reference.categories
         self.warehouse = warehouse or Warehouse(self.settings.warehouse_url, self.settings.sql_dir)
 
+    @property
+    def narrative_name(self) -> str:
+        """The narrative file of a period's inbox folder: ``narrative.yaml``, or for a commune's own report
+        ``narrative/<code>.yaml``."""
+        return f"narrative/{self.settings.district_code}.yaml" if self.settings.commune_of else "narrative.yaml"
+
     def communes(self, period: Period) -> list:
         """The reporting unit's communes in ``period`` (valid on its first day)."""
         return self.reference.communes_of(self.settings.district_code, period)
@@ -216,7 +222,7 @@ class ReportBuilder:
         """What a report takes besides the warehouse's figures: the staff's narrative and the document's
         settings (kept with a final, so that it can be rendered again as it was approved)."""
         return {
-            "narrative": asdict(load_narrative(self.settings.inbox_dir, period)),
+            "narrative": asdict(load_narrative(self.settings.inbox_dir, period, self.narrative_name)),
             "doc": load_report_settings(self.settings.report_settings_path),
         }
 
@@ -258,8 +264,9 @@ class ReportBuilder:
             period,
             self.forms,
             self.communes(period),
-            self.settings.district_code,
+            self.settings.inbox_unit,
             self.reference.senders,
+            only_communes=bool(self.settings.commune_of),
         )
         reasons = []
         if completeness.missing:
@@ -318,14 +325,16 @@ class ReportBuilder:
     def unverified_warnings(self, period: Period) -> list[dict]:
         """The period's data-quality warnings no one has verified (for the current values). It guards
         completeness and signing, so it fails closed: an error reading them is raised, never "none"."""
-        found = self.warehouse.query("query/quality_warnings", unit=self.settings.district_code, period=period)
+        found = self.warehouse.query("query/quality_warnings", unit=self.settings.inbox_unit, period=period)
+        if self.settings.commune_of:  # a commune's own report: the warnings on its rows
+            found = [w for w in found if w["org_unit"] == self.settings.district_code]
         return [w for w in found if not w["verified_by"]]
 
     def quality_owed(self, period: Period) -> bool:
         """Whether a load of the period has not had its data-quality check yet: its warnings are unknown,
         so the draft is not complete (fails closed, like :meth:`unverified_warnings`)."""
         owed = self.warehouse.quality_owed([period])
-        return any(e["unit"] == self.settings.district_code for e in owed)
+        return any(e["unit"] == self.settings.inbox_unit for e in owed)
 
     def render(
         self,
@@ -445,7 +454,26 @@ def plan_reports(
     districts = [d for d in everyone if d in named] if named and not param else everyone
     # a unit is drafted only for the periods it exists in (huyện Bạch Thông up to 2025-H1)
     active = {(str(p), d) for p in periods for d in districts if tree.communes_of(d, p)}
-    return report_batches([str(p) for p in periods], districts, settings.max_tasks, settings.keyed, active)
+    # since the 2025 reform the province's communes compile their own report too, in the same run
+    communes = {(str(p), d): own_reports(tree, d, p) for p in periods for d in districts if (str(p), d) in active}
+    return report_batches(
+        [str(p) for p in periods],
+        districts,
+        settings.max_tasks,
+        settings.keyed or any(communes.values()),
+        active,
+        communes,
+    )
+
+
+def own_reports(tree, code: str, period: Period) -> list[str]:
+    """The communes of unit ``code`` that compile their own report in ``period``: those of a province of
+    two tiers (its communes directly under it, as from 1/7/2025); none under the old three tiers."""
+    unit = tree.unit(code, period)
+    if unit is None or unit.level != "province":
+        return []
+    communes = tree.communes_of(code, period)
+    return [c.code for c in communes] if all(c.parent_code == code for c in communes) else []
 
 
 def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> list[ReportResult]:
@@ -454,7 +482,7 @@ def render_reports(settings: Settings, items: list[dict], pdf: bool = True) -> l
     warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
     try:
         results = [
-            ReportBuilder(settings.for_district(item["unit"]), warehouse).render(
+            ReportBuilder(settings.for_district(item["unit"], item.get("commune_of", "")), warehouse).render(
                 Period.parse(item["period"]),
                 pdf=False,  # a batch from XCom: the period as text
             )

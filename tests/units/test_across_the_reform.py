@@ -138,19 +138,54 @@ def test_completeness_counts_the_units_and_senders_valid_in_the_period(across):
     assert {m["form"] for m in fewer.missing} == {"bank", "models"}
 
 
-def test_the_district_is_not_drafted_after_the_reform(across):
+def test_the_district_is_not_drafted_after_the_reform_and_the_communes_are(across):
     from giamngheo.report import plan_reports
 
     settings = settings_for(across["data_dir"], **across["env"])
     plan = plan_reports(settings, None, [{"period": OLD}, {"period": NEW}], None)
-    # 19 in 2025-H1 is the old tỉnh Thái Nguyên (a unit then too); huyện Bạch Thông ended on 30/6/2025
-    assert sorted((i["period"], i["unit"]) for b in plan for i in b["items"]) == [
-        (OLD, "063"),
-        (OLD, "19"),
-        (NEW, "19"),
+    items = [(i["period"], i["unit"], i.get("commune_of", "")) for b in plan for i in b["items"]]
+    # 19 in 2025-H1 is the old tỉnh Thái Nguyên (a unit then too, of three tiers: no commune reports);
+    # huyện Bạch Thông ended on 30/6/2025; today's province and each of its 92 communes report
+    assert items == [
+        (OLD, "063", ""),
+        (OLD, "19", ""),
+        (NEW, "19", ""),
+        *((NEW, u.code, "19") for u in across["communes"]),
     ]
+    assert len(plan) <= settings.max_tasks
     named = plan_reports(settings, None, [{"period": NEW, "districts": ["063", "19"]}], None)
-    assert [(i["period"], i["unit"]) for b in named for i in b["items"]] == [(NEW, "19")]
+    assert [(i["period"], i["unit"]) for b in named for i in b["items"]][:2] == [(NEW, "19"), (NEW, "01840")]
+
+
+def test_a_commune_report_is_drafted_in_its_folder_with_its_narrative_and_its_own_gaps(across):
+    import yaml
+
+    from giamngheo.report import render_reports
+    from tests.test_report import document_text
+
+    settings = settings_for(across["data_dir"], **across["env"])
+    folder = across["data_dir"] / "inbox" / "19" / NEW / "narrative"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "01969.yaml").write_text(
+        yaml.safe_dump({"leadership": ["Đảng ủy xã Phủ Thông ban hành nghị quyết về giảm nghèo bền vững."]}),
+        encoding="utf-8",
+    )
+    [phu_thong, bach_thong] = render_reports(
+        settings,
+        [{"period": NEW, "unit": "01969", "commune_of": "19"}, {"period": NEW, "unit": "02014", "commune_of": "19"}],
+        pdf=False,
+    )
+    assert phu_thong.docx == str(
+        across["data_dir"] / "reports" / "19" / "xa" / "01969" / NEW / f"bao-cao-giam-ngheo-{NEW}.docx"
+    )
+    text = document_text(phu_thong.docx)
+    assert "Đảng ủy xã Phủ Thông ban hành nghị quyết về giảm nghèo bền vững." in text
+    assert "Đảng ủy xã" not in document_text(bach_thong.docx)  # each commune its own narrative
+    # the health file covers every commune; no education or bank file came: missing, for the commune alone
+    assert phu_thong.draft
+    assert "- Chưa nhận biểu 'education' (Phòng Giáo dục và Đào tạo) của: Xã Phủ Thông." in text
+    assert "Chưa nhận biểu 'health'" not in text
+    assert phu_thong.rejected == 0
 
 
 @pytest.mark.integration
