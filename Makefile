@@ -6,8 +6,16 @@ PYTHON ?= python3.11
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 PERIOD ?= 2022-H1
-DATA_DIR ?= $(CURDIR)/.data/demo
 SAMPLE_INBOX := $(CURDIR)/include/sample/inbox
+# the sample of today (make demo PERIOD=2026-H1): tỉnh Thái Nguyên after the reform, its 92 communes, and
+# huyện Bạch Thông's 2025-H1 that xã Phủ Thông's report compares with; one deployment of both units
+ifeq ($(PERIOD),2026-H1)
+DATA_DIR ?= $(CURDIR)/.data/demo-2026-H1
+SAMPLE_INBOX := $(CURDIR)/include/sample/today/inbox
+UNIT ?= 063,19
+DEMO_EARLIER := 2025-H1
+endif
+DATA_DIR ?= $(CURDIR)/.data/demo
 
 # the venv's tools first on PATH: airflow standalone starts its components as `airflow …`
 export PATH := $(BIN):$(PATH)
@@ -34,6 +42,7 @@ endif
 
 help:
 	@echo "make demo                         ingest the bundled 2022-H1 sample and draft its report through Airflow"
+	@echo "make demo PERIOD=2026-H1          the sample of today: tỉnh Thái Nguyên (92 communes) and its 93 reports"
 	@echo "make run PERIOD=YYYY-Hn DATA_DIR=d the same on any data directory (<d>/inbox/<period>/<form>/...)"
 	@echo "      [UNIT=063,19]               the reporting unit(s) run (default 063; several: <d>/inbox/<unit>/...)"
 	@echo "make units PROVINCE=19            import a province's official units and transitions into include/reference"
@@ -89,8 +98,11 @@ inbox:
 	@echo "the 2022-H1 sample is in $(GIAMNGHEO_DATA_DIR)/inbox/ (nothing ingested yet)"
 
 demo: airflow-db
-	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
+	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox $(GIAMNGHEO_DATA_DIR)/logs
 	@cp -a -n $(SAMPLE_INBOX)/. $(GIAMNGHEO_DATA_DIR)/inbox/
+	@if [ -n "$(DEMO_EARLIER)" ]; then echo "Airflow: ingest_submissions for $(DEMO_EARLIER) (what $(PERIOD) compares with)"; \
+		$(BIN)/airflow dags test ingest_submissions --conf '{"period": "$(DEMO_EARLIER)"}' \
+		> $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(DEMO_EARLIER).log 2>&1 || { tail -40 $(GIAMNGHEO_DATA_DIR)/logs/ingest-$(DEMO_EARLIER).log; exit 1; }; fi
 	$(pipeline)
 
 run: airflow-db
@@ -211,6 +223,7 @@ bench: airflow-db
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py
+	$(BIN)/python include/sample/make_today.py
 
 clean:
 	rm -rf .data .airflow test-artifacts  # .airflow: the Airflow home of earlier versions

@@ -205,6 +205,8 @@ def deployment_env(data_dir: Path, reference: Path, warehouse_url: str, max_task
         "GIAMNGHEO_SETTLE_SECONDS": "0",
         "GIAMNGHEO_MAX_TASKS": str(max_tasks),
         "GX_ANALYTICS_ENABLED": "False",
+        # the national figure is the provinces' reports; the communes' own (3,321) are measured apart
+        "GIAMNGHEO_COMMUNE_REPORTS": os.environ.get("GIAMNGHEO_COMMUNE_REPORTS", "false"),
     }
 
 

@@ -17,6 +17,7 @@
 | ``GIAMNGHEO_FOUR_EYES``     | who verified a period's warnings may not approve it (``false``: may) | ``true`` |
 | ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` | days an approval waits before a reminder | ``3`` |
 | ``GIAMNGHEO_APPROVAL_REMINDERS`` | reminders before the approval task fails and notifies | ``3`` |
+| ``GIAMNGHEO_COMMUNE_REPORTS`` | a province of the new tree also drafts each commune's own report | ``true`` |
 
 A reporting unit is any unit whose communes report: a district of the old tree (up to 2025-H1),
 a province of the new one, or a commune reporting on itself. Each period is read through the units
@@ -57,6 +58,7 @@ class Settings:
     four_eyes: bool = True  # whoever verified a period's warnings may not approve it (GIAMNGHEO_FOUR_EYES)
     approval_remind_days: float = 3.0  # a waiting approval is reminded after this many days
     approval_reminders: int = 3  # reminders before the approval task fails (and notifies)
+    commune_reports: bool = True  # a two-tier province drafts its communes' own reports (GIAMNGHEO_COMMUNE_REPORTS)
     commune_of: str = ""  # a commune's own report: the deployment unit whose inbox holds its files
 
     @property
@@ -173,6 +175,8 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         four_eyes=(env.get("GIAMNGHEO_FOUR_EYES") or "true").strip().lower() not in ("0", "false", "no", "off"),
         approval_remind_days=float(env.get("GIAMNGHEO_APPROVAL_REMIND_DAYS") or 3),
         approval_reminders=int(env.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3),
+        commune_reports=(env.get("GIAMNGHEO_COMMUNE_REPORTS") or "true").strip().lower()
+        not in ("0", "false", "no", "off"),
     )
 
 

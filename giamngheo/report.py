@@ -99,17 +99,26 @@ def period_context(period: Period) -> dict:
 
 
 def document_settings(doc: dict, district) -> dict:
-    """The settings file names one district; another district of the deployment is named from the
-    reference data, and its signer is left for the office to fill."""
+    """The document's settings for one unit. The settings file names one unit (``district_code``); any
+    other unit is named from the reference data ("TỈNH THÁI NGUYÊN", its place), its signer left for
+    the office to fill, then takes the file's ``communes:`` block (a commune's own report) and its own
+    block under ``units: {<code>: …}`` (the province's drafting office, signer, recipients)."""
+    base = {key: value for key, value in doc.items() if key not in ("units", "communes")}
     if str(doc.get("district_code") or district.code) == district.code:
-        return doc
-    return {
-        **doc,
+        return base
+    derived = {
+        **base,
         "issuing_body": f"{district.kind_label.upper()} {district.name.upper()}",
         "district": district.name,
         "place": district.name,
-        "signer": {**doc.get("signer", {}), "name": ""},
+        "signer": {**base.get("signer", {}), "name": ""},
     }
+    blocks = [doc.get("communes") or {}] if district.level == "commune" else []
+    blocks.append((doc.get("units") or {}).get(district.code) or {})
+    for block in blocks:
+        for key, value in block.items():
+            derived[key] = {**derived.get(key, {}), **value} if isinstance(value, dict) else value
+    return derived
 
 
 @dataclass
@@ -455,7 +464,12 @@ def plan_reports(
     # a unit is drafted only for the periods it exists in (huyện Bạch Thông up to 2025-H1)
     active = {(str(p), d) for p in periods for d in districts if tree.communes_of(d, p)}
     # since the 2025 reform the province's communes compile their own report too, in the same run
-    communes = {(str(p), d): own_reports(tree, d, p) for p in periods for d in districts if (str(p), d) in active}
+    communes = {
+        (str(p), d): own_reports(tree, d, p) if settings.commune_reports else []
+        for p in periods
+        for d in districts
+        if (str(p), d) in active
+    }
     return report_batches(
         [str(p) for p in periods],
         districts,

@@ -93,6 +93,12 @@ def page_data(deployment, warehouse, period: str | None = None, district: str | 
         inbox_folder=folder,
         district=district,
     )
+    # since the reform each commune compiles its own report: a link from its row once it is drafted
+    unit_settings = deployment.district_settings(district)
+    for row in page["matrix"]["units"]:
+        own = unit_settings.for_district(row["code"], commune_of=district).reports_dir / str(chosen)
+        drafted = sorted(own.glob("*.docx")) if row["code"] != district else []
+        row["report"] = drafted[0].name if drafted else ""
     page["warnings"] = [
         {
             **w,

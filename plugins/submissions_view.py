@@ -177,12 +177,17 @@ def blank_template(user: GetUserDep, period: str, name: str, district: str | Non
 
 
 @app.get("/reports/{period}/{path:path}")
-def report_file(user: GetUserDep, period: str, path: str, district: str | None = None):
+def report_file(user: GetUserDep, period: str, path: str, district: str | None = None, commune: str | None = None):
     """A report of the period: the current draft (.docx, .pdf, .xlsx) or an approved final under
-    ``final/v<N>/`` with its manifest; the links of an approval request and of the page."""
+    ``final/v<N>/`` with its manifest; the links of an approval request and of the page. ``commune``:
+    that commune's own report (its files sent to ``district``)."""
     from fastapi.responses import FileResponse
 
     settings, chosen = _district_period(district, period)
+    if commune:
+        if not commune.isdigit() or len(commune) > 5:
+            raise HTTPException(status_code=404, detail=f"không có xã / no such commune: {commune}")
+        settings = settings.for_district(commune, commune_of=settings.district_code)
     root = settings.reports_dir / str(chosen)
     served = _served(str(root / path), root)
     if served.suffix not in (".docx", ".pdf", ".xlsx", ".json"):

@@ -279,9 +279,21 @@ def test_the_province_compares_the_communes_that_can_be(across):
 
 
 def test_the_province_report_is_headed_for_the_province(across):
+    from giamngheo.report import ReportBuilder
+    from tests.test_report import document_text
+
     context = report_context(across, "19")
     assert context["doc"]["unit_kind"] == "tỉnh" and context["doc"]["district"] == "Thái Nguyên"
     assert context["compare"]["cards"]  # compared on the communes that can be
+    builder = ReportBuilder(
+        settings_for(across["data_dir"], **across["env"]).for_district("19"), across["pipe"].warehouse
+    )
+    text = document_text(builder.render(Period.parse(NEW), pdf=False).docx)
+    assert "ỦY BAN NHÂN DÂN\nTỈNH THÁI NGUYÊN" in text or ("ỦY BAN NHÂN DÂN" in text and "TỈNH THÁI NGUYÊN" in text)
+    assert "Thái Nguyên, ngày" in text and "Ủy ban nhân dân tỉnh Thái Nguyên báo cáo" in text
+    # the settings file's block for unit 19: its recipients, the drafting office last
+    assert "- Bộ Nông nghiệp và Môi trường (B/cáo);" in text and "- Lưu VT, NNMT." in text
+    assert "Nguyễn Duy Luân" not in text  # the district's signer is not the province's
 
 
 def test_the_commune_report_of_phu_thong_reads_as_a_commune_and_says_it_is_restated(across):
