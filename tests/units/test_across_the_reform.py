@@ -308,3 +308,26 @@ def test_the_commune_report_of_phu_thong_reads_as_a_commune_and_says_it_is_resta
     assert "so với cùng kỳ năm 2025" in text
     assert "theo chuẩn nghèo quy định tại Nghị định số 07/2021/NĐ-CP (sửa đổi, bổ sung bởi Nghị định số 30/2025" in text
     assert "của UBND xã Phủ Thông./." in text
+
+
+def test_the_submissions_page_links_each_drafted_commune_report(across):
+    import jinja2
+
+    from giamngheo.deployment import Deployment
+    from giamngheo.report import render_reports
+    from giamngheo.submissions import page_data
+
+    settings = settings_for(across["data_dir"], **across["env"])
+    render_reports(settings, [{"period": NEW, "unit": "01981", "commune_of": "19"}], pdf=False)
+    page = page_data(Deployment(settings), across["pipe"].warehouse, NEW, "19")
+    rows = {row["code"]: row for row in page["matrix"]["units"]}
+    assert rows["01981"]["report"] == f"bao-cao-giam-ngheo-{NEW}.docx"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / "include" / "templates")), autoescape=True)
+    html = env.get_template("submissions.html").render(**page)
+    link = f'href="reports/{NEW}/bao-cao-giam-ngheo-{NEW}.docx?district=19&amp;commune=01981"'
+    assert link in html
+    undrafted = [code for code, row in rows.items() if not row["report"]]
+    assert undrafted and all(f"commune={code}" not in html for code in undrafted)
+    # the link resolves to the commune's own folder, as the page's route reads it
+    own = settings.for_district("19").for_district("01981", commune_of="19").reports_dir / NEW
+    assert (own / f"bao-cao-giam-ngheo-{NEW}.docx").is_file()
