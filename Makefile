@@ -37,7 +37,7 @@ ifdef UNIT
 export GIAMNGHEO_UNIT := $(UNIT)
 endif
 
-.PHONY: help install airflow-db airflow inbox demo run bench lint test suites sample template system-deps clean units \
+.PHONY: help install airflow-db airflow inbox demo run bench bench-province lint test suites sample template system-deps clean units \
 	cluster cluster-stop test-cluster lint-deploy
 
 help:
@@ -51,6 +51,7 @@ help:
 	@echo "make test                         the linters, then the whole test suite"
 	@echo "make lint                         ruff (lint and format check) and mypy on the package"
 	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
+	@echo "make bench-province               time the 93 reports of tỉnh Thái Nguyên's 2026-H1 through Airflow"
 	@echo "make suites                       regenerate expectations/*.json from include/reference/forms.yaml"
 	@echo "make template                     rebuild include/templates/bao_cao_giam_ngheo.docx"
 	@echo "make system-deps                  install LibreOffice Writer and Calc, and Chromium (tests), as root on Debian"
@@ -220,6 +221,10 @@ bench: airflow-db
 	@pgurl=$$(scripts/pg-test-server.sh) || { echo "no PostgreSQL server: PostgreSQL figures skipped"; pgurl=; }; \
 	GIAMNGHEO_BENCH_PG_URL=$$pgurl $(BIN)/python bench/benchmark.py --size $(BENCH_SIZE) \
 		--out $(CURDIR)/bench-results-$(BENCH_SIZE).json $(BENCH_ARGS)
+
+# the 93 reports of a province of today (province + 92 communes, with PDFs) through Airflow
+bench-province: install
+	$(BIN)/python bench/province_reports.py --out $(CURDIR)/bench-results-province-reports.json
 
 sample: install
 	$(BIN)/python include/sample/make_sample.py

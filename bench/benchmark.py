@@ -696,6 +696,11 @@ def table(result: dict) -> str:
         lines.append(f"{'airflow: executor':<44}{a.get('executor', 'LocalExecutor'):>12}  {a['parallelism']} slot(s)")
         lines.append(f"{'airflow: empty task (per task slot)':<44}{a['empty_tasks']['per_task_s']:>11.2f}s")
         lines.append(f"{'airflow: ingestion run':<44}{a['ingest_run']['seconds']:>11.1f}s  {a['ingest_run']['state']}")
+        if "wall_s" in a["ingest_run"]:
+            lines.append(
+                f"{'airflow: ingestion, trigger to all runs ended':<44}{a['ingest_run']['wall_s']:>11.1f}s  "
+                f"{a['ingest_run']['runs']} run(s) (the inbox watcher's included)"
+            )
         lines.append(f"{'airflow: report run':<44}{a['report_run']['seconds']:>11.1f}s  {a['report_run']['state']}")
         fresh = a["freshness"]
         lines.append(
