@@ -197,7 +197,7 @@ class ReportBuilder:
         rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
         return ReportValues(rows, self.forms, self.categories)
 
-    def previous_values(self, period: Period, values: ReportValues | None = None) -> Comparison:
+    def comparison(self, period: Period, values: ReportValues | None = None) -> Comparison:
         """The same half of the previous year, to compare with: the unit's own figures when it is the
         same unit then, else its communes' predecessors' figures restated on today's communes
         (:mod:`giamngheo.units.restate`), only for the communes that can be compared; ``values`` (the
@@ -244,7 +244,7 @@ class ReportBuilder:
 
         inputs = inputs or self.inputs(period)
         figures = build_figures(values, period, self.communes(period), self.categories)
-        comparison = self.previous_values(period, values)
+        comparison = self.comparison(period, values)
         standards = self.reference.standards
         figures["compare"] = comparisons(
             comparison.current or values,

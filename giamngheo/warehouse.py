@@ -666,9 +666,12 @@ class Warehouse:
 
     @staticmethod
     def _fact_stream(loads, records_of, newer, published, superseded_in_load, spans, known):
+        valid_in: dict[str, set[str]] = {}
         for sid, (load, _) in loads.items():
             period, form, label = load.file.period, load.file.form, load.file.label
-            valid = {code for code, s in spans.items() if any(first <= period <= last for first, last in s)}
+            if period not in valid_in:  # a load's files are of one period or a few: once each
+                valid_in[period] = {c for c, s in spans.items() if any(first <= period <= last for first, last in s)}
+            valid = valid_in[period]
             cells: set[tuple] = set()
             for org_unit, indicator, category, item, attribute, value, source_row in fact_rows(
                 load.form, records_of[sid]
