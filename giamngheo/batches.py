@@ -2,14 +2,18 @@
 
 A task instance costs seconds before it reads a file (the worker process, the
 imports, the GX context: about 2 s) and each GX run costs tens of
-milliseconds whatever its size; a file costs milliseconds. So a task takes whole
-(district, period, form) groups: all its files, of every form, are validated
-together, one GX run per suite. A run maps at most ``max_tasks`` task instances:
+milliseconds whatever its size; a file costs a few milliseconds. So a task takes
+whole (unit, period, form) groups: all its files are validated together, one GX
+run per suite and one per form it holds. A run maps at most ``max_tasks`` task
+instances:
 
-- one district (about 20 files): one task per form, named after the form (or
-  after the file, when the form has one file);
-- a province, the country: groups packed into at most ``max_tasks`` batches of
-  similar size, in district order, named by their districts.
+- a few groups (one district, one province with its communes' form): one task
+  per group, named after the form (or after the file, when the form has one
+  file);
+- many groups (a country): groups packed form by form, in unit order, into
+  batches of similar size, each of at least ``MIN_FILES_PER_TASK`` files (a
+  task's work should outweigh its start) and at most ``max_tasks`` of them,
+  named by their forms and units. Few forms per task means few GX runs.
 
 Re-running a task is safe and cheap: files already loaded are recognised by
 their checksum and skipped, so only a re-sent file is processed again. Airflow
@@ -23,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 AIRFLOW_MAP_LIMIT = 1024
+# a file costs 2-3 ms to read, validate and load, a task about 2 s to start: 500 files outweigh the start
+# (GIAMNGHEO_MIN_FILES_PER_TASK)
+MIN_FILES_PER_TASK = 500
 
 
 @dataclass
@@ -61,23 +68,31 @@ def _span(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{keys[0]}–{keys[-1]}"
 
 
-def ingestion_batches(files: list[dict], max_tasks: int) -> list[dict]:
-    """Batches of inbox files (``InboxFile.to_dict()``), whole (district, period, form) groups each."""
+def ingestion_batches(files: list[dict], max_tasks: int, min_files: int = MIN_FILES_PER_TASK) -> list[dict]:
+    """Batches of inbox files (``InboxFile.to_dict()``), whole (unit, period, form) groups each: one per
+    group while they fit in ``max_tasks``, else packed form by form into batches of ``min_files`` or more."""
     max_tasks = min(max_tasks, AIRFLOW_MAP_LIMIT)
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for f in files:
-        groups.setdefault((f.get("unit", ""), f["period"], f["form"]), []).append(f)
+        groups.setdefault((f["period"], f["form"], f.get("unit", "")), []).append(f)
+    ordered = sorted(groups.items())
+    if len(groups) <= max_tasks:
+        packed = [[group] for group in ordered]
+    else:
+        packed = pack(ordered, min(max_tasks, max(1, -(-len(files) // min_files))))
     batches = []
-    for chunk in pack([(key, items) for key, items in sorted(groups.items())], max_tasks):
+    for chunk in packed:
         items = [f for _, group in chunk for f in group]
         if len(items) == 1:
             label = items[0]["label"]
         elif len(chunk) == 1:
-            (district, period, form), _ = chunk[0]
+            (period, form, unit), _ = chunk[0]
             keyed = items[0].get("keyed")
-            label = f"{district + '/' if keyed else ''}{period}/{form} ({len(items)} tệp / files)"
+            label = f"{unit + '/' if keyed else ''}{period}/{form} ({len(items)} tệp / files)"
         else:
-            label = f"{_span(sorted({key[0] for key, _ in chunk}))} ({len(items)} tệp / files)"
+            forms = sorted({key[1] for key, _ in chunk})
+            units = _span(sorted({key[2] for key, _ in chunk}))
+            label = f"{', '.join(forms) if len(forms) <= 2 else _span(forms)} · {units} ({len(items)} tệp / files)"
         batches.append(Batch(label, items).to_dict())
     return batches
 

@@ -12,6 +12,7 @@
 | ``GIAMNGHEO_REPORT_SETTINGS`` | document settings of the report (YAML)  | ``include/report/settings.yaml`` |
 | ``GIAMNGHEO_SETTLE_SECONDS`` | a file younger than this is still being written | ``10``                 |
 | ``GIAMNGHEO_MAX_TASKS``     | most mapped task instances per DAG run (work is batched beyond) | ``32`` |
+| ``GIAMNGHEO_MIN_FILES_PER_TASK`` | once files are batched, the fewest a task takes | ``500`` |
 | ``GIAMNGHEO_APPROVERS``     | Airflow users who may approve, send back, reopen (none: nobody may) | empty |
 | ``GIAMNGHEO_REVIEWERS``     | Airflow users who may verify a data-quality warning (none: nobody may) | empty |
 | ``GIAMNGHEO_FOUR_EYES``     | who verified a period's warnings may not approve it (``false``: may) | ``true`` |
@@ -51,6 +52,7 @@ class Settings:
     settle_seconds: float = 10.0
     district_spec: str = ""  # GIAMNGHEO_UNIT as given
     max_tasks: int = 32
+    min_files_per_task: int = 500  # once batched: a task's work should outweigh its start (batches.py)
     reference_path: Path | None = None
     mail_units: bool = False  # mail each rejection to the unit that sent the file (org_units.csv emails)
     approvers: tuple[str, ...] = ()  # Airflow user names who may approve, send back, reopen (GIAMNGHEO_APPROVERS)
@@ -169,6 +171,7 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         ).resolve(),
         settle_seconds=float(env.get("GIAMNGHEO_SETTLE_SECONDS") or 10),
         max_tasks=int(env.get("GIAMNGHEO_MAX_TASKS") or 32),
+        min_files_per_task=max(1, int(env.get("GIAMNGHEO_MIN_FILES_PER_TASK") or 500)),
         mail_units=(env.get("GIAMNGHEO_MAIL_UNITS") or "").strip().lower() in ("1", "true", "yes", "on"),
         approvers=approvers_from(env.get("GIAMNGHEO_APPROVERS") or ""),
         reviewers=approvers_from(env.get("GIAMNGHEO_REVIEWERS") or ""),

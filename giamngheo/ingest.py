@@ -140,7 +140,9 @@ def find_work(
     settling = bool(landed) and not period and any(payload.get("early") for payload in payloads)
     files = [f for p in periods for f in deployment.discover(p, waiting, look_in, settling=settling)]
     todo, known = ingestor.needing_ingestion(files)
-    batches = ingestion_batches([f.to_dict() for f in todo], deployment.settings.max_tasks)
+    batches = ingestion_batches(
+        [f.to_dict() for f in todo], deployment.settings.max_tasks, deployment.settings.min_files_per_task
+    )
     # a load whose quality check never ran (its task died after the commit) and that no batch will look at
     covered = {(f.district, f.period) for f in todo}
     owed = [

@@ -229,7 +229,7 @@ def read_submission(
         for row_no, cells in footer:
             cell = cells[positions["xa"]] if positions["xa"] < len(cells) else None
             try:
-                resolver.resolve(cell)
+                resolver.resolve(cell, suggest=False)
             except UnitNameError:
                 continue
             problem(

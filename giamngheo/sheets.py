@@ -76,13 +76,15 @@ def check_xlsx_container(path: Path) -> None:
             "tệp Excel có đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
             "the Excel file is password-protected; remove the password and send it again",
         )
-    if not zipfile.is_zipfile(path):
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
         raise FileProblem(
             "unreadable_xlsx",
             "tệp không phải Excel .xlsx hợp lệ (có thể hỏng hoặc đổi đuôi); hãy lưu lại dạng Excel Workbook",
             "not a valid .xlsx file (damaged or renamed); save it again as an Excel Workbook",
-        )
-    with zipfile.ZipFile(path) as archive:
+        ) from None
+    with archive:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)
         packed = max(1, sum(m.compress_size for m in members))
@@ -96,7 +98,10 @@ def check_xlsx_container(path: Path) -> None:
         for member in members:
             if not member.filename.endswith((".xml", ".rels")):
                 continue
-            with archive.open(member) as fh:
+            if member.file_size < 1024 * 1024 and not member.filename.startswith("xl/worksheets/"):
+                _check_xml(archive.read(member), member.filename)  # expat refuses a DTD or an entity
+                continue
+            with archive.open(member) as fh:  # a sheet or a large part: its head only
                 head = fh.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise FileProblem(
@@ -104,8 +109,6 @@ def check_xlsx_container(path: Path) -> None:
                     "tệp Excel chứa khai báo XML không được phép (DTD)",
                     f"the Excel file declares an XML DTD ({member.filename}), which is refused",
                 )
-            if member.file_size < 1024 * 1024 and not member.filename.startswith("xl/worksheets/"):
-                _check_xml(archive.read(member), member.filename)
 
 
 def _check_xml(data: bytes, name: str) -> None:

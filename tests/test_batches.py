@@ -2,7 +2,7 @@
 
 import pytest
 
-from giamngheo.batches import AIRFLOW_MAP_LIMIT, ingestion_batches, pack, report_batches
+from giamngheo.batches import AIRFLOW_MAP_LIMIT, MIN_FILES_PER_TASK, ingestion_batches, pack, report_batches
 
 FORMS = ["health", "education", "bank"] + ["commune"] * 14 + ["models"] * 2
 
@@ -50,18 +50,31 @@ def test_one_district_gets_one_task_per_form_named_by_form_or_file():
     assert sorted(f["label"] for b in batches for f in b["items"]) == sorted(f["label"] for f in files)
 
 
-def test_a_national_period_is_cut_into_district_batches_below_airflows_limit():
+def test_a_national_period_is_cut_into_form_batches_below_airflows_limit():
     files = files_of(700)  # 13,300 files
     batches = ingestion_batches(files, max_tasks=32)
-    assert len(batches) == 32 < AIRFLOW_MAP_LIMIT
+    assert len(batches) == -(-len(files) // MIN_FILES_PER_TASK) == 27  # 500 files or more each
     assert sorted(f["label"] for b in batches for f in b["items"]) == sorted(f["label"] for f in files)
-    for batch in batches:  # whole (district, form) groups, named by their districts
+    for batch in batches:  # whole (district, form) groups, named by their forms and districts
         districts = {f["unit"] for f in batch["items"]}
         groups = {(f["unit"], f["form"]) for f in batch["items"]}
         assert all(sum((f["unit"], f["form"]) == g for f in batch["items"]) == FORMS.count(g[1]) for g in groups)
-        assert batch["label"].startswith(min(districts)) and f"{len(batch['items'])} tệp" in batch["label"]
+        assert min(districts) in batch["label"] and f"{len(batch['items'])} tệp" in batch["label"]
+    # form by form: most tasks hold one form (one GX run of a form's suite each), none more than two
+    forms_of = [len({f["form"] for f in b["items"]}) for b in batches]
+    assert max(forms_of) <= 2 and sum(forms_of) <= len(batches) + 4
+    # more tasks when each still gets its 500 files, never more than max_tasks
+    assert len(ingestion_batches(files, max_tasks=32, min_files=100)) == 32
+    assert len(ingestion_batches(files, max_tasks=8)) == 8
     # even a limit set too high stays within Airflow's
-    assert len(ingestion_batches(files, max_tasks=100_000)) <= AIRFLOW_MAP_LIMIT
+    assert len(ingestion_batches(files, max_tasks=100_000, min_files=1)) <= AIRFLOW_MAP_LIMIT
+
+
+def test_a_few_groups_keep_a_task_each_however_few_their_files():
+    files = files_of(3)  # 15 (district, form) groups, 57 files
+    assert len(ingestion_batches(files, max_tasks=32)) == 15
+    assert len(ingestion_batches(files, max_tasks=2)) == 1  # batched: 57 files are under one task's share
+    assert len(ingestion_batches(files, max_tasks=2, min_files=10)) == 2
 
 
 def test_reports_one_task_each_while_they_fit_then_district_batches():

@@ -136,8 +136,8 @@ def test_reports_per_district_named_from_the_reference_data(deployment, data, va
         assert f"cấp {format_number(cards)} thẻ BHYT" in text  # the district's own figure
 
 
-def test_the_ingestion_dag_batches_whole_districts(deployment, data, airflow_home):
-    extra = env_of(deployment, GIAMNGHEO_MAX_TASKS="2")
+def test_the_ingestion_dag_batches_whole_groups(deployment, data, airflow_home):
+    extra = env_of(deployment, GIAMNGHEO_MAX_TASKS="2", GIAMNGHEO_MIN_FILES_PER_TASK="10")
     result = run_dag_test(airflow_home, data, "ingest_submissions", json.dumps({"period": PERIOD}), extra_env=extra)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     import sqlite3
@@ -150,8 +150,8 @@ def test_the_ingestion_dag_batches_whole_districts(deployment, data, airflow_hom
                 "(select run_id from dag_run where dag_id = 'ingest_submissions' order by id desc limit 1)"
             )
         )
-    assert len(labels) == 2 and labels[0].startswith("001") and labels[1].startswith("00")
-    assert all("tệp / files" in label for label in labels)
+    # form by form (bank, commune, … in one; the rest in the other), named by forms and districts
+    assert len(labels) == 2 and all(" · 001–003 (" in label and "tệp / files" in label for label in labels)
     pipe = Ingestor.from_settings(settings_for(data, **env_of(deployment)))
     assert all(pipe.warehouse.district_totals(PERIOD, d) for d in ("001", "002", "003"))
 

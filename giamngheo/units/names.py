@@ -141,14 +141,16 @@ class UnitResolver:
                     f"unit {code} has no communes in period {period}",
                 )
         kept = {u.key for u in communes}
-        ended = []
-        for old in tree.ended_before(period):
-            successors = [s for s, _edge in tree.successors(old) if s.key in kept]
-            if successors:
-                ended.append((old, successors))
-        return cls(communes, ended, absent)
+        index = tree.ended_into(period)
+        ended: dict[tuple[str, str], tuple[OrgUnit, list[OrgUnit]]] = {}  # each old commune once, in code order
+        for unit in communes:
+            for old, successors in index.get(unit.key, []):
+                ended.setdefault(old.key, (old, [s for s in successors if s.key in kept]))
+        return cls(communes, [ended[key] for key in sorted(ended)], absent)
 
-    def resolve(self, value: object) -> str:
+    def resolve(self, value: object, suggest: bool = True) -> str:
+        """The code of the commune ``value`` names (or gives). Raises :class:`UnitNameError`, with the closest
+        names when ``suggest`` (a file's footer is only asked whether it names a unit: no suggestions)."""
         if value is None or not str(value).strip():
             raise UnitNameError(value, "thiếu tên xã, phường", "the commune name is missing", [])
         if self._absent is not None:
@@ -189,7 +191,7 @@ class UnitResolver:
                 f"{old.name} no longer exists since {old.ended_label}; it is now part of {now}",
                 [],
             )
-        close = difflib.get_close_matches(base, list(self._folded), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(base, list(self._folded), n=3, cutoff=0.5) if suggest else []
         names = [self.units[c].full_name for key in close for c in sorted(self._folded[key])]
         raise UnitNameError(
             value, f"không có xã, phường nào tên '{value}'", f"no commune or ward is named '{value}'", names

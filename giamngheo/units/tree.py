@@ -33,6 +33,7 @@ class UnitTree:
         for edge in self.transitions:
             self._from.setdefault(edge.predecessor, []).append(edge)
             self._into.setdefault(edge.successor, []).append(edge)
+        self._ended_into: dict[date, dict[tuple[str, str], list[tuple[OrgUnit, list[OrgUnit]]]]] = {}
         self._children: dict[str, list[OrgUnit]] = {}
         for unit in self.units:
             if unit.parent_code:
@@ -122,6 +123,19 @@ class UnitTree:
             ),
             key=lambda p: p[0].code,
         )
+
+    def ended_into(self, period: Period) -> dict[tuple[str, str], list[tuple[OrgUnit, list[OrgUnit]]]]:
+        """The communes ended by the period's first day, each with its successors, listed under every
+        successor's key (worked out once per period: a resolver per reporting unit only looks up its own)."""
+        day = period.start
+        if day not in self._ended_into:
+            index: dict[tuple[str, str], list[tuple[OrgUnit, list[OrgUnit]]]] = {}
+            for old in self.ended_before(period):
+                successors = [s for s, _edge in self.successors(old)]
+                for successor in successors:
+                    index.setdefault(successor.key, []).append((old, successors))
+            self._ended_into[day] = index
+        return self._ended_into[day]
 
     def ended_before(self, period: Period) -> list[OrgUnit]:
         """Communes that had ended by the period's first day (their names may still turn up in files)."""
