@@ -202,15 +202,29 @@ def outstanding_in(ingestor: Ingestor, periods: list[Period], districts: list[st
 
 def announcements(outcomes: list[dict]) -> list[dict]:
     """The (period, form) slices whose report must be re-drafted, with their districts: every file this
-    run accepted or newly rejected (a refused correction turns the draft DỰ THẢO)."""
-    slices: dict[tuple[str, str], dict[str, set[str]]] = {}
+    run accepted or newly rejected (a refused correction turns the draft DỰ THẢO). ``communes``: per
+    district, the communes its files covered (a commune's own report is re-drafted only when one of
+    them is it); a district is left out of it when a file's communes could not be read (all of them)."""
+    slices: dict[tuple[str, str], dict] = {}
     for outcome in outcomes:
         if outcome["status"] in ("accepted", "rejected", "resent"):
-            entry = slices.setdefault((outcome["period"], outcome["form"]), {"districts": set(), "statuses": set()})
+            entry = slices.setdefault(
+                (outcome["period"], outcome["form"]), {"districts": set(), "statuses": set(), "communes": {}}
+            )
             entry["districts"].add(outcome["unit"])
             entry["statuses"].add(outcome["status"])
+            covered = [c for c in outcome.get("slices") or [] if c]
+            known = entry["communes"].setdefault(outcome["unit"], set())
+            if known is not None:
+                entry["communes"][outcome["unit"]] = known | set(covered) if covered else None
     return [
-        {"period": period, "form": form, "districts": sorted(entry["districts"]), "statuses": sorted(entry["statuses"])}
+        {
+            "period": period,
+            "form": form,
+            "districts": sorted(entry["districts"]),
+            "statuses": sorted(entry["statuses"]),
+            "communes": {d: sorted(c) for d, c in sorted(entry["communes"].items()) if c is not None},
+        }
         for (period, form), entry in sorted(slices.items())
     ]
 
@@ -364,6 +378,7 @@ class Ingestor:
         store the warnings (verifications of unchanged values kept) and write the review workbook
         ``reports/<period>/canh-bao-<period>.xlsx``. Checks of one district's period take turns."""
         from .quality import outliers, write_review_xlsx
+        from .units.restate import restated_history
 
         checker = self.quality_checker
 
@@ -379,7 +394,12 @@ class Ingestor:
             out = self.deployment.district_settings(district).reports_dir / str(period)
             write_review_xlsx(stored, out / f"canh-bao-{period}.xlsx")
 
-        return self.warehouse.check_quality(districts or self.deployment.districts, period, evaluate, write_review)
+        def history_of(district: str, facts_of) -> list[dict]:
+            return restated_history(self.deployment.tree, district, period, facts_of)
+
+        return self.warehouse.check_quality(
+            districts or self.deployment.districts, period, evaluate, history_of, write_review
+        )
 
     def release_held(self, district: str, period: Period, user: str) -> list[IngestOutcome]:
         """Publish a reopened period's held files, in the order they arrived, read again from the archive

@@ -194,38 +194,71 @@ class ReportBuilder:
         return then is not None and now is not None and then.key == now.key
 
     def values(self, period: Period) -> ReportValues:
-        rows = self.warehouse.report_values(*report_periods(period), self.settings.district_code)
-        return ReportValues(rows, self.forms, self.categories)
+        """The period's figures. A year report whose first half belongs to another unit (2025: the
+        first half under the old tree, the second under the new) takes that half's flows restated on
+        today's communes (:meth:`restated`) and says so (:meth:`year_note`)."""
+        first, last = report_periods(period)
+        code = self.settings.district_code
+        if first == last or self.same_unit(first, period):
+            return ReportValues(self.warehouse.report_values(first, last, code), self.forms, self.categories)
+        rows = self.warehouse.report_values(last, last, code)
+        earlier, _ = self.restated((first, first), period)
+        flows = [r for r in (earlier.rows if earlier else []) if self._kind(r["form"], r["indicator"]) == "flow"]
+        return ReportValues(rows + flows, self.forms, self.categories)
+
+    def _kind(self, form: str, indicator: str) -> str | None:
+        return next((c.kind for c in self.forms[form].figures if c.code == indicator), None)
+
+    def year_note(self, period: Period) -> str:
+        """Words on a year report's first half restated on today's units ('' when it needs none)."""
+        first, last = report_periods(period)
+        if first == last or self.same_unit(first, period):
+            return ""
+        _, restatements = self.restated((first, first), period)
+        label = period_context(first)["label"]
+        complete = [r for r in restatements if r.comparable]
+        text = f"Số liệu {label} quy đổi theo địa giới mới"
+        if len(restatements) > 1:
+            text += f", đủ số liệu {len(complete)}/{len(restatements)} đơn vị cấp xã"
+        missing = [r.why_not for r in restatements if not r.comparable]
+        more = f" và {len(missing) - 10} đơn vị khác" if len(missing) > 10 else ""
+        return "; ".join([text, *missing[:10]]) + more
 
     def comparison(self, period: Period, values: ReportValues | None = None) -> Comparison:
         """The same half of the previous year, to compare with: the unit's own figures when it is the
         same unit then, else its communes' predecessors' figures restated on today's communes
         (:mod:`giamngheo.units.restate`), only for the communes that can be compared; ``values`` (the
         period's) are then kept to those communes too."""
-        from .units.restate import restate, restated_rows
-
         previous = Period(period.year - 1, period.half)
         if self.same_unit(previous, period):
             rows = self.warehouse.report_values(*report_periods(previous), self.settings.district_code)
             return Comparison(previous, ReportValues(rows, self.forms, self.categories) if rows else None, values)
-        tree = self.reference.tree
-        communes = self.communes(period)
-        restatements = restate(tree, communes, previous, set())
-        parents = sorted({o.unit.parent_code for r in restatements for o in r.origins if o.unit.parent_code})
-        rows_of: dict[str, list[dict]] = {}
-        for parent in parents:
-            for row in self.warehouse.report_values(*report_periods(previous), parent):
-                rows_of.setdefault(row["org_unit"], []).append(row)
-        restatements = restate(tree, communes, previous, set(rows_of))
+        earlier, restatements = self.restated(report_periods(previous), period)
         comparable = {r.unit.code for r in restatements if r.comparable}
         note = restatement_note(previous, restatements)
-        if not comparable:
+        if earlier is None:
             return Comparison(previous, None, values, note)
-        earlier = ReportValues(restated_rows(rows_of, restatements), self.forms, self.categories)
         now = None
         if values is not None:
             now = ReportValues([r for r in values.rows if r["org_unit"] in comparable], self.forms, self.categories)
         return Comparison(previous, earlier, now, note)
+
+    def restated(self, span: tuple[Period, Period], period: Period) -> tuple[ReportValues | None, list]:
+        """The figures of ``span`` (first and last half-year) restated on the communes of ``period``,
+        for those that can be compared (None when none can), and how each commune reads then."""
+        from .units.restate import restate, restated_rows
+
+        tree = self.reference.tree
+        communes = self.communes(period)
+        origins = [o.unit for r in restate(tree, communes, span[1], set()) for o in r.origins]
+        rows_of: dict[str, list[dict]] = {}
+        for parent in sorted({u.parent_code for u in origins if u.parent_code}):
+            for row in self.warehouse.report_values(*span, parent):
+                rows_of.setdefault(row["org_unit"], []).append(row)
+        restatements = restate(tree, communes, span[1], set(rows_of))
+        if not any(r.comparable for r in restatements):
+            return None, restatements
+        return ReportValues(restated_rows(rows_of, restatements), self.forms, self.categories), restatements
 
     def inputs(self, period: Period) -> dict:
         """What a report takes besides the warehouse's figures: the staff's narrative and the document's
@@ -307,21 +340,31 @@ class ReportBuilder:
             "draft": bool(reasons),
             "draft_reason": ("Dự thảo: " + ", ".join(reasons) + " (xem phụ lục)") if reasons else "",
             "models_text": models_text,
-            "restated": comparison.note,
+            "restated": {
+                **comparison.note,
+                "text": "; ".join(filter(None, [self.year_note(period), comparison.note["text"]])),
+            },
             "standard": standard.context() if standard else {"code": "", "legal": "", "rural": "", "urban": ""},
             "models_da1": [m for m in figures["models"] if m["project"] == "DA1"],
         }
 
     def key_figures_by_period(self, period: Period) -> dict[str, dict]:
         """The compared key figures (``figures.COMPARED``) of every half-year held up to ``period``, each
-        half on its own (flows of that half, stocks at its end)."""
+        half on its own (flows of that half, stocks at its end); a half before a merger restated on
+        today's communes when every one of them can be compared, else left out."""
         from .figures import COMPARED
 
         held = [Period.parse(p["period"]) for p in self.warehouse.query("query/periods")]
         out: dict[str, dict] = {}
-        for half in sorted(p for p in held if p <= period and self.same_unit(p, period)):
-            rows = self.warehouse.report_values(half, half, self.settings.district_code)
-            values = ReportValues(rows, self.forms, self.categories)
+        for half in sorted(p for p in held if p <= period):
+            if self.same_unit(half, period):
+                rows = self.warehouse.report_values(half, half, self.settings.district_code)
+                values = ReportValues(rows, self.forms, self.categories)
+            else:  # a half of the old tree: restated on today's communes, shown only when all of them compare
+                restated, restatements = self.restated((half, half), period)
+                if restated is None or not all(r.comparable for r in restatements):
+                    continue
+                values = restated
             totals = {
                 key: sum((values.total(form, i, category) for i in indicators), Decimal(0))
                 for key, (form, indicators, category) in COMPARED.items()
@@ -447,7 +490,8 @@ def plan_reports(
     settings: Settings, param: str | None, event_extras: list[dict], interval_start: date | None
 ) -> list[dict]:
     """The report batches of a run: the periods of :func:`choose_periods`, for the districts whose
-    data changed (asset events name them) or, on schedule or on demand, every district."""
+    data changed (asset events name them) or, on schedule or on demand, every district; of a
+    province's communes' own reports, those whose figures changed (:func:`changed_communes`)."""
     from .batches import report_batches
     from .reference import unit_tree
 
@@ -464,12 +508,14 @@ def plan_reports(
     # a unit is drafted only for the periods it exists in (huyện Bạch Thông up to 2025-H1)
     active = {(str(p), d) for p in periods for d in districts if tree.communes_of(d, p)}
     # since the 2025 reform the province's communes compile their own report too, in the same run
-    communes = {
-        (str(p), d): own_reports(tree, d, p) if settings.commune_reports else []
-        for p in periods
-        for d in districts
-        if (str(p), d) in active
-    }
+    changed = {} if param else changed_communes(event_extras)
+    communes: dict[tuple[str, str], list[str]] = {}
+    for p in periods:
+        for d in districts:
+            if (str(p), d) in active:
+                only = changed.get((str(p), d))
+                own = own_reports(tree, d, p) if settings.commune_reports else []
+                communes[str(p), d] = [c for c in own if only is None or c in only]
     return report_batches(
         [str(p) for p in periods],
         districts,
@@ -478,6 +524,21 @@ def plan_reports(
         active,
         communes,
     )
+
+
+def changed_communes(event_extras: list[dict]) -> dict[tuple[str, str], set[str] | None]:
+    """Per (period, unit) the asset events name, the communes whose figures changed (their own reports
+    are re-drafted, the others kept); None when an event does not say (every commune's)."""
+    changed: dict[tuple[str, str], set[str] | None] = {}
+    for extra in event_extras:
+        period, named = extra.get("period"), extra.get("communes")
+        for unit in extra.get("districts") or []:
+            key = (str(period), unit)
+            codes = named.get(unit) if isinstance(named, dict) else None
+            if key in changed and changed[key] is None:
+                continue
+            changed[key] = None if codes is None else (changed.get(key) or set()) | set(codes)
+    return changed
 
 
 def own_reports(tree, code: str, period: Period) -> list[str]:

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, create_engine, event, text
@@ -404,15 +404,19 @@ class Warehouse:
             with self.engine.begin() as conn:
                 conn.execute(self.sql("load/upsert_template"), rows)
 
-    def check_quality(self, districts: list[str], period: Period, evaluate, on_stored=None) -> dict[str, dict]:
+    def check_quality(
+        self, districts: list[str], period: Period, evaluate, history_of, on_stored=None
+    ) -> dict[str, dict]:
         """Check districts' period and store their warnings in one transaction, checks of the same
         (district, period) taking turns (SQLite: ``begin immediate``; PostgreSQL: advisory locks, taken
         in order): the figures are read inside the transaction, so the last check to run sees every load
         committed before it, and concurrent ingestion tasks cannot leave an older check's warnings.
         ``evaluate(values, history)`` maps each district's per-commune ``values`` of the period and
         ``history`` of the earlier periods to its warnings (``quality.Warning_``); districts without
-        figures are left out. ``on_stored(district, warnings)`` gets each district's stored warnings while
-        its turn is still held, so what it writes (the review workbook) is never older than another's."""
+        figures are left out. ``history_of(district, facts_of)`` gives a district's history, reading
+        ``facts_of(codes, periods)`` (the communes' current values then, in the same transaction).
+        ``on_stored(district, warnings)`` gets each district's stored warnings while its turn is still
+        held, so what it writes (the review workbook) is never older than another's."""
         summary: dict[str, dict] = {}
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
@@ -435,12 +439,7 @@ class Warehouse:
                 rows = [dict(r._mapping) for r in conn.execute(self.sql("query/report_values"), params)]
                 if rows:
                     values[district] = rows
-                    history[district] = [
-                        dict(r._mapping)
-                        for r in conn.execute(
-                            self.sql("query/commune_history"), {"unit": district, "period": str(period)}
-                        )
-                    ]
+                    history[district] = history_of(district, partial(self._facts_of, conn))
             if not values:
                 return summary
             for district, warnings in evaluate(values, history).items():
@@ -450,6 +449,16 @@ class Warehouse:
                     stored = [dict(r._mapping) for r in conn.execute(self.sql("query/quality_warnings"), params)]
                     on_stored(district, stored)
         return summary
+
+    def _facts_of(self, conn: Connection, codes, periods) -> list[dict]:
+        """The current values of communes ``codes`` in ``periods``, summed per figure."""
+        if not codes or not periods:
+            return []
+        statement = self.sql("query/commune_facts_of_periods").bindparams(
+            bindparam("codes", expanding=True), bindparam("periods", expanding=True)
+        )
+        params = {"codes": sorted(set(codes)), "periods": sorted({str(p) for p in periods})}
+        return [dict(r._mapping) for r in conn.execute(statement, params)]
 
     def quality_owed(self, periods) -> list[dict]:
         """The (district, period)s whose latest loads have not been checked yet (``quality_pending``)."""

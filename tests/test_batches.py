@@ -97,6 +97,27 @@ def test_a_rejection_is_announced_like_a_load():
         {"period": "2022-H1", "form": "commune", "unit": "063", "status": "accepted"},
     ]
     assert announcements(outcomes) == [
-        {"period": "2022-H1", "form": "commune", "districts": ["063"], "statuses": ["accepted"]},
-        {"period": "2022-H1", "form": "health", "districts": ["063"], "statuses": ["rejected"]},
+        {"period": "2022-H1", "form": "commune", "districts": ["063"], "statuses": ["accepted"], "communes": {}},
+        {"period": "2022-H1", "form": "health", "districts": ["063"], "statuses": ["rejected"], "communes": {}},
     ]
+
+
+def test_a_communes_own_file_names_its_commune_and_only_its_report_is_drafted_again():
+    from giamngheo.ingest import announcements
+    from giamngheo.report import changed_communes
+
+    outcomes = [
+        {"period": "2026-H1", "form": "commune", "unit": "19", "status": "accepted", "slices": ["01969"]},
+        {"period": "2026-H1", "form": "commune", "unit": "19", "status": "rejected", "slices": ["01975", ""]},
+        {"period": "2026-H1", "form": "health", "unit": "19", "status": "accepted", "slices": ["01969", "01972"]},
+        {"period": "2026-H1", "form": "bank", "unit": "19", "status": "rejected", "slices": []},  # unreadable
+    ]
+    events = announcements(outcomes)
+    assert [(e["form"], e["communes"]) for e in events] == [
+        ("bank", {}),  # its communes could not be read: every commune's report
+        ("commune", {"19": ["01969", "01975"]}),
+        ("health", {"19": ["01969", "01972"]}),
+    ]
+    assert changed_communes(events[1:]) == {("2026-H1", "19"): {"01969", "01972", "01975"}}
+    assert changed_communes(events) == {("2026-H1", "19"): None}
+    assert changed_communes([{"period": "2026-H1", "districts": ["19"]}]) == {("2026-H1", "19"): None}  # older events

@@ -159,7 +159,7 @@ def test_the_ingestion_dag_batches_whole_groups(deployment, data, airflow_home):
 def test_find_work_skips_loaded_files_and_follows_the_watchers_periods(deployment, data, validator):
     from datetime import date
 
-    pipe = pipeline_for(deployment, data, validator, GIAMNGHEO_MAX_TASKS="2")
+    pipe = pipeline_for(deployment, data, validator, GIAMNGHEO_MAX_TASKS="2", GIAMNGHEO_MIN_FILES_PER_TASK="10")
     assert find_work(None, date(2026, 11, 29), [], pipe) == {"periods": ["2026-H1", "2026-H2"], "batches": []}
     # the watcher's asset events carry its trigger's payload: the periods and districts that got files
     batches = find_work(None, date(2026, 11, 29), [{"from_trigger": True, "payload": {"periods": [PERIOD]}}], pipe)[

@@ -60,32 +60,6 @@ def server(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: CI must run the browser test (make system-deps installs it)")
-        pytest.skip("chromium is not installed (make system-deps installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-            ],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 def runs(server, dag_id: str, run_type: str | None = None) -> list[dict]:
     found = server.api("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100, "order_by": "-start_date"})["dag_runs"]
     return [r for r in found if run_type is None or r["run_type"] == run_type]

@@ -97,3 +97,26 @@ def restated_rows(rows_of: dict[str, list[dict]], restatements: list[Restatement
             for origin in r.origins:
                 out += [{**row, "org_unit": r.unit.code} for row in rows_of.get(origin.unit.code, [])]
     return out
+
+
+HISTORY_YEARS = 10  # how far back an outlier's history goes (the same half of each earlier year)
+
+
+def restated_history(tree: UnitTree, code: str, period: Period, facts_of, years: int = HISTORY_YEARS) -> list[dict]:
+    """The earlier values of the communes ``code`` consolidates in ``period``, the same half of each of
+    the ``years`` before, restated on today's communes: a merged commune's past is the sum of its
+    predecessors' (when each went in whole and has figures then), a commune that cannot be compared has
+    none (and is never flagged). ``facts_of(codes, periods)`` reads the rows (``org_unit``, ``period``,
+    ``value`` and the figure's columns)."""
+    communes = tree.communes_of(code, period)
+    earlier = [Period(period.year - k, period.half) for k in range(1, years + 1)]
+    wanted = {o.unit.code for p in earlier for c in communes for o in origins(tree, c, p)}
+    rows_of: dict[str, dict[str, list[dict]]] = {}  # period -> origin code -> rows
+    for row in facts_of(sorted(wanted), [str(p) for p in earlier]):
+        rows_of.setdefault(str(row["period"]), {}).setdefault(row["org_unit"], []).append(row)
+    out: list[dict] = []
+    for p in earlier:
+        held = rows_of.get(str(p), {})
+        if held:
+            out += restated_rows(held, restate(tree, communes, p, set(held)))
+    return out

@@ -244,6 +244,35 @@ def test_phu_thong_compares_with_its_four_communes_of_2025_summed(across):
     assert context["doc"]["unit_kind"] == "xã"
 
 
+def test_outliers_of_today_are_measured_against_the_restated_past(across):
+    from giamngheo.numbers import format_plain
+
+    pipe = across["pipe"]
+    pipe.check_quality(Period.parse(NEW), ["19"])
+    found = [w for w in pipe.warehouse.query("query/quality_warnings", unit="19", period=NEW) if w["kind"] == "outlier"]
+    # only the communes that can be compared have a past: the three made wholly of Bạch Thông's 14
+    assert found and {w["org_unit"] for w in found} <= {"01969", "01981", "02008"}
+    # Phủ Thông's cards of 2026 (one commune's, ~100) against its four communes' of 2025 summed (~8,000)
+    [cards] = [w for w in found if (w["org_unit"], w["subject"]) == ("01969", "health.the_bhyt")]
+    before = cards_of(across, OLD, ["01969", "01975", "01990", "01993"])
+    assert cards["expected"].startswith(f"{format_plain(before)} cùng kỳ {OLD} (×")
+    assert cards["value"] == cards_of(across, NEW, ["01969"])
+
+
+def test_the_trend_shows_an_earlier_half_restated_only_when_every_commune_compares(across):
+    from giamngheo.report import ReportBuilder
+
+    def trend(unit: str) -> dict:
+        builder = ReportBuilder(settings_for(across["data_dir"], GIAMNGHEO_UNIT=unit), across["pipe"].warehouse)
+        return builder.key_figures_by_period(Period.parse(NEW))
+
+    phu_thong = trend("01969")  # its four communes of 2025 summed, as its comparison
+    assert sorted(phu_thong) == [OLD, NEW]
+    assert float(phu_thong[OLD]["cards"]) == cards_of(across, OLD, ["01969", "01975", "01990", "01993"])
+    assert sorted(trend("19")) == [NEW]  # 3 of the province's 92 communes compare: no earlier point
+    assert sorted(trend("02014")) == [NEW]  # Đồng Thắng's figures are missing
+
+
 def test_bach_thong_gives_no_comparison_and_names_dong_thang(across):
     context = report_context(across, "02014")
     assert set(context["compare"].values()) == {""}
@@ -331,3 +360,87 @@ def test_the_submissions_page_links_each_drafted_commune_report(across):
     # the link resolves to the commune's own folder, as the page's route reads it
     own = settings.for_district("19").for_district("01981", commune_of="19").reports_dir / NEW
     assert (own / f"bao-cao-giam-ngheo-{NEW}.docx").is_file()
+
+
+def test_a_communes_own_file_redrafts_its_report_and_the_provinces_only(across):
+    from giamngheo.report import plan_reports
+
+    settings = across["pipe"].deployment.settings
+    landed = [{"period": NEW, "form": "commune", "districts": ["19"], "communes": {"19": ["01969"]}}]
+    items = [
+        (i["period"], i["unit"], i.get("commune_of"))
+        for b in plan_reports(settings, None, landed, None)
+        for i in b["items"]
+    ]
+    assert items == [(NEW, "19", None), (NEW, "01969", "19")]
+    # on demand (a period chosen in the trigger form): the province's and all 92 communes' reports
+    everything = [i for b in plan_reports(settings, NEW, landed, None) for i in b["items"]]
+    assert len(everything) == 93
+
+
+@pytest.mark.e2e
+def test_a_browser_opens_a_communes_report_from_the_submissions_page(across, browser, tmp_path):
+    """Airflow's own UI on the deployment of today (`make airflow`), in Chromium: the Submissions page of
+    tỉnh Thái Nguyên links xã Phủ Thông's own report, and the link gives that report."""
+    from bench.standalone import standalone
+    from giamngheo.report import render_reports
+    from tests.conftest import make_airflow_env
+    from tests.test_report import document_text
+
+    data_dir = across["data_dir"]
+    settings = settings_for(data_dir, **across["env"])
+    render_reports(settings, [{"period": NEW, "unit": "01969", "commune_of": "19"}], pdf=False)
+    home = tmp_path / "airflow"
+    env = {**make_airflow_env(home, data_dir), **across["env"]}
+    dags = {"ingest_submissions", "draft_report"}
+    with standalone(["make", "-s", "airflow", f"DATA_DIR={data_dir}"], home, data_dir, env, ROOT, dags) as server:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{server.base}/")
+        page.wait_for_selector("input[name=username]", timeout=60_000)
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", server.password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        page.goto(f"{server.base}/giamngheo/?period={NEW}&district=19")
+        page.wait_for_selector("#matrix", timeout=60_000)
+        link = page.locator('#matrix a[href*="commune=01969"]')
+        assert link.count() == 1
+        with page.expect_download(timeout=60_000) as download:
+            link.click()
+        saved = tmp_path / "phu-thong.docx"
+        download.value.save_as(saved)
+        page.close()
+    text = document_text(saved)
+    assert "ỦY BAN NHÂN DÂN" in text and "XÃ PHỦ THÔNG" in text and "Phủ Thông, ngày" in text
+
+
+def test_the_2025_year_report_of_a_new_commune_takes_its_first_half_restated(across, tmp_path):
+    """2025-H2 is the new tree's first half-year; its year report's first half is the old tree's: xã Phủ
+    Thông's 2025 flows are its own of H2 plus its four communes' of H1, and the report says so."""
+    from giamngheo.report import ReportBuilder
+
+    data_dir = tmp_path / "data"  # a copy of the deployment: the other tests keep theirs as it was
+    shutil.copytree(across["data_dir"], data_dir)
+    pipe = Ingestor.from_settings(settings_for(data_dir, **across["env"]))
+    pipe._validator = across["pipe"]._validator
+    communes = pipe.deployment.communes_of("19", Period.parse("2025-H2"))
+    write_csv(
+        data_dir / "inbox" / "19" / "2025-H2" / "health" / "so_y_te.csv",
+        [HEALTH_HEADER] + [health_row(u.name, the_bhyt=70) for u in communes],
+    )
+    outcomes = pipe.ingest(pipe.deployment.discover(Period.parse("2025-H2")))
+    assert {o.status for o in outcomes} == {"accepted"}, [o.message for o in outcomes]
+    year = Period.parse("2025-H2")
+
+    def builder(unit: str) -> ReportBuilder:
+        return ReportBuilder(settings_for(data_dir, GIAMNGHEO_UNIT=unit), pipe.warehouse)
+
+    phu_thong = builder("01969")
+    before = cards_of(across, OLD, ["01969", "01975", "01990", "01993"])
+    assert float(phu_thong.values(year).total("health", "the_bhyt")) == 70 + before
+    assert phu_thong.year_note(year) == "Số liệu 6 tháng đầu năm 2025 quy đổi theo địa giới mới"
+    bach_thong = builder("02014")  # Đồng Thắng's first half is missing: its own second half only
+    assert float(bach_thong.values(year).total("health", "the_bhyt")) == 70
+    assert "chưa có số liệu của Xã Đồng Thắng (02059)" in bach_thong.year_note(year)
+    assert builder("01969").year_note(Period.parse(NEW)) == ""  # a first half-year needs no restating
+    pipe.warehouse.dispose()
