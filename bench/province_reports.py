@@ -75,9 +75,16 @@ def freshness(data_dir: Path, env: dict[str, str], settle: float) -> dict:
             ]
             return all(r["state"] in ("success", "failed") for r in runs)
 
+        def count() -> int:
+            return sum(len(server.api("GET", f"/dags/{dag}/dagRuns", params={"limit": 100})["dag_runs"]) for dag in ids)
+
+        def settled() -> bool:  # the runs that unpausing started (the demo's queued asset events) have ended
+            before = count()
+            time.sleep(15)
+            return idle() and count() == before
+
         server.wait("the inbox watcher", lambda: (data_dir / ".watch" / "inbox.json").exists(), timeout=300)
-        server.wait("the runs unpausing started", idle, timeout=1800, every=1)
-        time.sleep(5)  # and the watcher has looked once more
+        server.wait("the runs unpausing started", settled, timeout=1800, every=1)
         before = {path: path.stat().st_mtime for path in reports.rglob("*.docx")}
         values = commune_values(__import__("random").Random(2026))
         landed = time.time()

@@ -199,15 +199,21 @@ class Approvals:
                 "also approve it (four eyes)"
             )
 
-    def verify_warning(self, warning_id: str, user: str, comment: str) -> dict:
-        """A reviewer verified a data-quality warning (which unlocks approval): a configured reviewer, with a
-        comment; recorded with the user and time, and a row of the audit trail."""
+    def check_reviewer(self, user: str) -> None:
+        """Only a configured reviewer (``GIAMNGHEO_REVIEWERS``) may verify; with none configured nobody may."""
         if not self.settings.reviewers:
             raise ApprovalError(NO_REVIEWERS)
         if user not in self.settings.reviewers:
             raise ApprovalError(
                 f"'{user}' không có quyền xác minh cảnh báo (GIAMNGHEO_REVIEWERS) / '{user}' is not a reviewer"
             )
+
+    def verify_warning(self, warning_id: str, user: str, comment: str, granted: bool = False) -> dict:
+        """A reviewer verified a data-quality warning (which unlocks approval): a configured reviewer, or one
+        ``granted`` the reviewer's role on its unit (``giamngheo access``), with a comment; recorded with the
+        user and time, and a row of the audit trail."""
+        if not granted:
+            self.check_reviewer(user)
         comment = (comment or "").strip()[:500]
         if len(comment) < 3:
             raise ApprovalError("ghi chú: hãy ghi đã xác minh thế nào / comment: say how it was verified")

@@ -1,4 +1,5 @@
-"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | templates | finals | suites | units``.
+"""Command line: ``giamngheo init | ingest | totals | ledger | outstanding | templates | finals | suites | units |
+access``.
 
 The DAGs are the way to run the ingestor; these commands serve the Makefile,
 tests and a data team poking at the warehouse.
@@ -229,6 +230,52 @@ def cmd_units_show(args) -> int:
     return 0
 
 
+def cmd_access_grant(args) -> int:
+    from datetime import date
+
+    from .access import ROLES, AccessError, unit_to_grant
+    from .reference import unit_tree
+
+    if args.role not in ROLES:
+        print(f"vai trò không có: {args.role} / no such role (one of {', '.join(ROLES)})", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    try:
+        unit = unit_to_grant(unit_tree(settings.reference_dir), args.unit, args.on or date.today())
+    except AccessError as err:
+        print(err, file=sys.stderr)
+        return 1
+    ingestor = _ingestor()
+    added = ingestor.warehouse.add_grant(args.user, unit.code, unit.key[1], args.role, args.by)
+    vi, en = ROLES[args.role]
+    state = "đã cấp / granted" if added else "đã có từ trước / already granted"
+    print(f"{args.user}: {vi} / {en} — {unit.full_name} ({unit.code}): {state}")
+    return 0
+
+
+def cmd_access_revoke(args) -> int:
+    ingestor = _ingestor()
+    removed = ingestor.warehouse.remove_grant(args.user, args.unit, args.role, args.by)
+    print(f"{args.user}: {removed} quyền đã thu hồi / grant(s) revoked on {args.unit}")
+    return 0 if removed else 1
+
+
+def cmd_access_list(args) -> int:
+    from .reference import unit_tree
+
+    tree = unit_tree(get_settings().reference_dir)
+    rows = _ingestor().warehouse.grants(args.user)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        unit = tree.by_key((row["unit_code"], row["unit_valid_from"]))
+        name = unit.full_name if unit else "?"
+        ended = f" (không còn từ {unit.ended_label})" if unit and unit.valid_to else ""
+        print(f"{row['user_name']:<20} {row['role']:<10} {row['unit_code']:<6} {name}{ended}  ({row['granted_by']})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="giamngheo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -271,8 +318,45 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--period", required=True, type=_period, help="YYYY-H1 or YYYY-H2")
     _unit_argument(p, "the deployment's first")
     p.set_defaults(func=cmd_units_show)
+    access = sub.add_parser("access", help="who may see and do what: grants of roles on units")
+    access_sub = access.add_subparsers(dest="access_command", required=True)
+    p = access_sub.add_parser("grant", help="grant USER a role on a unit (a province's covers its communes)")
+    p.add_argument("user")
+    p.add_argument("--unit", required=True, help="the unit's official code, e.g. 01969")
+    p.add_argument("--role", required=True, help="bao_cao | ra_soat | phe_duyet | quan_tri")
+    p.add_argument("--on", type=_day, help="the day the unit is valid (default: today), for a past unit's grant")
+    p.add_argument("--by", default=_whoami(), help="who grants it (the audit trail; default: this login)")
+    p.set_defaults(func=cmd_access_grant)
+    p = access_sub.add_parser("revoke", help="withdraw USER's grants on a unit (of --role, or all)")
+    p.add_argument("user")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--role")
+    p.add_argument("--by", default=_whoami())
+    p.set_defaults(func=cmd_access_revoke)
+    p = access_sub.add_parser("list", help="the grants, or one user's")
+    p.add_argument("--user")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_access_list)
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: ngày dạng YYYY-MM-DD / a date as YYYY-MM-DD") from None
+
+
+def _whoami() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "giamngheo"
 
 
 if __name__ == "__main__":

@@ -460,6 +460,38 @@ class Warehouse:
         params = {"codes": sorted(set(codes)), "periods": sorted({str(p) for p in periods})}
         return [dict(r._mapping) for r in conn.execute(statement, params)]
 
+    # ------------------------------------------------------------ access grants
+
+    def grants(self, user: str | None = None) -> list[dict]:
+        """Every grant of a role on a unit (``access_grant``), or one user's."""
+        return self.query("access/grants", user_name=user)
+
+    def add_grant(self, user: str, unit_code: str, unit_valid_from: str, role: str, by: str) -> bool:
+        """Grant ``role`` on a dated unit; False when it was already granted. A row of the audit trail."""
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        row = {
+            "user_name": user,
+            "unit_code": unit_code,
+            "unit_valid_from": unit_valid_from,
+            "role": role,
+            "granted_by": by,
+            "granted_at": now,
+        }
+        with self.engine.begin() as conn:
+            added = bool(conn.execute(self.sql("access/insert_grant"), row).rowcount)
+            if added:
+                self.audit(conn, unit_code, "", "granted", by, role, {"user": user, "valid_from": unit_valid_from})
+        return added
+
+    def remove_grant(self, user: str, unit_code: str, role: str | None, by: str) -> int:
+        """Withdraw a user's grants on ``unit_code`` (of ``role``, or all); how many went. Audited."""
+        params = {"user_name": user, "unit_code": unit_code, "unit_valid_from": None, "role": role}
+        with self.engine.begin() as conn:
+            removed = conn.execute(self.sql("access/delete_grant"), params).rowcount
+            if removed:
+                self.audit(conn, unit_code, "", "revoked", by, role or "", {"user": user})
+        return removed
+
     def quality_owed(self, periods) -> list[dict]:
         """The (district, period)s whose latest loads have not been checked yet (``quality_pending``)."""
         periods = sorted({str(p) for p in periods})

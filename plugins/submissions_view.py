@@ -2,8 +2,11 @@
 
 A FastAPI app mounted by Airflow's API server at ``/giamngheo``; every route
 depends on Airflow's ``GetUserDep``: an anonymous browser is sent to Airflow's
-login page (and back after it), an anonymous API call gets 401. The
-``external_views`` entry puts the page in the UI's navigation.
+login page (and back after it), an anonymous API call gets 401. Every route
+then checks the user's grants (``giamngheo access``; an Airflow administrator
+is the data team): a unit outside them is 403, a file, page or warning of
+another unit's is 404, as one that does not exist. The ``external_views``
+entry puts the page in the UI's navigation.
 """
 
 from __future__ import annotations
@@ -29,6 +32,38 @@ async def send_browsers_to_login(request: Request, exc: StarletteHTTPException):
 
         return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def is_administrator(user) -> bool:
+    """Whether Airflow calls the user an administrator (the simple auth manager's ``admin`` role, FAB's
+    ``Admin``): the data team, who may see and do everything."""
+    role = getattr(user, "role", None)
+    if isinstance(role, str):
+        return role.lower() == "admin"
+    return any(getattr(r, "name", r) == "Admin" for r in getattr(user, "roles", None) or [])
+
+
+def access_of(user):
+    """The user's grants (``giamngheo access``), read through the dated tree (:class:`giamngheo.access.Access`)."""
+    from giamngheo.access import Access, Grant
+    from giamngheo.config import get_settings
+    from giamngheo.reference import unit_tree
+    from giamngheo.warehouse import Warehouse
+
+    settings = get_settings()
+    administrator = is_administrator(user)
+    grants: list = []
+    if not administrator:
+        warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+        try:
+            grants = [Grant(**row) for row in warehouse.grants(user.get_name())]
+        finally:
+            warehouse.dispose()
+    return Access(unit_tree(settings.reference_dir), user.get_name(), grants, administrator)
+
+
+def refuse(message_vi: str, message_en: str, status: int = 403):
+    raise HTTPException(status_code=status, detail=f"{message_vi} / {message_en}")
 
 
 def _matrix(period: str | None, district: str | None = None) -> dict:
@@ -63,7 +98,7 @@ def submissions_page(user: GetUserDep, period: str | None = None, district: str 
 
     from giamngheo.config import get_settings
 
-    page = _matrix(period, district)
+    page = _allowed_matrix(user, period, district)
     template_dir = Path(get_settings().project_dir) / "include" / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True)
     return HTMLResponse(env.get_template("submissions.html").render(**page))
@@ -79,8 +114,11 @@ def _served(path: str | None, root: Path) -> Path:
     return resolved
 
 
-def _submission_files(submission_id: str) -> dict:
+def _submission_files(user, submission_id: str) -> dict:
+    """A submission's files, if the user's grants cover its unit or one of its communes in its period;
+    else, as for an id that does not exist, 404 (an id of another unit's file says nothing)."""
     from giamngheo.config import get_settings
+    from giamngheo.periods import Period
     from giamngheo.warehouse import Warehouse
 
     settings = get_settings()
@@ -89,9 +127,11 @@ def _submission_files(submission_id: str) -> dict:
         rows = warehouse.query("query/submission_files", submission_id=submission_id)
     finally:
         warehouse.dispose()
-    if not rows:
-        raise HTTPException(status_code=404, detail="không có bản ghi / no such submission")
-    return rows[0]
+    if rows:
+        access, period = access_of(user), Period.parse(rows[0]["period"])
+        if access.may(rows[0]["unit"], period) or access.may_any({r["org_unit"] for r in rows}, period):
+            return rows[0]
+    raise HTTPException(status_code=404, detail="không có bản ghi / no such submission")
 
 
 @app.get("/archive/{submission_id}")
@@ -101,7 +141,7 @@ def archived_file(user: GetUserDep, submission_id: str):
 
     from giamngheo.config import get_settings
 
-    row = _submission_files(submission_id)
+    row = _submission_files(user, submission_id)
     path = _served(row["archive_path"], get_settings().archive_dir)
     return FileResponse(path, filename=row["file_name"])
 
@@ -135,10 +175,20 @@ def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment:
     the user and time and a row of the audit trail), then back to the page."""
     from giamngheo.approval import ApprovalError, Approvals
     from giamngheo.config import get_settings
+    from giamngheo.periods import Period
 
     approvals = Approvals(get_settings())
+    found = approvals.warehouse.query("query/quality_warning", id=warning_id)
+    if not found:
+        approvals.warehouse.dispose()
+        raise HTTPException(status_code=404, detail="không có cảnh báo / no such warning")
+    access, period = access_of(user), Period.parse(found[0]["period"])
+    if not access.may_any({found[0]["unit"], found[0]["org_unit"]}, period):
+        approvals.warehouse.dispose()
+        raise HTTPException(status_code=404, detail="không có cảnh báo / no such warning")
+    granted = not access.administrator and access.may_any({found[0]["unit"], found[0]["org_unit"]}, period, "verify")
     try:
-        approvals.verify_warning(warning_id, user.get_name(), comment)
+        approvals.verify_warning(warning_id, user.get_name(), comment, granted=granted)
     except ApprovalError as err:
         raise HTTPException(status_code=403, detail=str(err)) from None
     except LookupError:
@@ -165,12 +215,28 @@ def _district_period(district: str | None, period: str):
     return deployment.district_settings(district or deployment.districts[0]), chosen
 
 
+def _check_unit(user, code: str, period, commune_in: str | None = None) -> None:
+    """403 unless the user's grants cover ``code`` in ``period`` (or, for a blank form, the commune
+    whose code its file name carries: ``mau_commune_01975_2022-H1.xlsx``)."""
+    access = access_of(user)
+    if access.may(code, period):
+        return
+    allowed = access.units(period) or set()
+    if commune_in and any(f"_{c}_" in commune_in for c in allowed):
+        return
+    refuse(
+        f"'{user.get_name()}' không được cấp quyền trên đơn vị {code} kỳ {period}",
+        f"'{user.get_name()}' has no grant on unit {code} in {period}",
+    )
+
+
 @app.get("/templates/{period}/{name}")
 def blank_template(user: GetUserDep, period: str, name: str, district: str | None = None):
     """A blank template of the forms (``giamngheo templates``, or the ingestion DAG once per period)."""
     from fastapi.responses import FileResponse
 
     settings, chosen = _district_period(district, period)
+    _check_unit(user, settings.district_code, chosen, commune_in=name)
     root = settings.templates_dir
     path = _served(str(root / str(chosen) / name), root)
     return FileResponse(path, filename=path.name)
@@ -187,7 +253,10 @@ def report_file(user: GetUserDep, period: str, path: str, district: str | None =
     if commune:
         if not commune.isdigit() or len(commune) > 5:
             raise HTTPException(status_code=404, detail=f"không có xã / no such commune: {commune}")
+        _check_unit(user, commune, chosen)
         settings = settings.for_district(commune, commune_of=settings.district_code)
+    else:
+        _check_unit(user, settings.district_code, chosen)
     root = settings.reports_dir / str(chosen)
     served = _served(str(root / path), root)
     if served.suffix not in (".docx", ".pdf", ".xlsx", ".json"):
@@ -202,7 +271,7 @@ def feedback_file(user: GetUserDep, submission_id: str):
 
     from giamngheo.config import get_settings
 
-    row = _submission_files(submission_id)
+    row = _submission_files(user, submission_id)
     path = _served(row["feedback_path"], get_settings().data_dir / "feedback")
     return FileResponse(path, filename=path.name)
 
@@ -214,7 +283,7 @@ def validation_docs(user: GetUserDep, submission_id: str):
     from giamngheo.config import get_settings
 
     root = get_settings().data_dir / "validation"
-    path = _served(_submission_files(submission_id)["docs_path"], root)
+    path = _served(_submission_files(user, submission_id)["docs_path"], root)
     return RedirectResponse(f"../validation/{path.relative_to(root.resolve()).as_posix()}", status_code=303)
 
 
@@ -227,6 +296,25 @@ SANDBOXED = {
 }
 
 
+def _check_docs_page(user, served: Path) -> None:
+    """A validation page is seen by whoever may see its submission's file (404 otherwise)."""
+    if is_administrator(user):
+        return
+    from giamngheo.config import get_settings
+    from giamngheo.warehouse import Warehouse
+
+    settings = get_settings()
+    warehouse = Warehouse(settings.warehouse_url, settings.sql_dir)
+    try:
+        owners = [r["id"] for r in warehouse.query("query/submission_of_docs", docs_path=str(served))]
+        owners += [r["id"] for r in warehouse.query("query/submission_of_docs", docs_path=str(served.resolve()))]
+    finally:
+        warehouse.dispose()
+    if not owners:
+        raise HTTPException(status_code=404, detail="không có tệp / no such file")
+    _submission_files(user, owners[0])
+
+
 @app.get("/validation/{path:path}")
 def validation_file(user: GetUserDep, path: str):
     """A rejected file's validation page under ``<data dir>/validation/`` (``Validator._write_page``: escaped,
@@ -237,6 +325,7 @@ def validation_file(user: GetUserDep, path: str):
 
     root = get_settings().data_dir / "validation"
     served = _served(str(root / path), root)
+    _check_docs_page(user, served)
     if served.suffix != ".html":
         return FileResponse(served, headers=SANDBOXED)
     return HTMLResponse(served.read_text(encoding="utf-8"), headers=SANDBOXED)
@@ -244,7 +333,23 @@ def validation_file(user: GetUserDep, path: str):
 
 @app.get("/api/submissions")
 def submissions_api(user: GetUserDep, period: str | None = None, district: str | None = None) -> dict:
-    return _matrix(period, district)
+    return _allowed_matrix(user, period, district)
+
+
+def _allowed_matrix(user, period: str | None, district: str | None) -> dict:
+    """The page's data for a unit the user's grants cover in the period (a grant on the unit itself)."""
+    from giamngheo.periods import Period
+
+    page = _matrix(period, district)
+    if page.get("period") is None:
+        return page
+    access = access_of(user)
+    if not access.may(page["unit"], Period.parse(page["period"])):
+        refuse(
+            f"'{user.get_name()}' không được cấp quyền xem đơn vị {page['unit']} kỳ {page['period']}",
+            f"'{user.get_name()}' has no grant on unit {page['unit']} in {page['period']}",
+        )
+    return page
 
 
 class SubmissionsPlugin(AirflowPlugin):

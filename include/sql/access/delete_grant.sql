@@ -2,5 +2,5 @@
 delete from access_grant
 where user_name = :user_name
   and unit_code = :unit_code
-  and (:unit_valid_from is null or unit_valid_from = :unit_valid_from)
-  and (:role is null or role = :role)
+  and (cast(:unit_valid_from as text) is null or unit_valid_from = :unit_valid_from)
+  and (cast(:role as text) is null or role = :role)

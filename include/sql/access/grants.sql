@@ -7,5 +7,5 @@ select
     granted_by,
     granted_at
 from access_grant
-where :user_name is null or user_name = :user_name
+where cast(:user_name as text) is null or user_name = :user_name
 order by user_name, unit_code, unit_valid_from, role
