@@ -28,7 +28,6 @@ from giamngheo.approval import APPROVE, Approvals, document_text
 from giamngheo.periods import Period
 from tests.conftest import PERIOD, ROOT, make_airflow_env, settings_for
 from tests.test_approval import correction
-from tests.test_ui_walk import browser  # noqa: F401 - the fixture: Debian's Chromium through Playwright
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "test-artifacts" / "approval"
