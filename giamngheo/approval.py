@@ -58,8 +58,8 @@ class DraftChanged(ApprovalError):
 
 WITHDRAWN = "rút lại: dự thảo không còn đủ điều kiện / withdrawn: the draft is no longer complete"
 NO_APPROVERS = (
-    "chưa cấu hình người phê duyệt (GIAMNGHEO_APPROVERS): không ai được phê duyệt / no approver is configured "
-    "(GIAMNGHEO_APPROVERS): nobody may approve"
+    "chưa cấu hình người phê duyệt (GIAMNGHEO_APPROVERS, hoặc quyền phe_duyet trên đơn vị): không ai được phê "
+    "duyệt / no approver is configured (GIAMNGHEO_APPROVERS, or a phe_duyet grant on the unit): nobody may approve"
 )
 NO_REVIEWERS = (
     "chưa cấu hình người rà soát (GIAMNGHEO_REVIEWERS): không ai được xác minh cảnh báo / no reviewer is "
@@ -176,15 +176,33 @@ class Approvals:
         params = {"unit": district, "first_period": str(first), "last_period": str(last)}
         return [dict(r._mapping) for r in conn.execute(self.warehouse.sql("query/report_lineage"), params)]
 
-    def check_approver(self, user: str | None) -> None:
-        """Only a configured approver may approve, send back or reopen; with none configured nobody may
-        (the gate fails closed)."""
-        if not self.settings.approvers:
+    def approvers(self, unit: str | None = None, period: Period | None = None) -> list[str]:
+        """Who may approve, send back or reopen ``unit``'s period: the configured approvers
+        (``GIAMNGHEO_APPROVERS``) and the users granted ``phe_duyet`` (or ``quan_tri``) on the unit then
+        (``giamngheo access``)."""
+        configured = list(self.settings.approvers)
+        if unit is None or period is None:
+            return configured
+        from .access import Access, Grant
+        from .reference import unit_tree
+
+        grants = [Grant(**row) for row in self.warehouse.grants()]
+        tree = unit_tree(self.settings.reference_dir)
+        granted = sorted(
+            {g.user_name for g in grants if Access(tree, g.user_name, grants).may(unit, period, "approve")}
+        )
+        return list(dict.fromkeys([*configured, *granted]))
+
+    def check_approver(self, user: str | None, unit: str | None = None, period: Period | None = None) -> None:
+        """Only an approver of the unit (:meth:`approvers`) may approve, send back or reopen; with none
+        configured or granted nobody may (the gate fails closed)."""
+        allowed = self.approvers(unit, period)
+        if not allowed:
             raise ApprovalError(NO_APPROVERS)
-        if user not in self.settings.approvers:
+        if user not in allowed:
             raise ApprovalError(
-                f"'{user}' không có quyền phê duyệt (GIAMNGHEO_APPROVERS: {', '.join(self.settings.approvers)}) / "
-                f"'{user}' is not an approver"
+                f"'{user}' không có quyền phê duyệt (GIAMNGHEO_APPROVERS: {', '.join(self.settings.approvers)}; "
+                f"hoặc quyền phe_duyet trên đơn vị) / '{user}' is not an approver"
             )
 
     def check_four_eyes(self, district: str, period: Period | str, user: str) -> None:
@@ -265,8 +283,8 @@ class Approvals:
 
     def send_back(self, request_id: str, comment: str, user: str) -> dict:
         """Record the comment; the draft stays a draft."""
-        self.check_approver(user)
         request = self.get_request(request_id)
+        self.check_approver(user, request["unit"], Period.parse(request["period"]))
         if not comment.strip():
             raise ApprovalError("ghi_chu: hãy ghi lý do trả lại / say why the draft is sent back")
         with self.warehouse.engine.begin() as conn:
@@ -326,9 +344,9 @@ class Approvals:
         """Render the final (number, date, no DỰ THẢO), lock the period, keep the final under
         ``final/v<N>/`` with its manifest. The draft's inputs must be unchanged since the request.
         Safe to repeat: an approved request's final is returned (rendered again if its files are gone)."""
-        self.check_approver(user)
         request = self.get_request(request_id)
         district, period = request["unit"], Period.parse(request["period"])
+        self.check_approver(user, district, period)
         if request["status"] == "approved":
             final = next(f for f in self.finals(district, period) if f["request_id"] == request_id)
             return self.ensure_final_files(final)
@@ -524,7 +542,7 @@ class Approvals:
         """Unlock an approved period and publish what was held, in the order it arrived (through the
         ingestor: each held file is read again from the archive). The finals stay; the next approval
         writes the next one."""
-        self.check_approver(user)
+        self.check_approver(user, district, period)
         if len((reason or "").strip()) < 5:
             raise ApprovalError("reason: hãy ghi lý do mở lại kỳ / say why the period is reopened")
         from .reference import ReferenceData
@@ -752,7 +770,7 @@ def answer_refusal(settings: Settings, request_id: str, chosen: list[str], param
         if request["status"] != "waiting":
             return None
         period = Period.parse(request["period"])
-        approvals.check_approver(user)
+        approvals.check_approver(user, request["unit"], period)
         if chosen == [APPROVE]:
             check_signing(params.get("so_van_ban"), params.get("ngay_ky"), period)
             approvals.check_four_eyes(request["unit"], period, user)

@@ -1,7 +1,8 @@
 """The approval step the DAGs share: Airflow's human-in-the-loop operator, asking for one report.
 
 ``ReportApprovalOperator`` is mapped over the waiting approval requests: each instance asks the
-approvers (``GIAMNGHEO_APPROVERS``, Airflow user names: only they may answer, others get 403) to
+approvers (``GIAMNGHEO_APPROVERS``, Airflow user names, and the users granted ``phe_duyet`` on the
+report's unit: only they may answer, others get 403) to
 approve the draft, filling ``so_van_ban`` and ``ngay_ky``, or to send it back with ``ghi_chu``. It is
 answered on the UI's Required Actions page or through the REST API (``hitlDetails``). With no approver
 configured the task fails at once and says so (nobody may sign). An answer that cannot be carried out
@@ -100,10 +101,16 @@ class ReportApprovalOperator(HITLOperator):
         self.request = request or {}
 
     def execute(self, context):
-        from giamngheo.approval import NO_APPROVERS, ApprovalError
+        from giamngheo.approval import NO_APPROVERS, ApprovalError, Approvals
         from giamngheo.config import get_settings
+        from giamngheo.periods import Period
 
-        approvers = get_settings().approvers
+        approvals = Approvals(get_settings())  # the configured approvers and those granted phe_duyet on the unit
+        try:
+            unit, period = self.request.get("unit"), self.request.get("period")
+            approvers = approvals.approvers(unit, Period.parse(period) if period else None)
+        finally:
+            approvals.warehouse.dispose()
         if not approvers:  # the gate fails closed: nobody may answer, and the task says why (no retry)
             self.log.error("%s", NO_APPROVERS)
             raise ApprovalError(NO_APPROVERS)

@@ -107,3 +107,22 @@ def test_the_access_command_grants_lists_revokes_and_refuses_an_ended_unit(tmp_p
     assert "Xã Phủ Thông" in listed and "Xã Vi Hương (không còn từ 01/7/2025)" in listed
     assert access("revoke", "a", "--unit", "01969").returncode == 0
     assert "01969" not in access("list", "--user", "a").stdout
+
+
+def test_an_approver_is_configured_or_granted_phe_duyet_on_the_unit_of_the_period(pipeline):
+    from dataclasses import replace
+
+    from giamngheo.approval import ApprovalError, Approvals
+
+    approvals = Approvals(replace(pipeline.deployment.settings, approvers=()), pipeline.warehouse)
+    with pytest.raises(ApprovalError, match="nobody may approve"):  # none configured, none granted
+        approvals.check_approver("p", "063", OLD)
+    pipeline.warehouse.add_grant("p", "063", "", "phe_duyet", "admin")  # huyện Bạch Thông, until 30/6/2025
+    pipeline.warehouse.add_grant("r", "063", "", "ra_soat", "admin")
+    assert approvals.approvers("063", OLD) == ["p"]
+    approvals.check_approver("p", "063", OLD)
+    with pytest.raises(ApprovalError, match="is not an approver"):
+        approvals.check_approver("r", "063", OLD)  # a reviewer does not approve
+    assert approvals.approvers("19", NEW) == []  # the grant does not follow the code into the new province
+    configured = Approvals(replace(pipeline.deployment.settings, approvers=("chu_tich",)), pipeline.warehouse)
+    assert configured.approvers("063", OLD) == ["chu_tich", "p"] and configured.approvers() == ["chu_tich"]

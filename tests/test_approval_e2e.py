@@ -1,14 +1,15 @@
 """The approval end to end, through Airflow's real scheduler, REST API and UI.
 
-`make airflow` runs with three users: `admin`, the approver `pho_chu_tich` (GIAMNGHEO_APPROVERS) and the
-clerk `van_thu`. The complete 2022-H1 sample is ingested; the report DAG puts its complete draft to
-approval; the approval waits unanswered until its first reminder goes out; the Required Actions page
-shows the draft's links (screenshot kept in test-artifacts/approval/); a malformed answer without the
-optional `ghi_chu` is refused and asked again; the clerk's answer is refused (403); the approver
-approves with `so_van_ban` and `ngay_ky` through the REST API and the final appears with them, without
-DỰ THẢO. A correction then lands: it is held (final and figures unchanged); the clerk cannot reopen; the
-approver reopens with a reason, the correction is published and a new draft waits for approval. The
-narrative then changes: the approver's answer is refused, audited, and a new request is asked.
+`make airflow` runs with three users: `admin`, the approver `pho_chu_tich` (granted `phe_duyet` on huyện
+Bạch Thông with `giamngheo access grant`, no GIAMNGHEO_APPROVERS) and the clerk `van_thu`. The complete
+2022-H1 sample is ingested; the report DAG puts its complete draft to approval; the approval waits
+unanswered until its first reminder goes out; the Required Actions page shows the draft's links
+(screenshot kept in test-artifacts/approval/); a malformed answer without the optional `ghi_chu` is
+refused and asked again; the clerk's answer is refused (403); the approver approves with `so_van_ban`
+and `ngay_ky` through the REST API and the final appears with them, without DỰ THẢO. A correction then
+lands: it is held (final and figures unchanged); the clerk cannot reopen; the approver reopens with a
+reason, the correction is published and a new draft waits for approval. The narrative then changes: the
+approver's answer is refused, audited, and a new request is asked.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def server(tmp_path_factory):
     env = make_airflow_env(home, data_dir)
     env.update(
         {
-            "GIAMNGHEO_APPROVERS": "pho_chu_tich",
             "GIAMNGHEO_APPROVAL_REMIND_DAYS": str(REMIND_SECONDS / 86400),
             "GIAMNGHEO_APPROVAL_REMINDERS": "20",  # the later steps must not outwait the reminders
         }
@@ -51,6 +51,15 @@ def server(tmp_path_factory):
         ["make", "-s", "inbox", f"DATA_DIR={data_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert inbox.returncode == 0, inbox.stderr
+    granted = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "giamngheo"), "access", "grant", "pho_chu_tich", "--unit", "063"]
+        + ["--role", "phe_duyet", "--on", "2022-01-01", "--by", "admin"],
+        cwd=ROOT,
+        env={**env, "GIAMNGHEO_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+    )
+    assert granted.returncode == 0, granted.stderr
     with standalone(
         ["make", "-s", "airflow", f"DATA_DIR={data_dir}", f"AIRFLOW_USERS={USERS}"],
         home,
@@ -64,7 +73,7 @@ def server(tmp_path_factory):
 
 
 def approvals_of(data_dir: Path) -> Approvals:
-    return Approvals(settings_for(data_dir, GIAMNGHEO_APPROVERS="pho_chu_tich"))
+    return Approvals(settings_for(data_dir))  # pho_chu_tich approves by the grant
 
 
 def waiting_approval(server, known: set[str]) -> dict | None:
