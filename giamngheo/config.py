@@ -19,6 +19,7 @@
 | ``GIAMNGHEO_APPROVAL_REMIND_DAYS`` | days an approval waits before a reminder | ``3`` |
 | ``GIAMNGHEO_APPROVAL_REMINDERS`` | reminders before the approval task fails and notifies | ``3`` |
 | ``GIAMNGHEO_COMMUNE_REPORTS`` | a province of the new tree also drafts each commune's own report | ``true`` |
+| ``GIAMNGHEO_UPLOADS_PER_HOUR`` | most files one user may upload from the desk in an hour | ``30`` |
 
 A reporting unit is any unit whose communes report: a district of the old tree (up to 2025-H1),
 a province of the new one, or a commune reporting on itself. Each period is read through the units
@@ -58,6 +59,7 @@ class Settings:
     approvers: tuple[str, ...] = ()  # Airflow user names who may approve, send back, reopen (GIAMNGHEO_APPROVERS)
     reviewers: tuple[str, ...] = ()  # Airflow user names who may verify a data-quality warning (GIAMNGHEO_REVIEWERS)
     four_eyes: bool = True  # whoever verified a period's warnings may not approve it (GIAMNGHEO_FOUR_EYES)
+    uploads_per_hour: int = 30  # most desk uploads of one user in an hour (GIAMNGHEO_UPLOADS_PER_HOUR)
     approval_remind_days: float = 3.0  # a waiting approval is reminded after this many days
     approval_reminders: int = 3  # reminders before the approval task fails (and notifies)
     commune_reports: bool = True  # a two-tier province drafts its communes' own reports (GIAMNGHEO_COMMUNE_REPORTS)
@@ -180,6 +182,7 @@ def get_settings(environ: dict[str, str] | None = None) -> Settings:
         approval_reminders=int(env.get("GIAMNGHEO_APPROVAL_REMINDERS") or 3),
         commune_reports=(env.get("GIAMNGHEO_COMMUNE_REPORTS") or "true").strip().lower()
         not in ("0", "false", "no", "off"),
+        uploads_per_hour=int(env.get("GIAMNGHEO_UPLOADS_PER_HOUR") or 30),
     )
 
 

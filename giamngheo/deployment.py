@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings, get_settings
-from .inbox import InboxFile, discover, stray_entries
+from .inbox import InboxFile, discover, receipt_of, stray_entries
 from .periods import Period
 from .reference import ReferenceData, UnitResolver, unit_tree
 
@@ -107,7 +107,10 @@ class Deployment:
 
     def settles_in(self, file: InboxFile) -> float:
         """Seconds until the file has gone unmodified for the settle time (0: settled; a file modified
-        "in the future", by clock skew, is not being written)."""
+        "in the future", by clock skew, is not being written). A file the desk delivered whole, its receipt
+        still matching it, has nothing to wait for."""
+        if file.uploaded_by and receipt_of(file.path) is not None:
+            return 0.0
         age = time.time() - file.path.stat().st_mtime
         return self.settings.settle_seconds - age if 0 <= age < self.settings.settle_seconds else 0.0
 

@@ -49,6 +49,7 @@ class Form:
     columns: tuple[Column, ...]
     expected: str = "each_commune"  # each_commune | one_file: what a complete period holds
     due_days: int | None = None  # the deadline: days after the period's last day (None: no deadline)
+    sender: str = "office"  # commune | office: who sends it (a commune its own; an office for all communes)
 
     def column(self, code: str) -> Column:
         for col in self.columns:
@@ -126,7 +127,10 @@ def load_forms(path: Path) -> dict[str, Form]:
             columns=tuple(_column(c) for c in raw["columns"]),
             expected=raw.get("expected", "each_commune"),
             due_days=int(raw["due_days"]) if raw.get("due_days") is not None else None,
+            sender=raw.get("sender", "office"),
         )
+        if forms[code].sender not in ("commune", "office"):
+            raise ValueError(f"forms.yaml: {code}: sender must be commune or office, not {forms[code].sender!r}")
     return forms
 
 

@@ -8,6 +8,7 @@ that the warehouse and any past report can be rebuilt after the inbox is cleaned
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class InboxFile:
     size: int
     district: str = ""
     keyed: bool = False  # the inbox holds several districts, one folder each
+    uploaded_by: str = ""  # the user who sent it from the desk (its receipt); '' for a file dropped in the inbox
 
     @property
     def label(self) -> str:
@@ -51,13 +53,22 @@ class InboxFile:
             "unit": self.district,
             "keyed": self.keyed,
             "label": self.label,
+            "uploaded_by": self.uploaded_by,
         }
 
     def refreshed(self) -> InboxFile:
         """The same path as it is now (a re-sent file has a new time and size)."""
         stat = self.path.stat()
         return InboxFile(
-            self.path, self.period, self.form, self.name, stat.st_mtime, stat.st_size, self.district, self.keyed
+            self.path,
+            self.period,
+            self.form,
+            self.name,
+            stat.st_mtime,
+            stat.st_size,
+            self.district,
+            self.keyed,
+            self.uploaded_by,
         )
 
     @classmethod
@@ -71,6 +82,7 @@ class InboxFile:
             int(data["size"]),
             data.get("unit", ""),
             bool(data.get("keyed")),
+            data.get("uploaded_by", ""),
         )
 
 
@@ -107,11 +119,14 @@ def discover(
             if not path.is_file() or path.is_symlink() or not is_submission_name(path.name):
                 continue
             stat = path.stat()
-            if 0 <= now - stat.st_mtime < settle_seconds:  # a future time (clock skew) is not "being written"
+            receipt = receipt_of(path, stat.st_size)
+            # a future time (clock skew) is not "being written"; a delivered file (its receipt) is whole
+            if receipt is None and 0 <= now - stat.st_mtime < settle_seconds:
                 if waiting is not None:
                     waiting.append(f"{district}/{name}/{form}/{path.name}" if keyed else f"{name}/{form}/{path.name}")
                 continue
-            found.append(InboxFile(path, name, form, path.name, stat.st_mtime, stat.st_size, district, keyed))
+            uploader = receipt["user"] if receipt else ""
+            found.append(InboxFile(path, name, form, path.name, stat.st_mtime, stat.st_size, district, keyed, uploader))
     return sorted(found, key=lambda f: (f.arrival, f.name, f.form))
 
 
@@ -163,6 +178,56 @@ def archive_copy(path: Path, archive_dir: Path) -> tuple[str, Path]:
             target.parent.mkdir(exist_ok=True)
             os.replace(tmp_name, target)
         return sha, target
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+RECEIPTS = ".desk"  # beside a form folder's files: the receipt of each file the desk delivered
+
+
+def deliver(folder: Path, name: str, content: bytes, receipt: dict) -> Path:
+    """Put a file received from the desk into an inbox folder whole: written under a temporary name, its
+    receipt (who sent it, when, its SHA-256 and size) written next to it, then renamed into place, so
+    that nobody ever reads half of it. ``name`` is the desk's own (never the sender's)."""
+    if Path(name).name != name or not is_submission_name(name):
+        raise ValueError(f"not a file name the desk makes: {name!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    receipts = folder / RECEIPTS
+    receipts.mkdir(exist_ok=True)
+    target = folder / name
+    if target.exists():
+        raise FileExistsError(target)
+    record = {**receipt, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+    _write_atomically(receipts / f"{name}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    _write_atomically(target, content)
+    return target
+
+
+def receipt_of(path: Path, size: int | None = None) -> dict | None:
+    """The desk's receipt of an inbox file, if it has one that still matches it (same size and SHA-256:
+    a file replaced by hand since is a dropped file, and settles as one)."""
+    receipt_path = path.parent / RECEIPTS / f"{path.name}.json"
+    try:
+        receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    if size is None:
+        size = path.stat().st_size
+    if receipt.get("size") != size or receipt.get("sha256") != sha256_of(path):
+        return None
+    return receipt
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, create_engine, event, text
+from sqlalchemy import Engine, String, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection
 
 from .faults import pause_point
@@ -316,6 +316,7 @@ class Warehouse:
             "row_count": 0,
             "processed_by": None,
             "archive_path": None,
+            "uploaded_by": file.uploaded_by or None,
         }
         row.update(values)
         return row
@@ -753,6 +754,7 @@ class Warehouse:
             "docs_path",
             "processed_by",
             "archive_path",
+            "uploaded_by",
         ),
         "submission_slice": ("submission_id", "org_unit"),
         "fact": (
@@ -840,6 +842,26 @@ class Warehouse:
         """Rows of a query of ``include/sql/`` whose ``:ids`` is a list."""
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(self._ids_statement(name), {"ids": list(ids), **params})]
+
+    def desk_files(self, unit: str, period: str, commune: str, forms: list[str], ids: list[str]) -> list[dict]:
+        """The files of a unit's desk (``query/desk_files``): of its ``forms``, covering ``commune`` ('' for
+        an office: all), or sent from its desk (``ids``)."""
+        statement = self.sql("query/desk_files").bindparams(
+            bindparam("ids", expanding=True, type_=String), bindparam("forms", expanding=True, type_=String)
+        )  # typed: an empty list is an empty set of text on PostgreSQL
+        params = {"unit": unit, "period": period, "commune": commune, "forms": forms, "ids": ids}
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(statement, params)]
+
+    def uploads_since(self, user: str, since_iso: str) -> int:
+        """How many files ``user`` has uploaded from the desk since then (the audit trail's ``uploaded``)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(self.sql("query/uploads_since"), {"actor": user, "since": since_iso}).scalar_one())
+
+    def record_upload(self, unit: str, period: str, user: str, receipt: dict) -> None:
+        """A desk upload, a row of the audit trail naming the user (before the file reaches the inbox)."""
+        with self.engine.begin() as conn:
+            self.audit(conn, unit, period, "uploaded", user, receipt.get("sent_name", ""), receipt)
 
     def turns_of_period(self, conn: Connection, district: str, period: str, forms) -> None:
         """Take every form's turn of a district's period (PostgreSQL; SQLite's ``begin immediate`` is one

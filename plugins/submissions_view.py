@@ -15,7 +15,7 @@ from pathlib import Path
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,7 +101,7 @@ def submissions_page(user: GetUserDep, period: str | None = None, district: str 
     page = _allowed_matrix(user, period, district)
     template_dir = Path(get_settings().project_dir) / "include" / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True)
-    return HTMLResponse(env.get_template("submissions.html").render(**page))
+    return HTMLResponse(env.get_template("submissions.html").render(**page, csrf=csrf_token(user)))
 
 
 def _served(path: str | None, root: Path) -> Path:
@@ -170,12 +170,14 @@ SameOrigin = Depends(same_origin)
 
 
 @app.post("/quality/{warning_id}/verify", dependencies=[SameOrigin])
-def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment: str = Form("")):
+def verify_warning(user: GetUserDep, warning_id: str, request: Request, comment: str = Form(""), csrf: str = Form("")):
     """A reviewer verified a data-quality warning (``GIAMNGHEO_REVIEWERS``, with a comment; recorded with
     the user and time and a row of the audit trail), then back to the page."""
     from giamngheo.approval import ApprovalError, Approvals
     from giamngheo.config import get_settings
     from giamngheo.periods import Period
+
+    check_csrf(user, csrf)
 
     approvals = Approvals(get_settings())
     found = approvals.warehouse.query("query/quality_warning", id=warning_id)
@@ -352,6 +354,189 @@ def _allowed_matrix(user, period: str | None, district: str | None) -> dict:
     return page
 
 
+# ------------------------------------------------------------ a unit's desk
+
+
+def csrf_token(user) -> str:
+    """The token every form of these pages posts back (with :func:`same_origin`, the defence against a
+    forged post): an HMAC of the user's name under the API server's secret, so each user has their own."""
+    import hashlib
+    import hmac
+
+    return hmac.new(_secret(), f"giamngheo-form|{user.get_name()}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _secret() -> bytes:
+    global _SECRET
+    if _SECRET is None:
+        from airflow.configuration import conf
+
+        configured = conf.get("api_auth", "jwt_secret", fallback="") or conf.get("api", "secret_key", fallback="")
+        _SECRET = configured.encode() if configured else __import__("os").urandom(32)
+    return _SECRET
+
+
+_SECRET: bytes | None = None
+
+
+def check_csrf(user, token: str) -> None:
+    import hmac
+
+    if not token or not hmac.compare_digest(token, csrf_token(user)):
+        raise HTTPException(
+            status_code=403,
+            detail="biểu mẫu hết hạn hoặc giả mạo, hãy tải lại trang / the form is stale or forged: reload the page",
+        )
+
+
+def _desk(user, unit: str | None, period: str | None, action: str = "see"):
+    """The desk of ``unit`` (the user's first when none is named) in ``period`` (the open one when none
+    is), with the user's access: 403 for a unit outside their grants, before anything is looked up."""
+    from giamngheo.deployment import Deployment
+    from giamngheo.periods import Period, PeriodError, local_today
+    from giamngheo.warehouse import Warehouse
+    from giamngheo.web.desk import Desk, DeskError, open_period
+
+    try:
+        chosen = Period.parse(period) if period else open_period(local_today())
+    except PeriodError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    deployment = Deployment()
+    access = access_of(user)
+    codes = deployment.districts if access.administrator else access.desks(chosen)
+    unit = unit or (codes[0] if codes else None)
+    if unit is None or not access.may(unit, chosen, action):
+        refuse(
+            f"'{user.get_name()}' không được cấp quyền {'gửi tệp cho' if action == 'send' else 'trên'} đơn vị "
+            f"{unit or '(chưa có)'} kỳ {chosen}",
+            f"'{user.get_name()}' has no grant to {'send for' if action == 'send' else 'see'} unit "
+            f"{unit or '(none)'} in {chosen}",
+        )
+    warehouse = Warehouse(deployment.settings.warehouse_url, deployment.settings.sql_dir)
+    try:
+        desk = Desk(deployment, warehouse, unit, chosen)
+    except DeskError as err:
+        warehouse.dispose()
+        raise HTTPException(status_code=err.status, detail=str(err)) from None
+    return desk, access, codes
+
+
+def _desk_page(user, desk, access, codes, notice: str = "", error: str = "", status: int = 200) -> HTMLResponse:
+    import jinja2
+
+    from giamngheo.config import get_settings
+    from giamngheo.submissions import periods
+
+    page = desk.page()
+    tree = desk.deployment.reference
+    desks = [{"code": c, "name": u.full_name if (u := tree.unit(c, desk.period)) else c} for c in codes]
+    if desk.code not in codes:
+        desks.insert(0, {"code": desk.code, "name": page["unit_name"]})
+    report_href = ""
+    if page["report"]:
+        report_href = f"reports/{page['period']}/{page['report']}?district={page['district']}"
+        report_href += f"&commune={desk.commune}" if desk.commune else ""
+    settings = get_settings()
+    template_dir = Path(settings.project_dir) / "include" / "templates"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True)
+    return HTMLResponse(
+        env.get_template("desk.html").render(
+            **page,
+            desks=desks,
+            periods=sorted({page["period"], *periods(desk.warehouse)}, reverse=True),
+            user=user.get_name(),
+            may_send=access.may(desk.code, desk.period, "send"),
+            csrf=csrf_token(user),
+            max_mb=settings.max_file_bytes // (1024 * 1024),
+            notice=notice,
+            error=error,
+            report_href=report_href,
+        ),
+        status_code=status,
+    )
+
+
+@app.get("/desk", response_class=HTMLResponse)
+def desk_page(user: GetUserDep, unit: str | None = None, period: str | None = None, sent: str | None = None):
+    """A unit's own desk (Vietnamese first): its forms of the period with their deadlines and blank
+    templates, an upload per form, what became of each file it sent, its own report."""
+    desk, access, codes = _desk(user, unit, period)
+    try:
+        notice = ""
+        if sent:
+            found = next((f for f in desk.page()["files"] if f["id"] == sent), None)
+            notice = f"Đã nhận tệp {found['sent_name']}: {found['state_text']} / file received" if found else ""
+        return _desk_page(user, desk, access, codes, notice=notice)
+    finally:
+        desk.warehouse.dispose()
+
+
+async def _read_upload(file, limit: int) -> bytes:
+    """The upload's bytes, reading no more than one byte past the limit (a larger file is refused)."""
+    return await file.read(limit + 1)
+
+
+@app.post("/desk/upload", dependencies=[SameOrigin])
+async def desk_upload(
+    user: GetUserDep,
+    unit: str = Form(...),
+    period: str = Form(...),
+    form: str = Form(...),
+    csrf: str = Form(""),
+    file: UploadFile = File(...),
+):
+    """An upload from the desk's page: checked, delivered to the unit's inbox, then back to the desk
+    (303) naming the file; a refusal is the desk again with its reason, under the refusal's status."""
+    from urllib.parse import urlencode
+
+    from giamngheo.config import get_settings
+    from giamngheo.web.desk import DeskError
+
+    check_csrf(user, csrf)
+    desk, access, codes = _desk(user, unit, period, "send")
+    try:
+        settings = get_settings()
+        content = await _read_upload(file, settings.max_file_bytes)
+        try:
+            received = desk.receive(form, file.filename or "", content, user.get_name(), settings)
+        except DeskError as err:
+            return _desk_page(user, desk, access, codes, error=str(err), status=err.status)
+        query = urlencode({"unit": desk.code, "period": str(desk.period), "sent": received["id"]})
+        return RedirectResponse(f"../desk?{query}", status_code=303)
+    finally:
+        desk.warehouse.dispose()
+
+
+@app.get("/api/units/{code}/submissions")
+def unit_submissions_api(user: GetUserDep, code: str, period: str | None = None) -> dict:
+    """The desk as JSON, for scripts (a bearer token of Airflow's ``/auth/token``): the unit's forms and
+    files of the period; 403 for a unit outside the caller's grants."""
+    desk, _access, _codes = _desk(user, code, period)
+    try:
+        return desk.page()
+    finally:
+        desk.warehouse.dispose()
+
+
+@app.post("/api/units/{code}/submissions", status_code=202, dependencies=[SameOrigin])
+async def unit_upload_api(user: GetUserDep, code: str, period: str, form: str, file: UploadFile = File(...)) -> dict:
+    """Send a file for a unit (multipart ``file``), as the desk's upload: 202 with the file as received
+    (its ledger id; GET says what became of it), or the refusal's status and reason."""
+    from giamngheo.config import get_settings
+    from giamngheo.web.desk import DeskError
+
+    desk, _access, _codes = _desk(user, code, period, "send")
+    try:
+        settings = get_settings()
+        content = await _read_upload(file, settings.max_file_bytes)
+        try:
+            return desk.receive(form, file.filename or "", content, user.get_name(), settings)
+        except DeskError as err:
+            raise HTTPException(status_code=err.status, detail=str(err)) from None
+    finally:
+        desk.warehouse.dispose()
+
+
 class SubmissionsPlugin(AirflowPlugin):
     name = "giamngheo_submissions"
     fastapi_apps = [{"app": app, "url_prefix": "/giamngheo", "name": "giamngheo submissions"}]
@@ -362,5 +547,12 @@ class SubmissionsPlugin(AirflowPlugin):
             "destination": "nav",
             "category": "browse",
             "url_route": "giamngheo-submissions",
-        }
+        },
+        {
+            "name": "Desk",
+            "href": "/giamngheo/desk",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "giamngheo-desk",
+        },
     ]

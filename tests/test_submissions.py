@@ -177,15 +177,21 @@ report_escape = client.get("/giamngheo/reports/2022-H1/..%2F..%2Fwarehouse.sqlit
 report_elsewhere = client.get("/giamngheo/reports/2022-H1/bao-cao-giam-ngheo-2022-H1.docx",
                               params={"district": "999"}, headers=headers)
 [warning] = api.json()["warnings"]
+import re
+csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # the page's form token
 # a page of another site (or another port of this host) posts with the admin's cookie: refused
-forged = [client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "giả mạo"},
+forged = [client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "giả mạo", "csrf": csrf},
                       headers={**headers, **extra}).status_code
           for extra in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
                         {"Origin": "http://127.0.0.1:9999"})]
+# a same-origin post without the page's token (or with another user's) is refused too
+forged += [client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "giả mạo", "csrf": token_},
+                       headers={**headers, "Sec-Fetch-Site": "same-origin"}).status_code
+           for token_ in ("", "0" * 40)]
 forged_after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"][0]["verified_by"]
-no_comment = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": " "},
+no_comment = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": " ", "csrf": csrf},
                          headers={**headers, "Sec-Fetch-Site": "same-origin"}).status_code
-verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH"},
+verify = client.post(f"/giamngheo/quality/{warning['id']}/verify", data={"comment": "đã hỏi NHCSXH", "csrf": csrf},
                      headers={**headers, "Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"})
 after = client.get("/giamngheo/api/submissions", headers=headers).json()["warnings"]
 files = {"sent": [sent.status_code, sent.text, sent.headers.get("content-disposition", "")],
@@ -262,7 +268,8 @@ def test_the_page_requires_the_airflow_login_and_shows_the_matrix(pipeline, airf
     assert 'href="feedback/' in probe["html"]
     # the data-quality review: the warning listed, verified by the logged-in user through the page's form
     assert '<table id="warnings">' in probe["html"] and "Lượt hộ (lao động) vay (ho_ngheo)" in probe["html"]
-    assert probe["files"]["forged"] == [[403, 403, 403], None, 403]  # cross-origin refused; a comment needed
+    # cross-origin refused, a post without the page's token too; a comment needed
+    assert probe["files"]["forged"] == [[403, 403, 403, 403, 403], None, 403]
     assert probe["files"]["verify"] == [None, 303, "admin", "đã hỏi NHCSXH"]
     assert 'href="archive/' in probe["html"] and 'href="docs/' in probe["html"]
     plugin = next(p for p in probe["plugins"]["plugins"] if p["name"] == "giamngheo_submissions")

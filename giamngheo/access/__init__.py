@@ -77,6 +77,15 @@ class Access:
             found.update(c.code for c in self.tree.communes_of(unit.code, period))
         return found
 
+    def desks(self, period: Period) -> list[str]:
+        """The units the user works for in ``period`` (a desk each): those of their grants valid then."""
+        codes = []
+        for grant in self.grants:
+            unit = self.tree.by_key(grant.unit_key)
+            if unit is not None and unit.valid_on(period.start) and unit.code not in codes:
+                codes.append(unit.code)
+        return codes
+
     def may(self, code: str, period: Period, action: str = "see") -> bool:
         allowed = self.units(period, action)
         return allowed is None or code in allowed
