@@ -117,8 +117,16 @@ run: airflow-db
 # AIRFLOW_HOST is the address it listens on: loopback unless told otherwise (AIRFLOW_HOST=0.0.0.0).
 AIRFLOW_PORT ?= 8080
 AIRFLOW_HOST ?= 127.0.0.1
-# the simple auth manager's users (name:role); approvers need a role that may edit DAG runs (op or admin)
+# the login: simple (Airflow's simple auth manager: the users of AIRFLOW_USERS, name:role, passwords generated;
+# approvers need a role that may edit DAG runs, op or admin) or fab (the FAB auth manager, as in
+# docker-compose.yml: real users and roles in Airflow's database; `giamngheo access grant USER --unit CODE
+# --role ROLE --password-file F` creates a unit's user, with no DAG permission for a reporter; the admin's
+# password is the first line of AIRFLOW_ADMIN_PASSWORD_FILE, generated when missing)
+AIRFLOW_AUTH ?= simple
 AIRFLOW_USERS ?= admin:admin
+AIRFLOW_ADMIN_PASSWORD_FILE ?= $(AIRFLOW_HOME)/admin-password
+AUTH_MANAGER.simple := airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
+AUTH_MANAGER.fab := airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
 # LocalExecutor workers that import pandas, GX and docxtpl once (plugins/giamngheo_executor.py)
 AIRFLOW_EXECUTOR ?= giamngheo_executor.WarmLocalExecutor
 # an idle scheduler looks again after 0.2 s (Airflow's default: 1 s): a task starts sooner after the one it
@@ -130,10 +138,16 @@ AIRFLOW_PARALLELISM ?= $(or $(AIRFLOW__CORE__PARALLELISM),$(shell echo $$(( $$(n
 airflow: airflow-db
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@echo "Airflow on http://$(AIRFLOW_HOST):$(AIRFLOW_PORT) with DATA_DIR=$(GIAMNGHEO_DATA_DIR)"
-	@echo "Log in as 'admin'; the users' passwords are in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	@if [ "$(AIRFLOW_AUTH)" = fab ]; then \
+		export AIRFLOW__CORE__AUTH_MANAGER=$(AUTH_MANAGER.fab); \
+		$(BIN)/airflow fab-db migrate > $(AIRFLOW_HOME)/fab-db-migrate.log 2>&1 || { cat $(AIRFLOW_HOME)/fab-db-migrate.log; exit 1; }; \
+		test -s "$(AIRFLOW_ADMIN_PASSWORD_FILE)" || (umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(18))" > "$(AIRFLOW_ADMIN_PASSWORD_FILE)"); \
+		$(BIN)/giamngheo access user admin --role quan_tri --password-file "$(AIRFLOW_ADMIN_PASSWORD_FILE)" || exit 1; \
+		echo "Log in as 'admin', password in $(AIRFLOW_ADMIN_PASSWORD_FILE); add a unit's users with giamngheo access grant … --password-file"; \
+	else echo "Log in as 'admin'; the users' passwords are in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"; fi
 	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__HOST=$(AIRFLOW_HOST) \
 		AIRFLOW__API__BASE_URL=http://$(if $(filter 0.0.0.0,$(AIRFLOW_HOST)),127.0.0.1,$(AIRFLOW_HOST)):$(AIRFLOW_PORT) \
-		AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager \
+		AIRFLOW__CORE__AUTH_MANAGER=$(AUTH_MANAGER.$(AIRFLOW_AUTH)) \
 		AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=$(AIRFLOW_USERS) AIRFLOW__CORE__EXECUTOR=$(AIRFLOW_EXECUTOR) \
 		AIRFLOW__CORE__PARALLELISM=$(AIRFLOW_PARALLELISM) \
 		AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=$(AIRFLOW_IDLE_SLEEP) \

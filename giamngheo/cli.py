@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .config import get_settings
 from .numbers import format_number
@@ -245,11 +246,34 @@ def cmd_access_grant(args) -> int:
     except AccessError as err:
         print(err, file=sys.stderr)
         return 1
+    if args.password_file:  # the FAB auth manager's user, created when missing
+        from .access.airflow_users import ensure_airflow_user
+
+        try:
+            print(f"{args.user}: {ensure_airflow_user(args.user, args.role, args.password_file)}")
+        except AccessError as err:
+            print(err, file=sys.stderr)
+            return 1
     ingestor = _ingestor()
     added = ingestor.warehouse.add_grant(args.user, unit.code, unit.key[1], args.role, args.by)
     vi, en = ROLES[args.role]
     state = "đã cấp / granted" if added else "đã có từ trước / already granted"
     print(f"{args.user}: {vi} / {en} — {unit.full_name} ({unit.code}): {state}")
+    return 0
+
+
+def cmd_access_user(args) -> int:
+    from .access import ROLES, AccessError
+    from .access.airflow_users import ensure_airflow_user
+
+    if args.role not in ROLES:
+        print(f"vai trò không có: {args.role} / no such role (one of {', '.join(ROLES)})", file=sys.stderr)
+        return 2
+    try:
+        print(f"{args.user}: {ensure_airflow_user(args.user, args.role, args.password_file)}")
+    except AccessError as err:
+        print(err, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -326,7 +350,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--role", required=True, help="bao_cao | ra_soat | phe_duyet | quan_tri")
     p.add_argument("--on", type=_day, help="the day the unit is valid (default: today), for a past unit's grant")
     p.add_argument("--by", default=_whoami(), help="who grants it (the audit trail; default: this login)")
+    p.add_argument(
+        "--password-file",
+        type=Path,
+        help="create the Airflow user when missing (FAB auth manager), with the password on this file's first line",
+    )
     p.set_defaults(func=cmd_access_grant)
+    p = access_sub.add_parser("user", help="create the Airflow user (FAB auth manager) of a role, without a grant")
+    p.add_argument("user")
+    p.add_argument("--role", required=True, help="bao_cao | ra_soat | phe_duyet | quan_tri (Airflow's Admin)")
+    p.add_argument("--password-file", type=Path, required=True, help="the password on this file's first line")
+    p.set_defaults(func=cmd_access_user)
     p = access_sub.add_parser("revoke", help="withdraw USER's grants on a unit (of --role, or all)")
     p.add_argument("user")
     p.add_argument("--unit", required=True)
