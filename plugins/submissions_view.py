@@ -345,12 +345,13 @@ def _allowed_matrix(user, period: str | None, district: str | None) -> dict:
     page = _matrix(period, district)
     if page.get("period") is None:
         return page
-    access = access_of(user)
-    if not access.may(page["unit"], Period.parse(page["period"])):
+    access, chosen = access_of(user), Period.parse(page["period"])
+    if not access.may(page["unit"], chosen):
         refuse(
             f"'{user.get_name()}' không được cấp quyền xem đơn vị {page['unit']} kỳ {page['period']}",
             f"'{user.get_name()}' has no grant on unit {page['unit']} in {page['period']}",
         )
+    page["districts"] = [d for d in page["districts"] if access.may(d, chosen)]  # the selector: the user's units
     return page
 
 
@@ -394,6 +395,7 @@ def _desk(user, unit: str | None, period: str | None, action: str = "see"):
     is), with the user's access: 403 for a unit outside their grants, before anything is looked up."""
     from giamngheo.deployment import Deployment
     from giamngheo.periods import Period, PeriodError, local_today
+    from giamngheo.submissions import periods
     from giamngheo.warehouse import Warehouse
     from giamngheo.web.desk import Desk, DeskError, open_period
 
@@ -414,6 +416,18 @@ def _desk(user, unit: str | None, period: str | None, action: str = "see"):
         )
     warehouse = Warehouse(deployment.settings.warehouse_url, deployment.settings.sql_dir)
     try:
+        if warehouse.revision() is None:  # never "nothing sent" when there is no ledger to say so
+            raise DeskError(
+                503,
+                "kho dữ liệu chưa được khởi tạo (giamngheo init, hoặc một lượt nạp)",
+                "the warehouse has no schema yet (giamngheo init, or an ingestion run)",
+            )
+        if period is None and deployment.reference.unit(unit, chosen) is None:
+            # a unit of the old tree (huyện Bạch Thông): its newest period in the ledger, not today's
+            held = [p for p in map(Period.parse, periods(warehouse)) if deployment.reference.unit(unit, p)]
+            chosen = held[0] if held else chosen
+            if not access.may(unit, chosen, action):
+                raise DeskError(403, f"không được cấp quyền trên {unit} kỳ {chosen}", f"no grant on {unit} in {chosen}")
         desk = Desk(deployment, warehouse, unit, chosen)
     except DeskError as err:
         warehouse.dispose()

@@ -219,8 +219,8 @@ class Desk:
             if self.commune
             else self.deployment.communes_of(self.district, self.period)
         )
-        matrix = submissions_matrix(
-            self.warehouse, self.forms, communes, self.period, today=today, district=self.district
+        matrix = submissions_matrix(  # every form's (the unit's rejections may name any), the desk's shown
+            self.warehouse, self.deployment.forms, communes, self.period, today=today, district=self.district
         )
         templates = {
             t["form"]: Path(t["file_path"]).name

@@ -151,6 +151,8 @@ def test_the_desk_refuses_another_units_form_a_large_file_and_too_many_uploads(p
 
 
 def test_an_offices_desk_holds_the_sector_forms_for_every_commune(pipeline, desk):
+    desk.receive("commune", "sai.csv", commune_csv(1200, 1500), "a", pipeline.deployment.settings)
+    assert [o.status for o in ingest_new(pipeline)] == ["rejected"]  # a commune's rejection is not the office's
     office = Desk(pipeline.deployment, pipeline.warehouse, "063", H1)
     page = office.page()
     assert {f["code"] for f in page["forms"]} == {"health", "education", "bank"}

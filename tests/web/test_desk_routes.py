@@ -86,3 +86,4 @@ def test_each_unit_works_from_its_own_desk_and_nobody_sees_what_is_not_theirs(ai
     assert third["routes"] == sorted(third["outsider"]), third["routes"]
     assert all(code in (403, 404) for code in third["outsider"].values()), third["outsider"]
     assert third["outsider_desk"] == [200, True, True]
+    assert third["admin_desk"] == [200, True]
