@@ -126,7 +126,7 @@ AIRFLOW_AUTH ?= simple
 AIRFLOW_USERS ?= admin:admin
 AIRFLOW_ADMIN_PASSWORD_FILE ?= $(AIRFLOW_HOME)/admin-password
 AUTH_MANAGER.simple := airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
-AUTH_MANAGER.fab := airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
+AUTH_MANAGER.fab := giamngheo_auth.FabAuthManagerByName  # FAB's, approvers matched by name (plugins/)
 # LocalExecutor workers that import pandas, GX and docxtpl once (plugins/giamngheo_executor.py)
 AIRFLOW_EXECUTOR ?= giamngheo_executor.WarmLocalExecutor
 # an idle scheduler looks again after 0.2 s (Airflow's default: 1 s): a task starts sooner after the one it

@@ -34,7 +34,7 @@ def test_airflow_services_share_one_configuration_built_from_this_project():
         assert service["build"] == "." and service["image"].startswith("${GIAMNGHEO_IMAGE")
         env = {**SHARED, **service["environment"]}
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager")  # a login is required
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == "giamngheo_auth.FabAuthManagerByName"  # a login is required
         assert env["GIAMNGHEO_WAREHOUSE_URL"].startswith("postgresql+psycopg://")
         assert env["GIAMNGHEO_DATA_DIR"] == "/data"
         assert service["env_file"] == ["deploy/airflow.env", ".env"]  # the cluster's settings first
@@ -93,3 +93,14 @@ def test_no_secret_is_written_in_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert ".env" not in tracked
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_the_deployments_auth_manager_is_fabs_with_approvers_matched_by_name():
+    import importlib.util
+
+    from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager
+
+    spec = importlib.util.spec_from_file_location("giamngheo_auth", ROOT / "plugins" / "giamngheo_auth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert issubclass(module.FabAuthManagerByName, FabAuthManager)

@@ -14,7 +14,7 @@ from giamngheo.ingest import Ingestor
 from giamngheo.periods import Period
 from tests.conftest import BIN, PERIOD, ROOT, SAMPLE_INBOX, airflow_env, settings_for
 
-FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+FAB = "giamngheo_auth.FabAuthManagerByName"  # as make airflow AIRFLOW_AUTH=fab and docker-compose.yml
 PROBE = r"""
 import json, sys
 from fastapi.testclient import TestClient
@@ -28,8 +28,15 @@ headers = {"Authorization": f"Bearer {token.json().get('access_token', '')}"}
 own = client.get("/giamngheo/api/units/01969/submissions", params={"period": "2022-H1"}, headers=headers)
 other = client.get("/giamngheo/api/units/01975/submissions", params={"period": "2022-H1"}, headers=headers)
 dags = client.get("/api/v2/dags", headers=headers)
+# the approval task names its approvers by user name: the FAB user "a" (id 1) matches "a", not "b"
+import asyncio
+from airflow.api_fastapi.app import get_auth_manager
+manager = get_auth_manager()
+user = asyncio.run(manager.get_user_from_token(token.json()["access_token"]))
+hitl = [manager.is_authorized_hitl_task(assigned_users={"a"}, user=user),
+        manager.is_authorized_hitl_task(assigned_users={"b"}, user=user), user.get_id()]
 print(json.dumps({"token": token.status_code, "wrong": wrong.status_code, "own": [own.status_code, own.json()],
-                  "other": other.status_code, "dags": dags.status_code}))
+                  "other": other.status_code, "dags": dags.status_code, "hitl": hitl}))
 """
 
 
@@ -69,3 +76,4 @@ def test_a_reporters_fab_user_works_on_its_desk_and_sees_no_dag(tmp_path, valida
     assert seen["own"][0] == 200 and seen["own"][1]["unit_name"] == "Thị trấn Phủ Thông"
     assert seen["other"] == 403
     assert seen["dags"] == 403  # a reporter has no permission of Airflow's own
+    assert seen["hitl"][:2] == [True, False] and seen["hitl"][2] != "a"  # matched by name, not by FAB's id
