@@ -164,6 +164,9 @@ def make_airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
+            # the simple auth manager: the tests' users come from AIRFLOW_USERS with generated passwords
+            # (the README's walk, tests/test_ui_walk.py, logs in through FAB, `make airflow`'s default)
+            "AIRFLOW_AUTH": "simple",
         }
     )
     return env
@@ -184,6 +187,16 @@ def run_dag_test(
         text=True,
         timeout=900,
     )
+
+
+def log_in(page, server, user: str = "admin") -> None:
+    """Airflow's login page (the simple auth manager's, or FAB's), filled in as a person does."""
+    page.goto(f"{server.base}/")
+    page.wait_for_selector("input[name=username]", timeout=60_000)
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", server.password_of(user))
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 
 
 @pytest.fixture(scope="module")

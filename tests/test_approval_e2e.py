@@ -27,7 +27,7 @@ import pytest
 from bench.standalone import standalone
 from giamngheo.approval import APPROVE, Approvals, document_text
 from giamngheo.periods import Period
-from tests.conftest import PERIOD, ROOT, make_airflow_env, settings_for
+from tests.conftest import PERIOD, ROOT, log_in, make_airflow_env, settings_for
 from tests.test_approval import correction
 
 pytestmark = pytest.mark.e2e
@@ -122,12 +122,7 @@ def test_approve_hold_and_reopen_through_the_scheduler(server, browser):  # noqa
 
     # the Required Actions page, as the approver sees it: the draft's links
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{server.base}/")
-    page.wait_for_selector("input[name=username]", timeout=60_000)
-    page.fill("input[name=username]", "pho_chu_tich")
-    page.fill("input[name=password]", server.password_of("pho_chu_tich"))
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+    log_in(page, server, "pho_chu_tich")
     page.goto(
         f"{server.base}/dags/approve_report/runs/{first['run']}/tasks/approve/mapped/"
         f"{first['ti']['map_index']}/required_actions"

@@ -267,7 +267,8 @@ class Desk:
         }
 
     def _file(self, row: dict, receipt: dict) -> dict:
-        form = self.forms.get(row["form"]) or self.deployment.forms[row["form"]]
+        """A file of the ledger as the desk lists it: accepted (or replaced since), or rejected with why."""
+        form = self.deployment.forms[row["form"]]
         labels = {c.code: c.label for c in form.columns}
         state = row["status"]
         if state == "accepted" and not row["is_current"]:
@@ -276,35 +277,28 @@ class Desk:
             state = "rejected"
         problems = json.loads(row["messages"] or "[]") if state == "rejected" else []
         return {
+            **self._listed(row, receipt, state, row["uploaded_by"] or ""),
+            "version": row["version"],
+            "reasons": [problem_text(p, labels) for p in problems],
+            "feedback": bool(row["feedback_path"]),
+        }
+
+    def _held(self, row: dict, receipt: dict) -> dict:
+        """A file of a locked period, held until the period is reopened."""
+        return self._listed(row, receipt, "held", receipt.get("user", ""))
+
+    def _listed(self, row: dict, receipt: dict, state: str, uploaded_by: str) -> dict:
+        return {
             "id": row["id"],
             "form": row["form"],
-            "form_label": form.label,
+            "form_label": self.deployment.forms[row["form"]].label,
             "file": row["file_name"],
             "sent_name": receipt.get("sent_name") or row["file_name"],
-            "uploaded_by": row["uploaded_by"] or "",
+            "uploaded_by": uploaded_by,
             "arrival": local_time(row["arrival_at"]),
             "sort_at": row["arrival_at"],
             "state": state,
             "state_text": FILE_STATES[state],
-            "version": row["version"],
-            "reasons": [problem_text(p, labels) for p in problems],
-            "feedback": bool(row["feedback_path"]),
-            "archived": bool(row["archive_path"]),
-        }
-
-    def _held(self, row: dict, receipt: dict) -> dict:
-        form = self.deployment.forms[row["form"]]
-        return {
-            "id": row["id"],
-            "form": row["form"],
-            "form_label": form.label,
-            "file": row["file_name"],
-            "sent_name": receipt.get("sent_name") or row["file_name"],
-            "uploaded_by": receipt.get("user", ""),
-            "arrival": local_time(row["arrival_at"]),
-            "sort_at": row["arrival_at"],
-            "state": "held",
-            "state_text": FILE_STATES["held"],
             "reasons": [],
             "feedback": False,
             "archived": bool(row["archive_path"]),

@@ -384,7 +384,7 @@ def test_a_browser_opens_a_communes_report_from_the_submissions_page(across, bro
     tỉnh Thái Nguyên links xã Phủ Thông's own report, and the link gives that report."""
     from bench.standalone import standalone
     from giamngheo.report import render_reports
-    from tests.conftest import make_airflow_env
+    from tests.conftest import log_in, make_airflow_env
     from tests.test_report import document_text
 
     data_dir = across["data_dir"]
@@ -395,12 +395,7 @@ def test_a_browser_opens_a_communes_report_from_the_submissions_page(across, bro
     dags = {"ingest_submissions", "draft_report"}
     with standalone(["make", "-s", "airflow", f"DATA_DIR={data_dir}"], home, data_dir, env, ROOT, dags) as server:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(f"{server.base}/")
-        page.wait_for_selector("input[name=username]", timeout=60_000)
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", server.password)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        log_in(page, server)
         page.goto(f"{server.base}/giamngheo/?period={NEW}&district=19")
         page.wait_for_selector("#matrix", timeout=60_000)
         link = page.locator('#matrix a[href*="commune=01969"]')

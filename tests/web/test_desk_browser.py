@@ -14,7 +14,7 @@ import pytest
 from bench.standalone import standalone
 from giamngheo.ingest import Ingestor
 from giamngheo.periods import Period
-from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX, make_airflow_env, settings_for
+from tests.conftest import PERIOD, ROOT, SAMPLE_INBOX, log_in, make_airflow_env, settings_for
 from tests.web.test_desk import SAMPLE_FILE, commune_csv
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +57,7 @@ def test_a_reporter_walks_the_desk_from_a_wrong_file_to_an_accepted_one(browser,
         server.api("PATCH", "/dags/ingest_submissions", json={"is_paused": False})
         server.wait("the inbox watcher", lambda: (data_dir / ".watch" / "inbox.json").exists(), timeout=300)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.goto(f"{server.base}/giamngheo/desk?period={PERIOD}")
-        page.wait_for_selector("input[name=username]", timeout=60_000)
-        page.fill("input[name=username]", "a")
-        page.fill("input[name=password]", server.password_of("a"))
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        log_in(page, server, "a")
         page.goto(f"{server.base}/giamngheo/desk?period={PERIOD}")
         page.wait_for_selector("#forms", timeout=60_000)
         assert "Thị trấn Phủ Thông" in page.inner_text("h1")
