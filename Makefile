@@ -47,7 +47,8 @@ help:
 	@echo "      [UNIT=063,19]               the reporting unit(s) run (default 063; several: <d>/inbox/<unit>/...)"
 	@echo "make units PROVINCE=19            import a province's official units and transitions into include/reference"
 	@echo "make inbox DATA_DIR=d             copy the 2022-H1 sample into d/inbox/ without ingesting it"
-	@echo "make airflow [AIRFLOW_PORT=8080]  the Airflow UI and scheduler on http://127.0.0.1:8080 (same DATA_DIR)"
+	@echo "make airflow [AIRFLOW_PORT=8080]  the Airflow UI and scheduler on http://127.0.0.1:8080 (same DATA_DIR);"
+	@echo "                                  FAB login, admin's password in <DATA_DIR>/airflow/admin-password"
 	@echo "make test                         the linters, then the whole test suite"
 	@echo "make lint                         ruff (lint and format check) and mypy on the package"
 	@echo "make bench [BENCH_SIZE=national]  benchmark ingestion and report beside their floors (docs/PERFORMANCE.md)"
@@ -117,12 +118,12 @@ run: airflow-db
 # AIRFLOW_HOST is the address it listens on: loopback unless told otherwise (AIRFLOW_HOST=0.0.0.0).
 AIRFLOW_PORT ?= 8080
 AIRFLOW_HOST ?= 127.0.0.1
-# the login: simple (Airflow's simple auth manager: the users of AIRFLOW_USERS, name:role, passwords generated;
-# approvers need a role that may edit DAG runs, op or admin) or fab (the FAB auth manager, as in
-# docker-compose.yml: real users and roles in Airflow's database; `giamngheo access grant USER --unit CODE
-# --role ROLE --password-file F` creates a unit's user, with no DAG permission for a reporter; the admin's
-# password is the first line of AIRFLOW_ADMIN_PASSWORD_FILE, generated when missing)
-AIRFLOW_AUTH ?= simple
+# the login: fab (the FAB auth manager, as in docker-compose.yml: real users and roles in Airflow's database;
+# `giamngheo access grant USER --unit CODE --role ROLE --password-file F` creates a unit's user, with no DAG
+# permission for a reporter; the admin's password is the first line of AIRFLOW_ADMIN_PASSWORD_FILE, generated
+# when missing) or simple (Airflow's simple auth manager: the users of AIRFLOW_USERS, name:role, passwords
+# generated; approvers need a role that may edit DAG runs, op or admin)
+AIRFLOW_AUTH ?= fab
 AIRFLOW_USERS ?= admin:admin
 AIRFLOW_ADMIN_PASSWORD_FILE ?= $(AIRFLOW_HOME)/admin-password
 AUTH_MANAGER.simple := airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager

@@ -18,6 +18,12 @@ from pathlib import Path
 import httpx
 
 
+def password_written(home: Path) -> bool:
+    """Whether Airflow's admin password is there: the simple auth manager's generated file, or the FAB
+    admin's (``make airflow``)."""
+    return (home / "simple_auth_manager_passwords.json.generated").exists() or (home / "admin-password").exists()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -35,6 +41,10 @@ class AirflowServer:
         return self.password_of("admin")
 
     def password_of(self, user: str) -> str:
+        """A user's password: the FAB admin's file (``make airflow``'s default), else the simple auth
+        manager's generated ones (``AIRFLOW_AUTH=simple``, ``airflow standalone``)."""
+        if user == "admin" and (self.home / "admin-password").is_file():
+            return (self.home / "admin-password").read_text(encoding="utf-8").splitlines()[0].strip()
         return json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())[user]
 
     def client_of(self, user: str) -> httpx.Client:
@@ -138,7 +148,7 @@ def standalone(
     server = AirflowServer(home, data_dir, port, process, log)
     try:
         server.wait("the API server", server.healthy, timeout=240)
-        server.wait("the password file", lambda: (home / "simple_auth_manager_passwords.json.generated").exists())
+        server.wait("the password file", lambda: password_written(home))
         server.login()
         server.wait("the DAGs to be parsed", lambda: server.dags_parsed(dag_ids), timeout=240)
         yield server
@@ -202,7 +212,7 @@ def cluster(root: Path, cluster_dir: Path, data_dir: Path, env: dict[str, str], 
             _ClusterProcess(cluster_dir / "pids" / "api-server.pid"),
             cluster_dir / "logs" / "scheduler.log",
         )  # type: ignore[arg-type]
-        server.wait("the password file", lambda: (home / "simple_auth_manager_passwords.json.generated").exists())
+        server.wait("the password file", lambda: password_written(home))
         server.login()
         server.wait("the DAGs to be parsed", lambda: server.dags_parsed(dag_ids), timeout=240)
         yield server

@@ -3,8 +3,8 @@
 The approval task (``giamngheo_approval.ReportApprovalOperator``) names its approvers by their Airflow
 user names (``GIAMNGHEO_APPROVERS``, ``phe_duyet`` grants): a worker cannot know the ids the FAB auth
 manager gives its users (``1``, ``2``, …), and Airflow compares a responder's id with the assigned
-users'. This manager also accepts the responder's user name, so that under FAB (``make airflow
-AIRFLOW_AUTH=fab``, docker-compose.yml) the approvers may answer and others still get 403. Nothing else
+users'. This manager also accepts the responder's user name, so that under FAB (``make airflow``,
+docker-compose.yml) the approvers may answer and others still get 403. Nothing else
 changes. Set ``AIRFLOW__CORE__AUTH_MANAGER=giamngheo_auth.FabAuthManagerByName``.
 """
 

@@ -37,6 +37,7 @@ def server(tmp_path_factory):
     home = data_dir / "airflow"  # the Makefile's default for this DATA_DIR
     env = make_airflow_env(home, data_dir)
     del env["AIRFLOW_HOME"]
+    env["AIRFLOW_AUTH"] = "fab"  # the README's: make airflow's default, FAB's login page
     env["GIAMNGHEO_APPROVERS"] = "admin"
     demo = subprocess.run(
         ["make", "-s", "demo", f"DATA_DIR={demo_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -108,7 +109,7 @@ def test_the_readme_walk_in_a_browser(server, browser):
     snap("login")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", server.password)
-    page.click("button[type=submit]")
+    page.click("button[type=submit], input[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
 
     # 1. unpause the DAGs (approve_report too: complete drafts are put to approval)

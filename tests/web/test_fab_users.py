@@ -1,4 +1,4 @@
-"""Under Airflow's FAB auth manager (``make airflow AIRFLOW_AUTH=fab``, as docker-compose.yml): a grant
+"""Under Airflow's FAB auth manager (``make airflow``, as docker-compose.yml): a grant
 with ``--password-file`` creates the reporter's Airflow user, with a role holding no permission; the
 user logs in (a bearer token of ``/auth/token``), works on its own desk through the real API server,
 is refused another unit's and sees no DAG of Airflow's."""
@@ -14,7 +14,7 @@ from giamngheo.ingest import Ingestor
 from giamngheo.periods import Period
 from tests.conftest import BIN, PERIOD, ROOT, SAMPLE_INBOX, airflow_env, settings_for
 
-FAB = "giamngheo_auth.FabAuthManagerByName"  # as make airflow AIRFLOW_AUTH=fab and docker-compose.yml
+FAB = "giamngheo_auth.FabAuthManagerByName"  # as make airflow and docker-compose.yml
 PROBE = r"""
 import json, sys
 from fastapi.testclient import TestClient
