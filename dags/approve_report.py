@@ -90,7 +90,7 @@ def approve_report():
         from giamngheo.config import get_settings
 
         context = get_current_context()
-        context["answer_label"] = answer["label"]
+        context["answer_label"] = answer["label"]  # type: ignore[typeddict-unknown-key]  # map_index_template's
         done = answer_request(
             get_settings(), answer["request"], answer["chosen_options"], answer["params_input"], answer["responded_by"]
         )

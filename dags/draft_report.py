@@ -42,7 +42,7 @@ from half_year_timetable import HalfYearTimetable
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=HalfYearTimetable(delay_days=15, timezone=LOCAL_TZ),
+        timetable=HalfYearTimetable(delay_days=15, timezone=LOCAL_TZ),  # type: ignore[arg-type]  # core's Timetable
         assets=AssetAlias("giamngheo-warehouse-loads"),
     ),
     start_date=START_DATE,
@@ -91,7 +91,7 @@ def draft_report():
         from giamngheo.config import get_settings
 
         context = get_current_context()
-        context["report_label"] = batch["label"]
+        context["report_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]  # map_index_template's
         drafted = draft_reports(get_settings(), batch["items"])
         for item in drafted["locked"]:
             print(

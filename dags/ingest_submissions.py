@@ -84,7 +84,10 @@ def warehouse_asset(period: str, form: str) -> Asset:
 
 
 @dag(
-    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 7 * * *", timezone=LOCAL_TZ), assets=[INBOX]),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 7 * * *", timezone=LOCAL_TZ),  # type: ignore[arg-type]  # core's timetable
+        assets=[INBOX],
+    ),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -141,7 +144,7 @@ def ingest_submissions():
         from giamngheo.problems import FilesNotLoaded
 
         context = get_current_context()
-        context["batch_label"] = batch["label"]
+        context["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]  # map_index_template's
         ti = context["ti"]
         ui_path = f"/dags/{ti.dag_id}/runs/{ti.run_id}/tasks/{ti.task_id}/mapped/{ti.map_index}"
         ui_base = conf.get("api", "base_url", fallback="") or ""  # links in the log: the UI's own addresses
@@ -240,7 +243,7 @@ def ingest_submissions():
     batches = find_files()
     batches >> write_templates()
     loaded = ingest_files.expand(batch=batches)
-    loaded >> announce_loads() >> summarize(batches)
+    loaded >> announce_loads() >> summarize(batches)  # type: ignore[arg-type]  # an XComArg at parse time
 
 
 def task_outcomes(ti) -> list[dict]:

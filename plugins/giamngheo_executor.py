@@ -81,4 +81,5 @@ class WarmLocalExecutor(LocalExecutor):
             },
         )
         process.start()
+        assert process.pid is not None  # started
         self.workers[process.pid] = process

@@ -12,6 +12,7 @@ entry puts the page in the UI's navigation.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from airflow.plugins_manager import AirflowPlugin
@@ -62,7 +63,7 @@ def access_of(user):
     return Access(unit_tree(settings.reference_dir), user.get_name(), grants, administrator)
 
 
-def refuse(message_vi: str, message_en: str, status: int = 403):
+def refuse(message_vi: str, message_en: str, status: int = 403) -> NoReturn:
     raise HTTPException(status_code=status, detail=f"{message_vi} / {message_en}")
 
 
