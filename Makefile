@@ -93,7 +93,7 @@ define pipeline
 	if [ $$ingest -ne 0 ]; then exit $$ingest; fi; exit $$outstanding
 endef
 
-# the 2022-H1 sample in DATA_DIR's inbox, nothing ingested: the README's first run in the UI
+# the 2022-H1 sample in DATA_DIR's inbox, nothing ingested: the first run in the UI (docs/OPERATIONS.md)
 inbox:
 	@mkdir -p $(GIAMNGHEO_DATA_DIR)/inbox
 	@cp -a -n $(SAMPLE_INBOX)/. $(GIAMNGHEO_DATA_DIR)/inbox/

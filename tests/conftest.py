@@ -165,7 +165,7 @@ def make_airflow_env(home: Path, data_dir: Path) -> dict[str, str]:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "GIAMNGHEO_SETTLE_SECONDS": "2",  # a re-sent file is waited for until it has settled
             # the simple auth manager: the tests' users come from AIRFLOW_USERS with generated passwords
-            # (the README's walk, tests/test_ui_walk.py, logs in through FAB, `make airflow`'s default)
+            # (the guide's walk, tests/test_ui_walk.py, logs in through FAB, `make airflow`'s default)
             "AIRFLOW_AUTH": "simple",
         }
     )

@@ -1,10 +1,10 @@
-"""The README's "first run in the UI", step by step, in headless Chromium on a non-default port.
+"""The first run in the UI of docs/OPERATIONS.md, step by step, in headless Chromium on a non-default port.
 
 `make inbox` puts the sample in a fresh data directory and `make airflow AIRFLOW_PORT=<free port>` runs
-Airflow's real components on it, as the README says. The browser (Debian's Chromium, driven by
+Airflow's real components on it, as docs/OPERATIONS.md says. The browser (Debian's Chromium, driven by
 Playwright) logs in, unpauses both DAGs, triggers the ingestion with a period from the trigger form,
 sees the mapped task instances by their names, opens the Submissions page; then a wrong file lands
-in the inbox (the README's `cp`), the watcher's run fails, and the browser opens the failed task's log
+in the inbox (the guide's `cp`), the watcher's run fails, and the browser opens the failed task's log
 (its first lines are the reason), the file's Data Docs and the file as sent from the Submissions page;
 then the correction lands and the page shows the rejection answered. A screenshot of every step is
 kept in test-artifacts/ui-walk/.
@@ -29,7 +29,7 @@ CORRECTIONS = ROOT / "include" / "sample" / "corrections" / PERIOD / "commune"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The README's order: `make demo` first (its own data folder), then `make inbox` and `make airflow` on a
+    """The guide's order: `make demo` first (its own data folder), then `make inbox` and `make airflow` on a
     fresh one, each with the Airflow home the Makefile gives its data folder (no AIRFLOW_HOME set): the
     demo's runs and asset events (its approval request among them) stay in the demo's home."""
     demo_dir = tmp_path_factory.mktemp("ui_walk_demo")
@@ -37,7 +37,7 @@ def server(tmp_path_factory):
     home = data_dir / "airflow"  # the Makefile's default for this DATA_DIR
     env = make_airflow_env(home, data_dir)
     del env["AIRFLOW_HOME"]
-    env["AIRFLOW_AUTH"] = "fab"  # the README's: make airflow's default, FAB's login page
+    env["AIRFLOW_AUTH"] = "fab"  # the guide's: make airflow's default, FAB's login page
     env["GIAMNGHEO_APPROVERS"] = "admin"
     demo = subprocess.run(
         ["make", "-s", "demo", f"DATA_DIR={demo_dir}"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -86,7 +86,7 @@ def reports_settled(server) -> bool:
 
 
 def land(source, target) -> None:
-    """The README's `cp`: a unit's file lands in the inbox (a new modification time, like a copy)."""
+    """The guide's `cp`: a unit's file lands in the inbox (a new modification time, like a copy)."""
     shutil.copyfile(source, target)
     now = time.time()
     os.utime(target, (now, now))
