@@ -25,7 +25,7 @@ from ..periods import Period, local_time, local_today
 from ..sheets import OLE2_MAGIC
 from ..submissions import STATES, TIMELINESS, problem_text, submissions_matrix, timeliness
 
-FILE_STATES = {  # a file's state on the desk, Vietnamese first
+FILE_STATES = {  # a file's state on the desk, Vietnamese first (and whether it came late: ``timeliness``)
     "received": "đã nhận, đang kiểm tra / received, being checked",
     "accepted": "đã nạp / accepted",
     "superseded": "đã được thay bằng tệp sau / replaced by a later file",
@@ -167,8 +167,15 @@ class Desk:
         deliver(folder, name, content, receipt)
         return self._received(receipt, name)
 
+    def _sent_in_time(self, form: str, arrival_iso: str) -> dict:
+        """Whether a file arrived by its form's deadline (``on_time``/``late``; None: no deadline)."""
+        days = self.deployment.forms[form].due_days
+        when = timeliness(arrival_iso, self.period.due(days), local_today()) if days is not None else None
+        return {"timeliness": when, "timeliness_text": TIMELINESS[when]}
+
     def _received(self, receipt: dict, name: str) -> dict:
         return {
+            **self._sent_in_time(receipt["form"], receipt["uploaded_at"]),
             "id": receipt["submission_id"],
             "form": receipt["form"],
             "form_label": self.forms[receipt["form"]].label if receipt["form"] in self.forms else receipt["form"],
@@ -289,6 +296,7 @@ class Desk:
 
     def _listed(self, row: dict, receipt: dict, state: str, uploaded_by: str) -> dict:
         return {
+            **self._sent_in_time(row["form"], row["arrival_at"]),
             "id": row["id"],
             "form": row["form"],
             "form_label": self.deployment.forms[row["form"]].label,

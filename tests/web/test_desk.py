@@ -102,6 +102,7 @@ def test_an_upload_goes_through_the_inboxs_intake_and_the_desk_shows_what_became
     assert rejected.status == "rejected" and rejected.submission_id == wrong["id"]
     [shown] = desk.page()["files"]
     assert shown["state"] == "rejected" and shown["uploaded_by"] == "a" and shown["feedback"]
+    assert shown["timeliness"] == "late"  # sent today for 2022-H1, due 05/07/2022
     assert any("ho_ngheo_dau_nam" in r or "hộ nghèo" in r.lower() for r in shown["reasons"]), shown["reasons"]
 
     right = desk.receive("commune", SAMPLE_FILE.name, SAMPLE_FILE.read_bytes(), "a", settings)
@@ -158,6 +159,10 @@ def test_an_offices_desk_holds_the_sector_forms_for_every_commune(pipeline, desk
     assert {f["code"] for f in page["forms"]} == {"health", "education", "bank"}
     assert all(f["state"] == "accepted" and f["received"] == f["communes"] == 14 for f in page["forms"])
     assert {f["form"] for f in page["files"]} == {"health", "education", "bank"}
+    # by the form's deadline, in Vietnam's time: the commune form is due 05/07/2022, the health form 10/07
+    assert desk._sent_in_time("commune", "2022-07-05T16:59:00+00:00")["timeliness"] == "on_time"
+    assert desk._sent_in_time("commune", "2022-07-05T17:01:00+00:00")["timeliness"] == "late"
+    assert office._sent_in_time("health", "2022-07-06T08:00:00+00:00")["timeliness"] == "on_time"
     with pytest.raises(DeskError) as elsewhere:
         Desk(pipeline.deployment, pipeline.warehouse, "02014", Period.parse("2026-H1"))  # not this deployment's
     assert elsewhere.value.status == 404
