@@ -206,9 +206,12 @@ cluster: install
 cluster-stop:
 	@CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop
 
-# the test's workers can pause in a publish once armed (giamngheo/faults.py), for the test to kill one there
+# the test's workers can pause in a publish once armed (giamngheo/faults.py), for the test to kill one there;
+# the province's 148 files are cut into tasks of 20 or more (not the product's 500), so that both workers
+# get some and a killed one's task is tried again on the other
 cluster_test_env = $(cluster_env) GIAMNGHEO_PAUSE_AT=publish GIAMNGHEO_PAUSE_SECONDS=600 \
-	GIAMNGHEO_PAUSE_ARMED=$(CLUSTER_DIR)/pause.armed GIAMNGHEO_PAUSE_MARKER=$(CLUSTER_DIR)/pause.at
+	GIAMNGHEO_PAUSE_ARMED=$(CLUSTER_DIR)/pause.armed GIAMNGHEO_PAUSE_MARKER=$(CLUSTER_DIR)/pause.at \
+	GIAMNGHEO_MIN_FILES_PER_TASK=20
 test-cluster: install
 	@CLUSTER_DIR=$(CLUSTER_DIR) scripts/cluster.sh stop >/dev/null
 	@rm -rf $(CLUSTER_DIR)/pg $(CLUSTER_DIR)/airflow $(CLUSTER_DIR)/data $(CLUSTER_DIR)/redis $(CLUSTER_DIR)/logs  # a new cluster
