@@ -188,9 +188,8 @@ class Approvals:
 
         grants = [Grant(**row) for row in self.warehouse.grants()]
         tree = unit_tree(self.settings.reference_dir)
-        granted = sorted(
-            {g.user_name for g in grants if Access(tree, g.user_name, grants).may(unit, period, "approve")}
-        )
+        users = sorted({g.user_name for g in grants})
+        granted = [user for user in users if Access(tree, user, grants).may(unit, period, "approve")]
         return list(dict.fromkeys([*configured, *granted]))
 
     def check_approver(self, user: str | None, unit: str | None = None, period: Period | None = None) -> None:

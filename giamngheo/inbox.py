@@ -189,8 +189,9 @@ RECEIPTS = ".desk"  # beside a form folder's files: the receipt of each file the
 
 def deliver(folder: Path, name: str, content: bytes, receipt: dict) -> Path:
     """Put a file received from the desk into an inbox folder whole: written under a temporary name, its
-    receipt (who sent it, when, its SHA-256 and size) written next to it, then renamed into place, so
-    that nobody ever reads half of it. ``name`` is the desk's own (never the sender's)."""
+    receipt (who sent it, when, its SHA-256 and size; a digest the receipt carries is kept) written next
+    to it, then renamed into place, so that nobody ever reads half of it. ``name`` is the desk's own
+    (never the sender's)."""
     if Path(name).name != name or not is_submission_name(name):
         raise ValueError(f"not a file name the desk makes: {name!r}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,7 +200,7 @@ def deliver(folder: Path, name: str, content: bytes, receipt: dict) -> Path:
     target = folder / name
     if target.exists():
         raise FileExistsError(target)
-    record = {**receipt, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+    record = {"sha256": receipt.get("sha256") or hashlib.sha256(content).hexdigest(), **receipt, "size": len(content)}
     _write_atomically(receipts / f"{name}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
     _write_atomically(target, content)
     return target

@@ -436,13 +436,16 @@ def _desk(user, unit: str | None, period: str | None, action: str = "see"):
     return desk, access, codes
 
 
-def _desk_page(user, desk, access, codes, notice: str = "", error: str = "", status: int = 200) -> HTMLResponse:
+def _desk_page(user, desk, access, codes, sent: str | None = None, error: str = "", status: int = 200) -> HTMLResponse:
+    """The desk's page; ``sent``: the id of the file just uploaded, named in a notice with its state."""
     import jinja2
 
     from giamngheo.config import get_settings
     from giamngheo.submissions import periods
 
     page = desk.page()
+    found = next((f for f in page["files"] if f["id"] == sent), None) if sent else None
+    notice = f"Đã nhận tệp {found['sent_name']}: {found['state_text']} / file received" if found else ""
     tree = desk.deployment.reference
     desks = [{"code": c, "name": u.full_name if (u := tree.unit(c, desk.period)) else c} for c in codes]
     if desk.code not in codes:
@@ -477,11 +480,7 @@ def desk_page(user: GetUserDep, unit: str | None = None, period: str | None = No
     templates, an upload per form, what became of each file it sent, its own report."""
     desk, access, codes = _desk(user, unit, period)
     try:
-        notice = ""
-        if sent:
-            found = next((f for f in desk.page()["files"] if f["id"] == sent), None)
-            notice = f"Đã nhận tệp {found['sent_name']}: {found['state_text']} / file received" if found else ""
-        return _desk_page(user, desk, access, codes, notice=notice)
+        return _desk_page(user, desk, access, codes, sent=sent)
     finally:
         desk.warehouse.dispose()
 

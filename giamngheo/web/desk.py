@@ -162,6 +162,7 @@ class Desk:
             "sent_name": shown_name(sent_name),
             "uploaded_at": now.isoformat(timespec="microseconds"),
             "submission_id": submission_id(placed, digest),
+            "sha256": digest,
         }
         self.warehouse.record_upload(self.district, str(self.period), user, receipt)
         deliver(folder, name, content, receipt)
